@@ -1,0 +1,600 @@
+package io.sluice.broker.internal.log;
+
+import io.sluice.broker.OffsetAndTimestamp;
+import io.sluice.broker.OffsetOutOfRangeException;
+import io.sluice.broker.StorageException;
+import io.sluice.broker.TopicPartition;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.FileRecords.TimestampAndOffset;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable log of one topic-partition: an ordered run of {@link LogSegment}s in one directory.
+ *
+ * <p>Offsets: {@code logStartOffset} ≤ {@code highWatermark} ≤ {@code logEndOffset}. The log end is what has been
+ * written; the high watermark is what readers may see — it trails the end while a write waits for its fsync, so
+ * that no reader ever sees a record that a crash could take back.
+ *
+ * <p>Thread contract: a single writer — the journal thread that owns the partition — calls the mutating methods
+ * ({@code append}, {@code publish}, {@code flush}, {@code roll}, {@code deleteOldSegments}, {@code replaceSegment},
+ * {@code close}). Reads and offset lookups are safe from any thread. Segments that stop growing are fsynced on the
+ * background executor, which must run tasks one at a time, in order.
+ */
+public final class PartitionLog implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    /** A position in the log: an offset and where it falls in the segment files. */
+    record Position(long offset, long segmentBaseOffset, int filePosition) {
+    }
+
+    /** What a read returns: whole batches (possibly none) and the log's bounds at the time of the read. */
+    public record ReadResult(FileRecords records, long highWatermark, long logStartOffset) {
+        public boolean isEmpty() {
+            return records == null || records.sizeInBytes() == 0;
+        }
+    }
+
+    private final TopicPartition topicPartition;
+    private final Path dir;
+    private final ScheduledExecutorService background;
+    private final LongSupplier clock;
+    private final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private volatile LogConfig config;
+    private volatile LogSegment active;
+    private volatile Position logEnd;
+    private volatile Position highWatermark;
+    private volatile long logStartOffset;
+    private volatile long recoveryPoint;
+    private final Object flushLock = new Object();
+    private long unflushedRecords;
+    private long firstUnflushedWriteMs = -1;
+    private volatile boolean closed;
+
+    private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config,
+                         ScheduledExecutorService background, LongSupplier clock) {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+        this.config = config;
+        this.background = background;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir} and recovers it: leftover files of interrupted compactions and
+     * deletions are resolved; after an unclean shutdown every segment from the recovery point on is validated (CRC,
+     * sizes, offsets), truncated after its last good batch and re-indexed; after a clean one the unindexed tail of
+     * the last segment is validated; any segment whose indexes are missing or inconsistent is re-indexed.
+     *
+     * @param recoveryPoint  the checkpointed offset below which everything was fsynced
+     * @param logStartOffset the checkpointed first readable offset
+     * @param background     runs delayed file deletion and the fsync of segments that stopped growing
+     * @param clock          milliseconds since the epoch
+     */
+    public static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config, long recoveryPoint,
+                                    long logStartOffset, boolean hadCleanShutdown,
+                                    ScheduledExecutorService background, LongSupplier clock) {
+        PartitionLog partitionLog = new PartitionLog(topicPartition, dir, config, background, clock);
+        try {
+            Files.createDirectories(dir);
+            partitionLog.load(recoveryPoint, logStartOffset, hadCleanShutdown);
+            return partitionLog;
+        } catch (IOException | RuntimeException e) {
+            partitionLog.closeSegments();
+            if (e instanceof StorageException se) {
+                throw se;
+            }
+            throw new StorageException("Cannot open log: partition=" + topicPartition + ", dir=" + dir, e);
+        }
+    }
+
+    private void load(long checkpointedRecoveryPoint, long checkpointedStart, boolean hadCleanShutdown)
+            throws IOException {
+        List<Long> baseOffsets = resolveLeftoverFiles();
+        long now = clock.getAsLong();
+        for (int i = 0; i < baseOffsets.size(); i++) {
+            boolean last = i == baseOffsets.size() - 1;
+            long base = baseOffsets.get(i);
+            segments.put(base, LogSegment.open(dir, base, config, last, now));
+        }
+        if (segments.isEmpty()) {
+            long base = Math.max(0, checkpointedStart);
+            segments.put(base, LogSegment.create(dir, base, config, now));
+            LogFiles.fsyncDirectory(dir);
+        }
+        active = segments.lastEntry().getValue();
+
+        long nextOffset = hadCleanShutdown
+                ? loadAfterCleanShutdown()
+                : recoverAfterCrash(checkpointedRecoveryPoint);
+        Position end = new Position(nextOffset, active.baseOffset, active.sizeInBytes());
+        logEnd = end;
+        highWatermark = end;
+        logStartOffset = Math.min(Math.max(checkpointedStart, segments.firstKey()), nextOffset);
+        recoveryPoint = hadCleanShutdown ? Math.min(checkpointedRecoveryPoint, nextOffset) : nextOffset;
+        if (!hadCleanShutdown) {
+            flushSegments(segments.values());
+        }
+        log.debug("Loaded log: partition={}, segments={}, logStartOffset={}, logEndOffset={}", topicPartition,
+                segments.size(), logStartOffset, nextOffset);
+    }
+
+    /** Completes or discards what an interrupted operation left; returns the base offsets of the segments. */
+    private List<Long> resolveLeftoverFiles() throws IOException {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(dir)) {
+            files = listing.sorted().toList();
+        }
+        for (Path file : files) {
+            String name = file.getFileName().toString();
+            if (name.endsWith(LogFiles.CLEANED) || name.endsWith(LogFiles.DELETED)) {
+                Files.deleteIfExists(file);
+            } else if (name.endsWith(LogFiles.LOG + LogFiles.SWAP)) {
+                // A compacted copy was complete: finish replacing the original; its indexes are rebuilt below.
+                Path target = LogFiles.withoutSuffix(file, LogFiles.SWAP);
+                long base = LogFiles.baseOffsetOf(target.getFileName().toString());
+                Files.deleteIfExists(LogFiles.indexFile(dir, base));
+                Files.deleteIfExists(LogFiles.timeIndexFile(dir, base));
+                LogFiles.atomicMove(file, target);
+            } else if (name.endsWith(LogFiles.SWAP)) {
+                Files.deleteIfExists(file);
+            }
+        }
+        List<Long> bases = new ArrayList<>();
+        try (Stream<Path> listing = Files.list(dir)) {
+            for (Path file : listing.toList()) {
+                String name = file.getFileName().toString();
+                long base = LogFiles.baseOffsetOf(name);
+                if (base < 0) {
+                    continue;
+                }
+                if (name.endsWith(LogFiles.LOG)) {
+                    bases.add(base);
+                } else if ((name.endsWith(LogFiles.INDEX) || name.endsWith(LogFiles.TIME_INDEX))
+                        && !Files.exists(LogFiles.logFile(dir, base))) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+        bases.sort(Long::compare);
+        return bases;
+    }
+
+    private long loadAfterCleanShutdown() throws IOException {
+        long nextOffset = active.validateTail();
+        if (nextOffset < 0) {
+            log.warn("Invalid data after the last clean shutdown, recovering: partition={}, segment={}",
+                    topicPartition, active.file());
+            nextOffset = active.recover().nextOffset();
+        }
+        checkIndexes(nextOffset);
+        return nextOffset;
+    }
+
+    private long recoverAfterCrash(long checkpointedRecoveryPoint) throws IOException {
+        Long from = segments.floorKey(checkpointedRecoveryPoint);
+        Collection<LogSegment> unflushed = (from == null ? segments : segments.tailMap(from, true)).values();
+        long nextOffset = active.baseOffset;
+        for (LogSegment segment : unflushed) {
+            LogSegment.Recovery recovery = segment.recover();
+            if (segment != active) {
+                segment.onBecomeInactive();
+            }
+            if (recovery.problem() != null) {
+                log.warn("Recovered log segment: partition={}, file={}, truncatedBytes={}, reason={}",
+                        topicPartition, segment.file(), recovery.truncatedBytes(), recovery.problem());
+            }
+            nextOffset = recovery.nextOffset();
+        }
+        if (unflushed.isEmpty()) {
+            nextOffset = active.validateTail();
+        }
+        checkIndexes(nextOffset);
+        return nextOffset;
+    }
+
+    /** Re-indexes every segment whose index files fail their sanity check. */
+    private void checkIndexes(long logEndOffset) throws IOException {
+        for (Map.Entry<Long, LogSegment> entry : segments.entrySet()) {
+            LogSegment segment = entry.getValue();
+            Long next = segments.higherKey(entry.getKey());
+            long lastOffset = (next == null ? logEndOffset : next) - 1;
+            String problem = segment.indexProblem(lastOffset, segment == active);
+            if (problem != null) {
+                log.warn("Rebuilding index: partition={}, segment={}, reason={}", topicPartition, segment.file(),
+                        problem);
+                LogSegment.Recovery recovery = segment.recover();
+                if (segment != active) {
+                    segment.onBecomeInactive();
+                }
+                if (recovery.problem() != null) {
+                    log.error("Corrupt data in log segment truncated: partition={}, file={}, truncatedBytes={}, "
+                                    + "reason={}", topicPartition, segment.file(), recovery.truncatedBytes(),
+                            recovery.problem());
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- accessors
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    /** Takes effect for the next append, roll and retention check. */
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** The offset the next appended record gets. */
+    public long logEndOffset() {
+        return logEnd.offset();
+    }
+
+    /** The end of what readers may see. */
+    public long highWatermark() {
+        return highWatermark.offset();
+    }
+
+    /** Everything below this offset has been fsynced. */
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment segment : segments.values()) {
+            total += segment.sizeInBytes();
+        }
+        return total;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    List<LogSegment> segments() {
+        return List.copyOf(segments.values());
+    }
+
+    LogSegment activeSegment() {
+        return active;
+    }
+
+    // ---------------------------------------------------------------------------------------------- writer
+
+    /**
+     * Appends batches whose offsets start at {@link #logEndOffset()} (assigned by the caller), rolling to a new
+     * segment first if the active one is full or old. The records become readable on {@link #publish()}.
+     *
+     * @param lastOffset           the last offset in {@code batches}
+     * @param maxTimestamp         the largest timestamp in {@code batches}
+     * @param offsetOfMaxTimestamp the offset of the record carrying it
+     * @param recordCount          the number of records, for {@code flush.messages}
+     */
+    public void append(MemoryRecords batches, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
+                       int recordCount) {
+        ensureOpen();
+        long now = clock.getAsLong();
+        LogSegment segment = active;
+        if (segment.shouldRoll(batches.sizeInBytes(), maxTimestamp, lastOffset, config, now)) {
+            segment = roll();
+        }
+        try {
+            segment.append(batches, lastOffset, maxTimestamp, offsetOfMaxTimestamp);
+        } catch (IOException e) {
+            throw new StorageException("Cannot append to log: partition=" + topicPartition + ", file="
+                    + segment.file(), e);
+        }
+        logEnd = new Position(lastOffset + 1, segment.baseOffset, segment.sizeInBytes());
+        if (unflushedRecords == 0) {
+            firstUnflushedWriteMs = now;
+        }
+        unflushedRecords += recordCount;
+    }
+
+    /** Whether the topic's flush policy asks for an fsync now (flush.messages reached or flush.ms elapsed). */
+    public boolean flushDue(long nowMs) {
+        if (unflushedRecords == 0) {
+            return false;
+        }
+        LogConfig c = config;
+        return unflushedRecords >= c.flushMessages()
+                || (c.flushOnTimer() && nowMs - firstUnflushedWriteMs >= c.flushMs());
+    }
+
+    /** Makes everything appended so far visible to readers. */
+    public void publish() {
+        highWatermark = logEnd;
+    }
+
+    /** fsyncs every segment written since the recovery point, then advances it to the log end. */
+    public void flush() {
+        Position end = logEnd;
+        synchronized (flushLock) {
+            if (end.offset() <= recoveryPoint) {
+                unflushedRecords = 0;
+                return;
+            }
+            Long from = segments.floorKey(recoveryPoint);
+            flushSegments((from == null ? segments : segments.tailMap(from, true)).values());
+            recoveryPoint = end.offset();
+        }
+        unflushedRecords = 0;
+        firstUnflushedWriteMs = -1;
+    }
+
+    private static void flushSegments(Collection<LogSegment> toFlush) {
+        for (LogSegment segment : toFlush) {
+            segment.flush();
+        }
+    }
+
+    /** Starts a new active segment at the log end; the previous one is fsynced in the background. */
+    public LogSegment roll() {
+        ensureOpen();
+        LogSegment previous = active;
+        long base = logEnd.offset();
+        if (previous.baseOffset == base) {
+            return previous;
+        }
+        previous.onBecomeInactive();
+        LogSegment next = LogSegment.create(dir, base, config, clock.getAsLong());
+        LogFiles.fsyncDirectory(dir);
+        segments.put(base, next);
+        active = next;
+        background.execute(() -> flushUpTo(previous, base));
+        log.debug("Rolled log segment: partition={}, newBaseOffset={}", topicPartition, base);
+        return next;
+    }
+
+    private void flushUpTo(LogSegment segment, long offset) {
+        synchronized (flushLock) {
+            if (closed || recoveryPoint >= offset) {
+                return;
+            }
+            try {
+                segment.flush();
+            } catch (StorageException e) {
+                log.warn("Background flush failed: partition={}, segment={}", topicPartition, segment.file(), e);
+                return;
+            }
+            // Earlier segments were fsynced when they stopped growing: the executor runs these flushes in order.
+            recoveryPoint = Math.max(recoveryPoint, offset);
+        }
+    }
+
+    /**
+     * Applies retention: deletes the oldest segments while they are older than {@code retention.ms} or the log is
+     * larger than {@code retention.bytes}, never past the high watermark. Returns the number deleted.
+     */
+    public int deleteOldSegments() {
+        LogConfig c = config;
+        if (!c.delete() || closed) {
+            return 0;
+        }
+        long now = clock.getAsLong();
+        long sizeBytes = sizeInBytes();
+        List<LogSegment> deletable = new ArrayList<>();
+        for (LogSegment segment : segments.values()) {
+            boolean expired = c.retentionMs() >= 0 && now - segment.largestTimestamp() > c.retentionMs();
+            boolean overSize = c.retentionBytes() >= 0 && sizeBytes - segment.sizeInBytes() >= c.retentionBytes();
+            if (!(expired || overSize) || !isBelowHighWatermark(segment)) {
+                break;
+            }
+            if (segment == active && segment.sizeInBytes() == 0) {
+                break;
+            }
+            deletable.add(segment);
+            sizeBytes -= segment.sizeInBytes();
+        }
+        deleteSegments(deletable, "retention");
+        return deletable.size();
+    }
+
+    private boolean isBelowHighWatermark(LogSegment segment) {
+        Long next = segments.higherKey(segment.baseOffset);
+        long end = next == null ? logEnd.offset() : next;
+        return end <= highWatermark.offset();
+    }
+
+    private void deleteSegments(List<LogSegment> deletable, String reason) {
+        if (deletable.isEmpty()) {
+            return;
+        }
+        if (deletable.get(deletable.size() - 1) == active) {
+            roll();
+        }
+        for (LogSegment segment : deletable) {
+            segments.remove(segment.baseOffset, segment);
+            segment.markDeleted();
+            scheduleFileDeletion(segment);
+        }
+        long newStart = Math.max(logStartOffset, segments.firstKey());
+        log.info("Deleted log segments: partition={}, count={}, reason={}, logStartOffset={}", topicPartition,
+                deletable.size(), reason, newStart);
+        logStartOffset = newStart;
+    }
+
+    /** Readers that found a segment before it was removed may still be reading it: close it later. */
+    private void scheduleFileDeletion(LogSegment segment) {
+        long delay = config.fileDeleteDelayMs();
+        Runnable deletion = () -> {
+            try {
+                segment.deleteFiles();
+            } catch (RuntimeException e) {
+                log.warn("Cannot delete segment files: file={}", segment.file(), e);
+            }
+        };
+        if (delay <= 0) {
+            deletion.run();
+        } else {
+            background.schedule(deletion, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Swaps a compacted copy in for {@code original}, which must still be part of the log and inactive. The copy's
+     * log file was written as {@code .cleaned}; it is renamed {@code .swap}, swapped in, then renamed {@code .log}:
+     * a crash at any point leaves either the original or the complete copy, which {@link #open} finishes.
+     *
+     * @return false if {@code original} is no longer in the log (deleted meanwhile); the copy is then discarded
+     */
+    boolean replaceSegment(LogSegment original, Path cleanedLogFile) throws IOException {
+        if (segments.get(original.baseOffset) != original || original == active) {
+            Files.deleteIfExists(cleanedLogFile);
+            return false;
+        }
+        Path swap = LogFiles.withSuffix(LogFiles.logFile(dir, original.baseOffset), LogFiles.SWAP);
+        LogFiles.atomicMove(cleanedLogFile, swap);
+        original.markDeleted();
+        Path target = LogFiles.logFile(dir, original.baseOffset);
+        LogFiles.atomicMove(swap, target);
+        LogSegment replacement = LogSegment.open(dir, original.baseOffset, config, true, clock.getAsLong());
+        replacement.recover();
+        replacement.onBecomeInactive();
+        replacement.flush();
+        LogFiles.fsyncDirectory(dir);
+        segments.put(original.baseOffset, replacement);
+        scheduleFileDeletion(original);
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------------------- readers
+
+    /**
+     * Reads whole batches starting with the one that holds {@code offset}, up to {@code maxBytes} (but at least one
+     * batch), from what readers may see.
+     *
+     * @throws OffsetOutOfRangeException if {@code offset} is below the log start or past the high watermark
+     */
+    public ReadResult read(long offset, int maxBytes) {
+        Position hw = highWatermark;
+        long start = logStartOffset;
+        if (offset < start || offset > hw.offset()) {
+            throw new OffsetOutOfRangeException(topicPartition, offset, start, hw.offset());
+        }
+        if (offset == hw.offset()) {
+            return new ReadResult(null, hw.offset(), start);
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
+        if (entry == null) {
+            entry = segments.firstEntry();
+        }
+        while (entry != null && entry.getKey() <= hw.segmentBaseOffset()) {
+            LogSegment segment = entry.getValue();
+            int maxPosition = segment.baseOffset == hw.segmentBaseOffset()
+                    ? hw.filePosition() : segment.sizeInBytes();
+            FileRecords batches = segment.read(offset, maxBytes, maxPosition);
+            if (batches != null) {
+                return new ReadResult(batches, hw.offset(), start);
+            }
+            entry = segments.higherEntry(entry.getKey());
+        }
+        return new ReadResult(null, hw.offset(), start);
+    }
+
+    /**
+     * The earliest offset whose record has a timestamp at or after {@code timestamp}, or null if every visible
+     * record is older.
+     */
+    public OffsetAndTimestamp offsetForTimestamp(long timestamp) {
+        Position hw = highWatermark;
+        long start = logStartOffset;
+        for (LogSegment segment : segments.values()) {
+            if (segment.baseOffset > hw.segmentBaseOffset()) {
+                break;
+            }
+            if (segment.maxTimestamp() < timestamp) {
+                continue;
+            }
+            int maxPosition = segment.baseOffset == hw.segmentBaseOffset()
+                    ? hw.filePosition() : segment.sizeInBytes();
+            TimestampAndOffset found = segment.findOffsetByTimestamp(timestamp, start, maxPosition);
+            if (found != null) {
+                return new OffsetAndTimestamp(found.offset, found.timestamp);
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------------------------------------- lifecycle
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StorageException("Log is closed: partition=" + topicPartition);
+        }
+    }
+
+    /** fsyncs and closes every segment. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            flush();
+            active.onBecomeInactive();
+        } finally {
+            closed = true;
+            closeSegments();
+        }
+    }
+
+    private void closeSegments() {
+        for (LogSegment segment : segments.values()) {
+            try {
+                segment.close();
+            } catch (RuntimeException e) {
+                log.warn("Cannot close segment: file={}", segment.file(), e);
+            }
+        }
+    }
+
+    /** Closes the log and removes its directory; used when the topic is deleted. */
+    public void deleteAll() {
+        closed = true;
+        closeSegments();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new StorageException("Cannot delete log directory: dir=" + dir, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog[" + topicPartition + ", start=" + logStartOffset + ", hw=" + highWatermark()
+                + ", end=" + logEndOffset() + "]";
+    }
+}

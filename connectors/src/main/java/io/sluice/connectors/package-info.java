@@ -1,0 +1,2 @@
+/** sluice connectors. */
+package io.sluice.connectors;

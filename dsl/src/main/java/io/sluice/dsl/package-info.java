@@ -1,0 +1,2 @@
+/** sluice dsl. */
+package io.sluice.dsl;

@@ -1,0 +1,2 @@
+/** sluice runner. */
+package io.sluice.runner;

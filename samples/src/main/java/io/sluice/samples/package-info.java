@@ -1,0 +1,2 @@
+/** sluice samples. */
+package io.sluice.samples;
