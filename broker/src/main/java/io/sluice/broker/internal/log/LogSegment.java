@@ -131,7 +131,13 @@ final class LogSegment implements Closeable {
         if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP && position == 0) {
             rollingBasedTimestamp = batchMaxTimestamp;
         }
-        records.append(batches);
+        try {
+            records.append(batches);
+        } catch (IOException e) {
+            // A partial write would sit between good batches: cut it off before anything follows it.
+            records.truncateTo(position);
+            throw e;
+        }
         if (batchMaxTimestamp > maxTimestamp) {
             offsetOfMaxTimestamp = offsetOfBatchMaxTimestamp;
             maxTimestamp = batchMaxTimestamp;
@@ -374,14 +380,18 @@ final class LogSegment implements Closeable {
      * whatever its size — and no further than {@code maxPosition}. Null if the segment holds nothing at or after
      * {@code startOffset} below {@code maxPosition}.
      */
-    FileRecords read(long startOffset, int maxBytes, int maxPosition) {
+    Slice read(long startOffset, int maxBytes, int maxPosition) {
         LogOffsetPosition start = translateOffset(startOffset, maxPosition);
         if (start == null) {
             return null;
         }
         int available = maxPosition - start.position;
         int length = Math.min(available, Math.max(maxBytes, start.size));
-        return records.slice(start.position, length);
+        return new Slice(records.slice(start.position, length), start.position);
+    }
+
+    /** Batches read from a segment file, and the file position they start at. */
+    record Slice(FileRecords records, int position) {
     }
 
     /** The first record at or after {@code timestamp} with an offset of at least {@code startingOffset}. */

@@ -44,7 +44,7 @@ public final class PartitionLog implements Closeable {
     }
 
     /** What a read returns: whole batches (possibly none) and the log's bounds at the time of the read. */
-    public record ReadResult(FileRecords records, long highWatermark, long logStartOffset) {
+    public record ReadResult(FileRecords records, int filePosition, long highWatermark, long logStartOffset) {
         public boolean isEmpty() {
             return records == null || records.sizeInBytes() == 0;
         }
@@ -503,7 +503,7 @@ public final class PartitionLog implements Closeable {
             throw new OffsetOutOfRangeException(topicPartition, offset, start, hw.offset());
         }
         if (offset == hw.offset()) {
-            return new ReadResult(null, hw.offset(), start);
+            return new ReadResult(null, 0, hw.offset(), start);
         }
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
         if (entry == null) {
@@ -513,13 +513,13 @@ public final class PartitionLog implements Closeable {
             LogSegment segment = entry.getValue();
             int maxPosition = segment.baseOffset == hw.segmentBaseOffset()
                     ? hw.filePosition() : segment.sizeInBytes();
-            FileRecords batches = segment.read(offset, maxBytes, maxPosition);
-            if (batches != null) {
-                return new ReadResult(batches, hw.offset(), start);
+            LogSegment.Slice slice = segment.read(offset, maxBytes, maxPosition);
+            if (slice != null) {
+                return new ReadResult(slice.records(), slice.position(), hw.offset(), start);
             }
             entry = segments.higherEntry(entry.getKey());
         }
-        return new ReadResult(null, hw.offset(), start);
+        return new ReadResult(null, 0, hw.offset(), start);
     }
 
     /**
@@ -577,6 +577,12 @@ public final class PartitionLog implements Closeable {
                 log.warn("Cannot close segment: file={}", segment.file(), e);
             }
         }
+    }
+
+    /** Closes without flushing or throwing; for logs being discarded. */
+    public void closeQuietly() {
+        closed = true;
+        closeSegments();
     }
 
     /** Closes the log and removes its directory; used when the topic is deleted. */

@@ -1,0 +1,45 @@
+package io.sluice.broker;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Manages topics and inspects consumer groups. Thread-safe. Operations are synchronous: when one returns, its
+ * effect is durable and visible to every client of the broker.
+ */
+public interface Admin extends AutoCloseable {
+
+    /** Creates a topic. @throws TopicExistsException, InvalidTopicException, InvalidConfigException */
+    void createTopic(NewTopic topic);
+
+    /** Creates each topic in turn; stops at the first failure. */
+    void createTopics(Collection<NewTopic> topics);
+
+    /** Deletes a topic and its data. @throws UnknownTopicException */
+    void deleteTopic(String name);
+
+    /** The names of the user topics (internal topics excluded). */
+    Set<String> listTopics();
+
+    /** @throws UnknownTopicException */
+    TopicDescription describeTopic(String name);
+
+    /** Sets config overrides on a topic; they apply from the next append, segment roll and retention check. */
+    void setTopicConfig(String topic, Map<String, String> configs);
+
+    /** Removes config overrides, returning the keys to the broker defaults. */
+    void resetTopicConfig(String topic, Set<String> keys);
+
+    /** Grows a topic to {@code totalCount} partitions. Keys may map to other partitions afterwards. */
+    void createPartitions(String topic, int totalCount);
+
+    /** The ids of groups that have members or committed offsets. */
+    Set<String> listGroups();
+
+    /** A group's committed offsets. */
+    Map<TopicPartition, OffsetAndMetadata> listGroupOffsets(String groupId);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,82 @@
+package io.sluice.broker;
+
+import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.client.EmbeddedAdmin;
+import io.sluice.broker.internal.client.EmbeddedConsumer;
+import io.sluice.broker.internal.client.EmbeddedProducer;
+import java.nio.file.Path;
+
+/**
+ * An embedded sluice broker: durable, partitioned topics in a data directory, served to producers, consumers and
+ * admin clients in the same JVM without any network hop.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.start(Path.of("data"));
+ *      Admin admin = broker.admin();
+ *      Producer producer = broker.producer()) {
+ *     admin.createTopic(NewTopic.of("orders", 6));
+ *     producer.send(ProducerRecord.of("orders", "order-7", "{\"amount\":42}")).join();
+ * }
+ * }</pre>
+ *
+ * <p>Starting opens the data directory (only one broker may use it at a time) and recovers every partition log:
+ * after a crash, a torn write at the end of a log is cut off and indexes are rebuilt, so every record that was
+ * acknowledged under the topic's flush policy is there. {@link #close()} writes and acknowledges everything sent
+ * before it, fsyncs the logs and marks the directory clean. Thread-safe.
+ */
+public final class Broker implements AutoCloseable {
+    private final BrokerCore core;
+
+    private Broker(BrokerCore core) {
+        this.core = core;
+    }
+
+    /** Starts a broker with the given configuration. */
+    public static Broker start(BrokerConfig config) {
+        return new Broker(BrokerCore.start(config));
+    }
+
+    /** Starts a broker with default settings, storing its data in {@code dataDir}. */
+    public static Broker start(Path dataDir) {
+        return start(BrokerConfig.builder(dataDir).build());
+    }
+
+    public Producer producer() {
+        return producer(ProducerConfig.defaults());
+    }
+
+    public Producer producer(ProducerConfig config) {
+        core.ensureOpen();
+        return new EmbeddedProducer(core, config);
+    }
+
+    /** A consumer without a group: use {@link Consumer#assign}. */
+    public Consumer consumer() {
+        return consumer(ConsumerConfig.defaults());
+    }
+
+    public Consumer consumer(ConsumerConfig config) {
+        core.ensureOpen();
+        return new EmbeddedConsumer(core, config);
+    }
+
+    public Admin admin() {
+        core.ensureOpen();
+        return new EmbeddedAdmin(core);
+    }
+
+    public BrokerConfig config() {
+        return core.config();
+    }
+
+    /** The id generated when the data directory was first used. */
+    public String clusterId() {
+        return core.registry().clusterId();
+    }
+
+    /** Stops the broker: pending records are written and acknowledged, logs fsynced. Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+    }
+}

@@ -1,0 +1,209 @@
+package io.sluice.broker;
+
+import static io.sluice.broker.internal.config.ConfigDefinition.Type.BOOLEAN;
+import static io.sluice.broker.internal.config.ConfigDefinition.Type.INT;
+import static io.sluice.broker.internal.config.ConfigDefinition.Type.LONG;
+import static io.sluice.broker.internal.config.ConfigDefinition.Type.STRING;
+
+import io.sluice.broker.internal.config.ConfigDefinition;
+import io.sluice.broker.internal.config.ConfigDefinition.Check;
+import io.sluice.broker.internal.log.LogConfig;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The validated configuration of an embedded broker. Keys are Kafka's broker keys where the concept is the same;
+ * the topic defaults ({@code log.retention.ms}, {@code log.segment.bytes}, {@code message.max.bytes}, …) map to the
+ * topic keys as in Kafka. Immutable; an unknown key or a bad value fails with {@link InvalidConfigException} naming
+ * the key.
+ *
+ * <pre>{@code
+ * BrokerConfig config = BrokerConfig.builder(Path.of("data"))
+ *         .set("log.retention.ms", 3_600_000)
+ *         .build();
+ * }</pre>
+ */
+public final class BrokerConfig {
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
+    public static final String LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
+    public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String JOURNAL_THREADS = "journal.threads";
+    public static final String JOURNAL_RING_SIZE = "journal.ring.size";
+    public static final String JOURNAL_WAIT_STRATEGY = "journal.wait.strategy";
+
+    private static final ConfigDefinition DEFINITION = definition();
+
+    private final Map<String, Object> values;
+
+    private BrokerConfig(Map<String, ?> originals) {
+        this.values = Collections.unmodifiableMap(DEFINITION.parse(originals));
+        int ringSize = journalRingSize();
+        if (Integer.bitCount(ringSize) != 1) {
+            throw new InvalidConfigException("Invalid broker config: key=" + JOURNAL_RING_SIZE + ", value="
+                    + ringSize + ", reason=must be a power of two");
+        }
+        if (dataDirValue().contains(",")) {
+            throw new InvalidConfigException("Invalid broker config: key=" + LOG_DIRS + ", value=" + dataDirValue()
+                    + ", reason=one data directory is supported");
+        }
+        topicDefaults(); // validates the topic defaults as topic configs
+    }
+
+    private static ConfigDefinition definition() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        ConfigDefinition d = new ConfigDefinition("broker")
+                .define(LOG_DIRS, STRING, null, "", "the data directory holding the partition logs and metadata")
+                .define(NUM_PARTITIONS, INT, 1, Check.atLeast(1), "", "partitions of auto-created topics")
+                .define(AUTO_CREATE_TOPICS_ENABLE, BOOLEAN, false, "",
+                        "create a topic on first produce to it; off, so that a misspelt topic is an error")
+                .define(LOG_RETENTION_CHECK_INTERVAL_MS, LONG, 300_000L, Check.atLeast(1), "ms",
+                        "how often retention deletes old segments")
+                .define(LOG_CLEANER_ENABLE, BOOLEAN, true, "", "run compaction for cleanup.policy=compact topics")
+                .define(LOG_CLEANER_BACKOFF_MS, LONG, 15_000L, Check.atLeast(1), "ms",
+                        "how often the cleaner looks for logs to compact")
+                .define(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, LONG, 60_000L, Check.atLeast(1), "ms",
+                        "how often recovery points and log start offsets are checkpointed")
+                .define(LOG_FLUSH_SCHEDULER_INTERVAL_MS, LONG, 100L, Check.atLeast(1), "ms",
+                        "how often logs with flush.ms are checked for a due fsync")
+                .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 1, Check.atLeast(1), "",
+                        "partitions of the internal topic that stores committed consumer offsets")
+                .define(JOURNAL_THREADS, INT, Math.max(1, Math.min(4, cores / 2)), Check.atLeast(1), "",
+                        "ingest rings, each drained by one journal thread that owns its share of the partitions")
+                .define(JOURNAL_RING_SIZE, INT, 65_536, Check.atLeast(2), "slots",
+                        "records each ingest ring holds before producers block (a power of two)")
+                .define(JOURNAL_WAIT_STRATEGY, STRING, "phased",
+                        Check.oneOf("phased", "blocking", "sleeping", "yielding", "busy-spin"), "",
+                        "how an idle journal thread waits: phased spins briefly, yields, then blocks");
+        ConfigDefinition topic = LogConfig.DEFINITION;
+        for (Map.Entry<String, String> e : LogConfig.BROKER_DEFAULT_KEYS.entrySet()) {
+            ConfigDefinition.Key key = topic.key(e.getValue());
+            d.define(e.getKey(), key.type(), key.defaultValue(), key.check(), key.unit(),
+                    "default for the topic config " + e.getValue() + ": " + key.doc());
+        }
+        return d;
+    }
+
+    /** A config from Kafka-style keys and values (strings or typed); {@code log.dirs} is required. */
+    public static BrokerConfig from(Map<String, ?> values) {
+        return new BrokerConfig(values);
+    }
+
+    /** A builder for a broker that stores its data in {@code dataDir}. */
+    public static Builder builder(Path dataDir) {
+        return new Builder().set(LOG_DIRS, dataDir.toString());
+    }
+
+    /** Every key the broker accepts, with type, default, unit and meaning. */
+    public static java.util.List<ConfigDefinition.Key> keys() {
+        return DEFINITION.documented();
+    }
+
+    public Path dataDir() {
+        return Path.of(dataDirValue());
+    }
+
+    private String dataDirValue() {
+        return (String) values.get(LOG_DIRS);
+    }
+
+    public int numPartitions() {
+        return (Integer) values.get(NUM_PARTITIONS);
+    }
+
+    public boolean autoCreateTopics() {
+        return (Boolean) values.get(AUTO_CREATE_TOPICS_ENABLE);
+    }
+
+    public long retentionCheckIntervalMs() {
+        return (Long) values.get(LOG_RETENTION_CHECK_INTERVAL_MS);
+    }
+
+    public boolean cleanerEnabled() {
+        return (Boolean) values.get(LOG_CLEANER_ENABLE);
+    }
+
+    public long cleanerBackoffMs() {
+        return (Long) values.get(LOG_CLEANER_BACKOFF_MS);
+    }
+
+    public long checkpointIntervalMs() {
+        return (Long) values.get(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS);
+    }
+
+    public long flushSchedulerIntervalMs() {
+        return (Long) values.get(LOG_FLUSH_SCHEDULER_INTERVAL_MS);
+    }
+
+    public int offsetsTopicPartitions() {
+        return (Integer) values.get(OFFSETS_TOPIC_NUM_PARTITIONS);
+    }
+
+    public int journalThreads() {
+        return (Integer) values.get(JOURNAL_THREADS);
+    }
+
+    public int journalRingSize() {
+        return (Integer) values.get(JOURNAL_RING_SIZE);
+    }
+
+    public String journalWaitStrategy() {
+        return (String) values.get(JOURNAL_WAIT_STRATEGY);
+    }
+
+    /** The broker-wide defaults of the topic configs, keyed by topic key ({@code retention.ms}, …). */
+    public Map<String, Object> topicDefaults() {
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : LogConfig.BROKER_DEFAULT_KEYS.entrySet()) {
+            defaults.put(e.getValue(), values.get(e.getKey()));
+        }
+        return defaults;
+    }
+
+    /** The value of any key, typed. */
+    public Object get(String key) {
+        if (!values.containsKey(key)) {
+            DEFINITION.key(key); // throws with a suggestion
+        }
+        return values.get(key);
+    }
+
+    /** Every key with its effective value. */
+    public Map<String, Object> values() {
+        return values;
+    }
+
+    @Override
+    public String toString() {
+        return "BrokerConfig" + values;
+    }
+
+    /** Collects keys and values; {@link #build()} validates them all. */
+    public static final class Builder {
+        private final Map<String, Object> values = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        public Builder set(String key, Object value) {
+            values.put(key, value);
+            return this;
+        }
+
+        public Builder setAll(Map<String, ?> more) {
+            values.putAll(more);
+            return this;
+        }
+
+        public BrokerConfig build() {
+            return new BrokerConfig(values);
+        }
+    }
+}

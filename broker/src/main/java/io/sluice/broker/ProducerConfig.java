@@ -1,0 +1,103 @@
+package io.sluice.broker;
+
+import static io.sluice.broker.internal.config.ConfigDefinition.Type.INT;
+import static io.sluice.broker.internal.config.ConfigDefinition.Type.STRING;
+
+import io.sluice.broker.internal.config.ConfigDefinition;
+import io.sluice.broker.internal.config.ConfigDefinition.Check;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Producer settings, with Kafka's keys. Immutable and validated.
+ *
+ * <ul>
+ *   <li>{@code acks} — {@code 0}: do not wait for the append; {@code 1} or {@code all} (default): complete once
+ *       the record is in the partition log (on a single broker the two are the same).</li>
+ *   <li>{@code batch.size} — records without a key stick to one partition for this many bytes before moving on,
+ *       so that they form large batches (Kafka's sticky partitioning).</li>
+ *   <li>{@code client.id} — a name for logs.</li>
+ * </ul>
+ */
+public final class ProducerConfig {
+    public static final String ACKS = "acks";
+    public static final String BATCH_SIZE = "batch.size";
+    public static final String CLIENT_ID = "client.id";
+
+    private static final ConfigDefinition DEFINITION = new ConfigDefinition("producer")
+            .define(ACKS, STRING, "all", Check.oneOf("0", "1", "all", "-1"), "",
+                    "0: do not wait for the append; 1 or all: wait until the record is stored")
+            .define(BATCH_SIZE, INT, 16_384, Check.atLeast(1), "bytes",
+                    "bytes sent to one partition by records without a key before switching partition")
+            .define(CLIENT_ID, STRING, "", "", "a name for this producer in logs");
+
+    private final Map<String, Object> values;
+
+    private ProducerConfig(Map<String, ?> originals) {
+        this.values = Collections.unmodifiableMap(DEFINITION.parse(originals));
+    }
+
+    public static ProducerConfig defaults() {
+        return new ProducerConfig(Map.of());
+    }
+
+    public static ProducerConfig from(Map<String, ?> values) {
+        return new ProducerConfig(values);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether sends wait for the append ({@code acks} other than 0). */
+    public boolean waitForAppend() {
+        return !"0".equals(values.get(ACKS));
+    }
+
+    public String acks() {
+        return (String) values.get(ACKS);
+    }
+
+    public int batchSizeBytes() {
+        return (Integer) values.get(BATCH_SIZE);
+    }
+
+    public String clientId() {
+        return (String) values.get(CLIENT_ID);
+    }
+
+    public Map<String, Object> values() {
+        return values;
+    }
+
+    @Override
+    public String toString() {
+        return "ProducerConfig" + values;
+    }
+
+    /** Collects keys and values; {@link #build()} validates them. */
+    public static final class Builder {
+        private final Map<String, Object> values = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        public Builder acks(String acks) {
+            return set(ACKS, acks);
+        }
+
+        public Builder clientId(String clientId) {
+            return set(CLIENT_ID, clientId);
+        }
+
+        public Builder set(String key, Object value) {
+            values.put(key, value);
+            return this;
+        }
+
+        public ProducerConfig build() {
+            return new ProducerConfig(values);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.sluice.broker.internal.client;
+
+import io.sluice.broker.Callback;
+import io.sluice.broker.ClosedException;
+import io.sluice.broker.Header;
+import io.sluice.broker.InvalidRecordException;
+import io.sluice.broker.InvalidTopicException;
+import io.sluice.broker.Producer;
+import io.sluice.broker.ProducerConfig;
+import io.sluice.broker.ProducerRecord;
+import io.sluice.broker.RecordMetadata;
+import io.sluice.broker.RecordTooLargeException;
+import io.sluice.broker.SluiceException;
+import io.sluice.broker.TopicPartition;
+import io.sluice.broker.UnknownTopicException;
+import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.ingest.Completion;
+import io.sluice.broker.internal.log.LogConfig;
+import io.sluice.broker.internal.topic.Partition;
+import io.sluice.broker.internal.topic.Topic;
+import io.sluice.broker.internal.topic.TopicRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.DefaultRecord;
+import org.apache.kafka.common.record.DefaultRecordBatch;
+import org.apache.kafka.common.record.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded {@link Producer}: validates a record on the caller's thread, chooses its partition and publishes it
+ * into the ring of the partition's journal shard. Nothing is copied: the record's arrays go to the journal as they
+ * are, so callers must not modify them after {@code send}.
+ */
+public final class EmbeddedProducer implements Producer {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedProducer.class);
+
+    private final BrokerCore core;
+    private final TopicRegistry registry;
+    private final ProducerConfig config;
+    private final boolean waitForAppend;
+    private final Partitioner partitioner;
+    private volatile boolean closed;
+
+    public EmbeddedProducer(BrokerCore core, ProducerConfig config) {
+        this.core = core;
+        this.registry = core.registry();
+        this.config = config;
+        this.waitForAppend = config.waitForAppend();
+        this.partitioner = new Partitioner(config.batchSizeBytes());
+    }
+
+    @Override
+    public CompletableFuture<RecordMetadata> send(ProducerRecord record) {
+        SendFuture future = new SendFuture();
+        publish(record, future);
+        return future;
+    }
+
+    @Override
+    public void send(ProducerRecord record, Callback callback) {
+        publish(record, new CallbackCompletion(callback));
+    }
+
+    private void publish(ProducerRecord record, Target target) {
+        if (closed) {
+            throw new ClosedException("producer");
+        }
+        core.ensureOpen();
+        try {
+            Topic topic = topicFor(record.topic());
+            if (topic.internal()) {
+                throw new InvalidTopicException("Cannot produce to an internal topic: topic=" + record.topic());
+            }
+            LogConfig logConfig = topic.config();
+            byte[] key = record.key();
+            byte[] value = record.value();
+            if (key == null && logConfig.compact()) {
+                throw new InvalidRecordException("Record without key on a compacted topic: topic=" + record.topic());
+            }
+            org.apache.kafka.common.header.Header[] headers = headers(record.headers());
+            int size = DefaultRecordBatch.RECORD_BATCH_OVERHEAD + DefaultRecord.sizeInBytes(0, 0,
+                    key == null ? -1 : key.length, value == null ? -1 : value.length, headers);
+            if (size > logConfig.maxMessageBytes()) {
+                throw new RecordTooLargeException(record.topic(), size, logConfig.maxMessageBytes());
+            }
+            int partitionCount = topic.partitionCount();
+            int p = record.partition() == ProducerRecord.ANY_PARTITION
+                    ? partitioner.partition(record.topic(), key, size, partitionCount)
+                    : record.partition();
+            Partition partition = topic.partition(p);
+            long timestamp = record.timestamp() == ProducerRecord.NO_TIMESTAMP
+                    ? System.currentTimeMillis() : record.timestamp();
+            target.setPartition(partition.topicPartition());
+            Completion completion = waitForAppend ? target : null;
+            if (!partition.shard().tryPublish(partition.writer(), key, value, timestamp, headers, completion)) {
+                throw new ClosedException("broker");
+            }
+            if (!waitForAppend) {
+                target.onAppended(RecordMetadata.UNKNOWN_OFFSET, timestamp);
+            }
+        } catch (ClosedException e) {
+            throw e;
+        } catch (SluiceException e) {
+            target.onFailed(e);
+        }
+    }
+
+    private Topic topicFor(String name) {
+        Topic topic = registry.topic(name);
+        if (topic != null) {
+            return topic;
+        }
+        if (!core.config().autoCreateTopics()) {
+            throw new UnknownTopicException(name);
+        }
+        synchronized (registry) {
+            topic = registry.topic(name);
+            if (topic == null) {
+                topic = registry.createTopic(name, core.config().numPartitions(), java.util.Map.of(), false);
+                log.info("Auto-created topic: topic={}, partitions={}", name, core.config().numPartitions());
+            }
+            return topic;
+        }
+    }
+
+    private static org.apache.kafka.common.header.Header[] headers(List<Header> headers) {
+        if (headers.isEmpty()) {
+            return Record.EMPTY_HEADERS;
+        }
+        org.apache.kafka.common.header.Header[] out = new org.apache.kafka.common.header.Header[headers.size()];
+        for (int i = 0; i < out.length; i++) {
+            Header h = headers.get(i);
+            out[i] = new RecordHeader(h.key(), h.value());
+        }
+        return out;
+    }
+
+    @Override
+    public void flush() {
+        if (closed) {
+            throw new ClosedException("producer");
+        }
+        core.awaitJournals();
+    }
+
+    @Override
+    public List<TopicPartition> partitionsFor(String topic) {
+        core.ensureOpen();
+        Topic t = registry.topicOrThrow(topic);
+        List<TopicPartition> partitions = new ArrayList<>(t.partitionCount());
+        for (int p = 0; p < t.partitionCount(); p++) {
+            partitions.add(new TopicPartition(topic, p));
+        }
+        return partitions;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofMillis(Long.MAX_VALUE));
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!core.isClosed() && !core.awaitJournals(timeout)) {
+            log.warn("Producer closed before every record was acknowledged: clientId={}, timeout={}",
+                    config.clientId(), timeout);
+        }
+    }
+
+    /** Where a send's outcome goes; it learns its partition once chosen. */
+    private interface Target extends Completion {
+        void setPartition(TopicPartition partition);
+    }
+
+    /** The future returned by {@code send}, and the journal's completion for it: one object per record. */
+    private static final class SendFuture extends CompletableFuture<RecordMetadata> implements Target {
+        private TopicPartition partition;
+
+        @Override
+        public void setPartition(TopicPartition partition) {
+            this.partition = partition;
+        }
+
+        @Override
+        public void onAppended(long offset, long timestamp) {
+            complete(new RecordMetadata(partition, offset, timestamp));
+        }
+
+        @Override
+        public void onFailed(RuntimeException error) {
+            completeExceptionally(error);
+        }
+    }
+
+    private static final class CallbackCompletion implements Target {
+        private final Callback callback;
+        private TopicPartition partition;
+
+        @Override
+        public void setPartition(TopicPartition partition) {
+            this.partition = partition;
+        }
+
+        CallbackCompletion(Callback callback) {
+            this.callback = callback;
+        }
+
+        @Override
+        public void onAppended(long offset, long timestamp) {
+            callback.onCompletion(new RecordMetadata(partition, offset, timestamp), null);
+        }
+
+        @Override
+        public void onFailed(RuntimeException error) {
+            callback.onCompletion(null, error);
+        }
+    }
+}

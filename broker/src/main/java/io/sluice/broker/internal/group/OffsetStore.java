@@ -1,0 +1,198 @@
+package io.sluice.broker.internal.group;
+
+import io.sluice.broker.OffsetAndMetadata;
+import io.sluice.broker.StorageException;
+import io.sluice.broker.TopicPartition;
+import io.sluice.broker.internal.ingest.Completion;
+import io.sluice.broker.internal.log.PartitionLog;
+import io.sluice.broker.internal.topic.Partition;
+import io.sluice.broker.internal.topic.Topic;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+
+/**
+ * Committed consumer offsets, kept in memory and made durable in the compacted internal topic
+ * {@value #TOPIC}, as Kafka does. Each commit is one record per partition, keyed by group, topic and partition, in
+ * the topic partition chosen by the group id; the latest record per key wins, so compaction keeps the topic small.
+ *
+ * <pre>
+ *   key   = version:int16 (1) | group:string | topic:string | partition:int32
+ *   value = version:int16 (1) | offset:int64 | metadata:string | commitTimestamp:int64
+ *   string = length:int16 | UTF-8 bytes
+ * </pre>
+ */
+final class OffsetStore {
+    static final String TOPIC = "__consumer_offsets";
+    private static final short VERSION = 1;
+
+    private final Topic topic;
+    private final Map<String, Map<TopicPartition, OffsetAndMetadata>> committed = new ConcurrentHashMap<>();
+
+    OffsetStore(Topic topic) {
+        this.topic = topic;
+    }
+
+    /** Reads every partition of the offsets topic and keeps the latest commit per key. */
+    void load() {
+        for (Partition partition : topic.partitions()) {
+            PartitionLog log = partition.log();
+            long next = log.logStartOffset();
+            while (next < log.highWatermark()) {
+                PartitionLog.ReadResult result = log.read(next, 1 << 20);
+                if (result.isEmpty()) {
+                    break;
+                }
+                for (RecordBatch batch : result.records().batches()) {
+                    batch.ensureValid();
+                    for (Record record : batch) {
+                        if (record.offset() >= next && record.hasKey()) {
+                            apply(record.key(), record.hasValue() ? record.value() : null);
+                        }
+                    }
+                    next = batch.lastOffset() + 1;
+                }
+            }
+        }
+    }
+
+    private void apply(ByteBuffer key, ByteBuffer value) {
+        key = key.duplicate();
+        if (key.getShort() != VERSION) {
+            return;
+        }
+        String group = readString(key);
+        TopicPartition tp = new TopicPartition(readString(key), key.getInt());
+        Map<TopicPartition, OffsetAndMetadata> offsets = committed.computeIfAbsent(group,
+                g -> new ConcurrentHashMap<>());
+        if (value == null) {
+            offsets.remove(tp);
+            return;
+        }
+        value = value.duplicate();
+        if (value.getShort() != VERSION) {
+            return;
+        }
+        long offset = value.getLong();
+        String metadata = readString(value);
+        offsets.put(tp, new OffsetAndMetadata(offset, metadata));
+    }
+
+    /** Writes the commit durably (as the offsets topic's flush policy defines), then makes it visible. */
+    void commit(String group, Map<TopicPartition, OffsetAndMetadata> offsets, long nowMs) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        Partition partition = topic.partition(
+                (io.sluice.broker.internal.client.Partitioner.murmur2(utf8(group)) & 0x7fffffff)
+                        % topic.partitionCount());
+        List<CompletableFuture<Void>> writes = new ArrayList<>(offsets.size());
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+            CompletableFuture<Void> written = new CompletableFuture<>();
+            Completion completion = new Completion() {
+                @Override
+                public void onAppended(long offset, long timestamp) {
+                    written.complete(null);
+                }
+
+                @Override
+                public void onFailed(RuntimeException error) {
+                    written.completeExceptionally(error);
+                }
+            };
+            boolean published = partition.shard().tryPublish(partition.writer(), key(group, e.getKey()),
+                    value(e.getValue(), nowMs), nowMs, Record.EMPTY_HEADERS, completion);
+            if (!published) {
+                throw new io.sluice.broker.ClosedException("broker");
+            }
+            writes.add(written);
+        }
+        try {
+            CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("Interrupted while committing offsets: group=" + group, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException re ? re
+                    : new StorageException("Cannot commit offsets: group=" + group, cause);
+        } catch (TimeoutException e) {
+            throw new StorageException("Timed out committing offsets: group=" + group, e);
+        }
+        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).putAll(offsets);
+    }
+
+    Map<TopicPartition, OffsetAndMetadata> committed(String group, Set<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> all = committed.getOrDefault(group, Map.of());
+        Map<TopicPartition, OffsetAndMetadata> found = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            OffsetAndMetadata offset = all.get(tp);
+            if (offset != null) {
+                found.put(tp, offset);
+            }
+        }
+        return found;
+    }
+
+    Map<TopicPartition, OffsetAndMetadata> all(String group) {
+        return Map.copyOf(committed.getOrDefault(group, Map.of()));
+    }
+
+    Set<String> groups() {
+        Set<String> groups = new java.util.TreeSet<>();
+        committed.forEach((group, offsets) -> {
+            if (!offsets.isEmpty()) {
+                groups.add(group);
+            }
+        });
+        return groups;
+    }
+
+    private static byte[] key(String group, TopicPartition tp) {
+        byte[] g = utf8(group);
+        byte[] t = utf8(tp.topic());
+        ByteBuffer b = ByteBuffer.allocate(2 + 2 + g.length + 2 + t.length + 4);
+        b.putShort(VERSION);
+        putString(b, g);
+        putString(b, t);
+        b.putInt(tp.partition());
+        return b.array();
+    }
+
+    private static byte[] value(OffsetAndMetadata offset, long nowMs) {
+        byte[] m = utf8(offset.metadata());
+        ByteBuffer b = ByteBuffer.allocate(2 + 8 + 2 + m.length + 8);
+        b.putShort(VERSION);
+        b.putLong(offset.offset());
+        putString(b, m);
+        b.putLong(nowMs);
+        return b.array();
+    }
+
+    private static void putString(ByteBuffer b, byte[] s) {
+        b.putShort((short) s.length);
+        b.put(s);
+    }
+
+    private static String readString(ByteBuffer b) {
+        int length = b.getShort() & 0xffff;
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

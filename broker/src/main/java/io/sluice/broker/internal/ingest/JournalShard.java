@@ -1,0 +1,252 @@
+package io.sluice.broker.internal.ingest;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.sluice.broker.ClosedException;
+import io.sluice.broker.InvalidConfigException;
+import io.sluice.broker.internal.log.PartitionLog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ingest ring and the journal thread that drains it. Every partition belongs to exactly one shard, so each log
+ * has exactly one writer; producers of any thread publish into the ring of the partition's shard.
+ *
+ * <pre>
+ *   producer threads ─► [ ring: multi-producer ] ─► sluice-journal-N (JournalHandler) ─► partition logs
+ * </pre>
+ *
+ * <p>Shutdown: {@link #close()} publishes a shutdown event after which the journal writes nothing more. A
+ * publisher that raced with it and landed after that event fails its own record with {@link ClosedException}, so
+ * every record is either written and acknowledged or failed — never left hanging.
+ */
+public final class JournalShard implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JournalShard.class);
+
+    private final int id;
+    private final Disruptor<IngestEvent> disruptor;
+    private final RingBuffer<IngestEvent> ring;
+    private final JournalHandler handler;
+    private final LongSupplier handlerClock;
+    /** Owned by the journal thread once started. */
+    private final List<PartitionWriter> writers = new ArrayList<>();
+    private volatile boolean started;
+    private volatile boolean closed;
+    private volatile long shutdownSequence = -1;
+
+    /**
+     * @param ringSize     slots in the ring, a power of two
+     * @param waitStrategy how the journal waits for records: phased, blocking, sleeping, yielding or busy-spin
+     * @param clock        milliseconds since the epoch, for log-append time and flush timing
+     */
+    public JournalShard(int id, int ringSize, String waitStrategy, LongSupplier clock) {
+        this.id = id;
+        this.handler = new JournalHandler(clock);
+        this.handlerClock = clock;
+        this.disruptor = new Disruptor<>(IngestEvent::new, ringSize, runnable -> {
+            Thread thread = new Thread(runnable, "sluice-journal-" + id);
+            thread.setDaemon(true);
+            return thread;
+        }, ProducerType.MULTI, waitStrategy(waitStrategy));
+        disruptor.handleEventsWith(handler);
+        disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
+        this.ring = disruptor.getRingBuffer();
+    }
+
+    /** The wait strategies a shard can use, by config name. */
+    public static WaitStrategy waitStrategy(String name) {
+        return switch (name) {
+            case "phased" -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS);
+            case "blocking" -> new BlockingWaitStrategy();
+            case "sleeping" -> new SleepingWaitStrategy();
+            case "yielding" -> new YieldingWaitStrategy();
+            case "busy-spin" -> new BusySpinWaitStrategy();
+            default -> throw new InvalidConfigException("Invalid broker config: key=journal.wait.strategy, value="
+                    + name + ", reason=must be one of [phased, blocking, sleeping, yielding, busy-spin]");
+        };
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public void start() {
+        disruptor.start();
+        started = true;
+    }
+
+    /** Adds a partition to this shard; before {@link #start()} directly, afterwards on the journal thread. */
+    public PartitionWriter addPartition(PartitionLog partitionLog) {
+        PartitionWriter writer = new PartitionWriter(partitionLog, this);
+        if (started) {
+            call(() -> writers.add(writer));
+        } else {
+            writers.add(writer);
+        }
+        return writer;
+    }
+
+    /** Removes a partition; records already in the ring for it fail. Runs on the journal thread. */
+    public void removePartition(PartitionWriter writer) {
+        call(() -> {
+            writer.markRemoved();
+            return writers.remove(writer);
+        });
+    }
+
+    /**
+     * Publishes one record for the writer's partition. Blocks while the ring is full (back-pressure).
+     *
+     * @return false if the shard is closed; the record was not published
+     */
+    public boolean tryPublish(PartitionWriter writer, byte[] key, byte[] value, long timestamp, Header[] headers,
+                              Completion completion) {
+        if (closed) {
+            return false;
+        }
+        long sequence = ring.next();
+        try {
+            ring.get(sequence).setRecord(writer, key, value, timestamp, headers, completion);
+        } finally {
+            ring.publish(sequence);
+        }
+        if (closed && sequence > awaitShutdownSequence() && completion != null) {
+            completion.onFailed(new ClosedException("broker"));
+        }
+        return true;
+    }
+
+    /** Runs {@code task} on the journal thread, after every record published before it has been written. */
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new ClosedException("broker"));
+            return result;
+        }
+        publishTask(IngestEvent.TASK, task, result);
+        return result;
+    }
+
+    private <T> long publishTask(int kind, Callable<T> task, CompletableFuture<T> result) {
+        long sequence = ring.next();
+        try {
+            ring.get(sequence).setTask(kind, task, result);
+        } finally {
+            ring.publish(sequence);
+        }
+        if (kind == IngestEvent.TASK && closed && sequence > awaitShutdownSequence()) {
+            result.completeExceptionally(new ClosedException("broker"));
+        }
+        return sequence;
+    }
+
+    /** Runs {@code task} on the journal thread and waits for its result. */
+    public <T> T call(Callable<T> task) {
+        try {
+            return submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClosedException("interrupted while waiting for the journal");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** Visits every partition of the shard on the journal thread. */
+    public CompletableFuture<Void> forEachPartition(Consumer<PartitionWriter> action) {
+        return submit(() -> {
+            for (PartitionWriter writer : List.copyOf(writers)) {
+                action.accept(writer);
+            }
+            return null;
+        });
+    }
+
+    /** fsyncs, on the journal thread, every log whose {@code flush.ms} or {@code flush.messages} is due. */
+    public void flushDueLogs() {
+        if (closed) {
+            return;
+        }
+        submit(() -> {
+            long now = handlerClock.getAsLong();
+            for (PartitionWriter writer : writers) {
+                writer.maybeFlush(now);
+            }
+            return null;
+        });
+    }
+
+    private long awaitShutdownSequence() {
+        long s;
+        while ((s = shutdownSequence) < 0) {
+            Thread.onSpinWait();
+        }
+        return s;
+    }
+
+    /** Writes and acknowledges everything published so far, then stops the journal thread. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!started) {
+            shutdownSequence = Long.MAX_VALUE;
+            return;
+        }
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        long sequence = ring.next();
+        shutdownSequence = sequence;
+        try {
+            ring.get(sequence).setTask(IngestEvent.SHUTDOWN, () -> null, done);
+        } finally {
+            ring.publish(sequence);
+        }
+        try {
+            done.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.error("Journal did not drain on shutdown: shard={}", id, e);
+        }
+        disruptor.halt();
+    }
+
+    /** Keeps the journal thread alive whatever a handler throws; the handler itself fails the records. */
+    private final class LoggingExceptionHandler implements ExceptionHandler<IngestEvent> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, IngestEvent event) {
+            log.error("Journal error: shard={}, sequence={}", id, sequence, ex);
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            log.error("Journal failed to start: shard={}", id, ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            log.error("Journal failed to stop: shard={}", id, ex);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.sluice.broker.internal.ingest;
+
+import io.sluice.broker.StorageException;
+import io.sluice.broker.TimestampType;
+import io.sluice.broker.internal.log.LogConfig;
+import io.sluice.broker.internal.log.PartitionLog;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal's per-partition state: the records of the current drained run, waiting to be written as one batch.
+ * Owned by its shard's journal thread; only {@link #setAppendListener} is called from elsewhere.
+ */
+public final class PartitionWriter {
+    private static final Logger log = LoggerFactory.getLogger(PartitionWriter.class);
+
+    /** Batches are cut at this size so that readers and replicas never face a huge one. */
+    static final int MAX_BATCH_BYTES = 1 << 20;
+
+    private final PartitionLog partitionLog;
+    private final JournalShard shard;
+    private final ArrayList<IngestEvent> pending = new ArrayList<>();
+    private volatile Runnable appendListener = () -> { };
+    private RuntimeException failure;
+    private boolean removed;
+
+    PartitionWriter(PartitionLog partitionLog, JournalShard shard) {
+        this.partitionLog = partitionLog;
+        this.shard = shard;
+    }
+
+    public PartitionLog log() {
+        return partitionLog;
+    }
+
+    public JournalShard shard() {
+        return shard;
+    }
+
+    /** Called on the journal thread each time new records become readable. */
+    public void setAppendListener(Runnable listener) {
+        this.appendListener = listener;
+    }
+
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
+    void add(IngestEvent event) {
+        pending.add(event);
+    }
+
+    /** Marks the writer as removed (topic deleted): later records fail instead of being written. */
+    void markRemoved() {
+        removed = true;
+    }
+
+    /**
+     * Encodes the pending records into RecordBatch v2 batches at the log end, using {@code buffer} as scratch space,
+     * and appends them. On failure every pending record fails with the cause.
+     */
+    void writePending(ByteBuffer buffer, long nowMs) {
+        if (removed) {
+            failPending(new StorageException("Partition was removed: partition=" + partitionLog.topicPartition()));
+            return;
+        }
+        if (failure != null) {
+            failPending(failure);
+            return;
+        }
+        try {
+            LogConfig config = partitionLog.config();
+            boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
+            org.apache.kafka.common.record.TimestampType type = logAppendTime
+                    ? org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME
+                    : org.apache.kafka.common.record.TimestampType.CREATE_TIME;
+            int limit = Math.min(MAX_BATCH_BYTES, Math.max(config.maxMessageBytes(), 1));
+            int size = pending.size();
+            int next = 0;
+            while (next < size) {
+                long baseOffset = partitionLog.logEndOffset();
+                buffer.clear();
+                MemoryRecordsBuilder builder = new MemoryRecordsBuilder(buffer, RecordBatch.CURRENT_MAGIC_VALUE,
+                        Compression.NONE, type, baseOffset, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
+                        RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, false,
+                        false, RecordBatch.NO_PARTITION_LEADER_EPOCH, limit);
+                long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+                long offsetOfMaxTimestamp = baseOffset;
+                int first = next;
+                while (next < size) {
+                    IngestEvent e = pending.get(next);
+                    if (next > first && !builder.hasRoomFor(e.timestamp, e.key, e.value, e.headers)) {
+                        break;
+                    }
+                    long offset = baseOffset + (next - first);
+                    builder.appendWithOffset(offset, e.timestamp, e.key, e.value, e.headers);
+                    e.offset = offset;
+                    e.storedTimestamp = logAppendTime ? nowMs : e.timestamp;
+                    if (e.timestamp > maxTimestamp) {
+                        maxTimestamp = e.timestamp;
+                        offsetOfMaxTimestamp = offset;
+                    }
+                    next++;
+                }
+                MemoryRecords batch = builder.build();
+                if (logAppendTime) {
+                    maxTimestamp = nowMs;
+                    offsetOfMaxTimestamp = baseOffset + (next - first) - 1;
+                }
+                partitionLog.append(batch, baseOffset + (next - first) - 1, maxTimestamp, offsetOfMaxTimestamp,
+                        next - first);
+            }
+        } catch (RuntimeException e) {
+            failure = e instanceof StorageException ? e : new StorageException(
+                    "Cannot append to log: partition=" + partitionLog.topicPartition(), e);
+            log.error("Partition log failed, rejecting further appends: partition={}",
+                    partitionLog.topicPartition(), e);
+            failPending(failure);
+        }
+    }
+
+    /** fsyncs if the topic's flush policy asks for it now. */
+    void maybeFlush(long nowMs) {
+        if (failure == null && !removed && partitionLog.flushDue(nowMs)) {
+            try {
+                partitionLog.flush();
+            } catch (RuntimeException e) {
+                failure = e;
+                log.error("Partition log flush failed: partition={}", partitionLog.topicPartition(), e);
+                failPending(e);
+            }
+        }
+    }
+
+    /** Makes the run's records readable, acknowledges them and wakes readers. */
+    void publishAndComplete() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        partitionLog.publish();
+        for (int i = 0, n = pending.size(); i < n; i++) {
+            IngestEvent e = pending.get(i);
+            Completion completion = e.completion;
+            if (completion != null) {
+                try {
+                    completion.onAppended(e.offset, e.storedTimestamp);
+                } catch (RuntimeException callbackError) {
+                    log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
+                }
+            }
+            e.release();
+        }
+        pending.clear();
+        try {
+            appendListener.run();
+        } catch (RuntimeException listenerError) {
+            log.warn("Append listener threw: partition={}", partitionLog.topicPartition(), listenerError);
+        }
+    }
+
+    void failPending(RuntimeException error) {
+        for (IngestEvent e : pending) {
+            if (e.completion != null) {
+                try {
+                    e.completion.onFailed(error);
+                } catch (RuntimeException callbackError) {
+                    log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
+                }
+            }
+            e.release();
+        }
+        pending.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionWriter[" + partitionLog.topicPartition() + "]";
+    }
+}

@@ -1,0 +1,208 @@
+package io.sluice.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BrokerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldProduceAndConsumeWithKeysHeadersAndTimestamps() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
+             Consumer consumer = broker.consumer()) {
+            admin.createTopic(NewTopic.of("orders", 3));
+            List<RecordMetadata> stored = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                stored.add(producer.send(ProducerRecord.of("orders", "key-" + (i % 5), "value-" + i)
+                        .withTimestamp(1_000 + i).withHeader("h", new byte[] {(byte) i})).join());
+            }
+            assertThat(stored).extracting(m -> m.topicPartition().topic()).containsOnly("orders");
+            consumer.assign(producer.partitionsFor("orders"));
+            consumer.seekToBeginning(consumer.assignment());
+            List<ConsumerRecord> read = pollAtLeast(consumer, 30);
+            assertThat(read).hasSize(30);
+            for (ConsumerRecord r : read) {
+                int i = Integer.parseInt(r.valueAsString().substring("value-".length()));
+                assertThat(r.keyAsString()).isEqualTo("key-" + (i % 5));
+                assertThat(r.timestamp()).isEqualTo(1_000 + i);
+                assertThat(r.timestampType()).isEqualTo(TimestampType.CREATE_TIME);
+                assertThat(r.headers()).containsExactly(new Header("h", new byte[] {(byte) i}));
+                RecordMetadata m = stored.get(i);
+                assertThat(r.partition()).isEqualTo(m.topicPartition().partition());
+                assertThat(r.offset()).isEqualTo(m.offset());
+            }
+        }
+    }
+
+    @Test
+    void shouldStampLogAppendTimeWhenTheTopicAsksForIt() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
+             Consumer consumer = broker.consumer()) {
+            admin.createTopic(NewTopic.of("audit", 1).withConfig("message.timestamp.type", "LogAppendTime"));
+            long before = System.currentTimeMillis();
+            RecordMetadata m = producer.send(ProducerRecord.of("audit", "k", "v").withTimestamp(5)).join();
+            assertThat(m.timestamp()).isGreaterThanOrEqualTo(before);
+            consumer.assign(List.of(new TopicPartition("audit", 0)));
+            consumer.seekToBeginning(consumer.assignment());
+            ConsumerRecord r = pollAtLeast(consumer, 1).get(0);
+            assertThat(r.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+            assertThat(r.timestamp()).isEqualTo(m.timestamp());
+        }
+    }
+
+    @Test
+    void shouldKeepEveryTopicAndRecordAcrossARestart() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer()) {
+            admin.createTopic(NewTopic.of("a", 2).withConfig("retention.ms", "123456789"));
+            admin.createTopic(NewTopic.of("b", 1));
+            for (int i = 0; i < 100; i++) {
+                producer.send(ProducerRecord.of(i % 2 == 0 ? "a" : "b", "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Consumer consumer = broker.consumer()) {
+            assertThat(admin.listTopics()).containsExactly("a", "b");
+            TopicDescription a = admin.describeTopic("a");
+            assertThat(a.partitions()).hasSize(2);
+            assertThat(a.overrides()).containsEntry("retention.ms", "123456789");
+            assertThat(a.configs()).containsEntry("retention.ms", "123456789").containsEntry("cleanup.policy",
+                    "delete");
+            assertThat(a.partitions().stream().mapToLong(PartitionDescription::endOffset).sum()).isEqualTo(50);
+            consumer.assign(List.of(new TopicPartition("a", 0), new TopicPartition("a", 1),
+                    new TopicPartition("b", 0)));
+            consumer.seekToBeginning(consumer.assignment());
+            assertThat(pollAtLeast(consumer, 100)).hasSize(100);
+        }
+    }
+
+    @Test
+    void shouldFailSendsWithTypedErrors() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer()) {
+            admin.createTopic(NewTopic.of("small", 2).withConfig("max.message.bytes", "200"));
+            admin.createTopic(NewTopic.of("table", 1).withConfig("cleanup.policy", "compact"));
+            assertFailsWith(producer.send(ProducerRecord.of("nope", "k", "v")), UnknownTopicException.class,
+                    "topic=nope");
+            assertFailsWith(producer.send(ProducerRecord.of("small", "k", "v").withPartition(2)),
+                    InvalidPartitionException.class, "partition=2");
+            assertFailsWith(producer.send(ProducerRecord.of("small", "k", "v".repeat(300))),
+                    RecordTooLargeException.class, "max.message.bytes=200");
+            assertFailsWith(producer.send(ProducerRecord.of("table", (byte[]) null, new byte[1])),
+                    InvalidRecordException.class, "without key");
+            assertFailsWith(producer.send(ProducerRecord.of("__consumer_offsets", "k", "v")),
+                    InvalidTopicException.class, "internal");
+            assertThat(admin.describeTopic("small").partitions()).allMatch(p -> p.endOffset() == 0);
+        }
+    }
+
+    @Test
+    void shouldRejectBadTopicsAndConfigsClearly() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {
+            assertThatThrownBy(() -> admin.createTopic(NewTopic.of("bad name", 1)))
+                    .isInstanceOf(InvalidTopicException.class).hasMessageContaining("illegal character ' '");
+            assertThatThrownBy(() -> admin.createTopic(NewTopic.of("x".repeat(250), 1)))
+                    .isInstanceOf(InvalidTopicException.class).hasMessageContaining("longer than 249");
+            assertThatThrownBy(() -> admin.createTopic(NewTopic.of("t", 0)))
+                    .isInstanceOf(InvalidPartitionException.class);
+            assertThatThrownBy(() -> admin.createTopic(NewTopic.of("t", 1).withConfig("retension.ms", "1")))
+                    .isInstanceOf(InvalidConfigException.class).hasMessageContaining("did you mean retention.ms");
+            assertThatThrownBy(() -> admin.createTopic(NewTopic.of("t", 1).withConfig("retention.ms", "soon")))
+                    .isInstanceOf(InvalidConfigException.class).hasMessageContaining("key=retention.ms");
+            admin.createTopic(NewTopic.of("t.x", 1));
+            assertThatThrownBy(() -> admin.createTopic(NewTopic.of("t.x", 1)))
+                    .isInstanceOf(TopicExistsException.class);
+            assertThatThrownBy(() -> admin.createTopic(NewTopic.of("t_x", 1)))
+                    .isInstanceOf(InvalidTopicException.class).hasMessageContaining("collides");
+            assertThatThrownBy(() -> admin.describeTopic("missing")).isInstanceOf(UnknownTopicException.class);
+            assertThat(admin.listTopics()).containsExactly("t.x");
+        }
+        assertThatThrownBy(() -> BrokerConfig.builder(dir).set("num.partition", 3).build())
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("did you mean num.partitions");
+    }
+
+    @Test
+    void shouldFailUseAfterClose() {
+        Broker broker = Broker.start(dir);
+        Producer producer = broker.producer();
+        Consumer consumer = broker.consumer();
+        producer.close();
+        assertThatThrownBy(() -> producer.send(ProducerRecord.of("t", "k", "v")))
+                .isInstanceOf(ClosedException.class).hasMessageContaining("producer");
+        consumer.close();
+        assertThatThrownBy(() -> consumer.poll(Duration.ZERO)).isInstanceOf(ClosedException.class);
+        broker.close();
+        assertThatThrownBy(broker::admin).isInstanceOf(ClosedException.class);
+        broker.close(); // idempotent
+    }
+
+    @Test
+    void shouldRefuseASecondBrokerOnTheSameDirectory() {
+        try (Broker broker = Broker.start(dir)) {
+            assertThatThrownBy(() -> Broker.start(dir)).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("in use");
+        }
+    }
+
+    @Test
+    void shouldDeleteAndRecreateATopic() {
+        try (Broker broker = Broker.start(BrokerConfig.builder(dir).set("log.segment.delete.delay.ms", 0).build());
+             Admin admin = broker.admin(); Producer producer = broker.producer()) {
+            admin.createTopic(NewTopic.of("t", 1));
+            producer.send(ProducerRecord.of("t", "k", "old")).join();
+            admin.deleteTopic("t");
+            assertThat(admin.listTopics()).isEmpty();
+            assertFailsWith(producer.send(ProducerRecord.of("t", "k", "v")), UnknownTopicException.class, "t");
+            admin.createTopic(NewTopic.of("t", 1));
+            assertThat(admin.describeTopic("t").partitions().get(0).endOffset()).isZero();
+            producer.send(ProducerRecord.of("t", "k", "new")).join();
+        }
+        try (Broker broker = Broker.start(dir); Consumer consumer = broker.consumer()) {
+            consumer.assign(List.of(new TopicPartition("t", 0)));
+            consumer.seekToBeginning(consumer.assignment());
+            assertThat(pollAtLeast(consumer, 1)).extracting(ConsumerRecord::valueAsString).containsExactly("new");
+        }
+    }
+
+    @Test
+    void shouldAlterConfigsAndAddPartitions() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of("t", 2));
+            admin.setTopicConfig("t", Map.of("retention.ms", "1000", "segment.bytes", "4096"));
+            assertThat(admin.describeTopic("t").overrides()).containsEntry("retention.ms", "1000");
+            admin.resetTopicConfig("t", java.util.Set.of("retention.ms"));
+            assertThat(admin.describeTopic("t").overrides()).doesNotContainKey("retention.ms")
+                    .containsEntry("segment.bytes", "4096");
+            admin.createPartitions("t", 5);
+            assertThat(admin.describeTopic("t").partitions()).hasSize(5);
+            assertThatThrownBy(() -> admin.createPartitions("t", 3)).isInstanceOf(InvalidPartitionException.class);
+        }
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {
+            assertThat(admin.describeTopic("t").partitions()).hasSize(5);
+            assertThat(admin.describeTopic("t").overrides()).isEqualTo(Map.of("segment.bytes", "4096"));
+        }
+    }
+
+    static List<ConsumerRecord> pollAtLeast(Consumer consumer, int count) {
+        List<ConsumerRecord> all = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (all.size() < count && System.nanoTime() < deadline) {
+            all.addAll(consumer.poll(Duration.ofMillis(100)));
+        }
+        return all;
+    }
+
+    private static void assertFailsWith(CompletableFuture<?> future, Class<? extends Throwable> type, String text) {
+        assertThatThrownBy(future::get).isInstanceOf(ExecutionException.class).cause().isInstanceOf(type)
+                .hasMessageContaining(text);
+    }
+}
