@@ -303,9 +303,10 @@ public final class EmbeddedConsumer implements Consumer {
         PartitionLog log = a.partition.log();
         while (out.size() < max) {
             if (a.buffer.isEmpty()) {
-                if (log.highWatermark() <= a.position) {
+                if (log.highWatermark() == a.position) {
                     return;
                 }
+                // A position past the end is out of range, as a Kafka broker answers: read() reports it.
                 PartitionLog.ReadResult result;
                 try {
                     result = log.read(a.position, config.maxPartitionFetchBytes());

@@ -14,6 +14,7 @@ import io.sluice.broker.SluiceException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.ingest.BatchEncoder;
 import io.sluice.broker.internal.ingest.Completion;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.topic.Partition;
@@ -82,10 +83,14 @@ public final class EmbeddedProducer implements Producer {
                 throw new InvalidRecordException("Record without key on a compacted topic: topic=" + record.topic());
             }
             org.apache.kafka.common.header.Header[] headers = headers(record.headers());
-            int size = DefaultRecordBatch.RECORD_BATCH_OVERHEAD + DefaultRecord.sizeInBytes(0, 0,
-                    key == null ? -1 : key.length, value == null ? -1 : value.length, headers);
+            int size = DefaultRecordBatch.RECORD_BATCH_OVERHEAD + BatchEncoder.estimateSize(key, value, headers);
             if (size > logConfig.maxMessageBytes()) {
-                throw new RecordTooLargeException(record.topic(), size, logConfig.maxMessageBytes());
+                // The estimate is an upper bound; only a record near the limit pays for the exact size.
+                size = DefaultRecordBatch.RECORD_BATCH_OVERHEAD + DefaultRecord.sizeInBytes(0, 0,
+                        key == null ? -1 : key.length, value == null ? -1 : value.length, headers);
+                if (size > logConfig.maxMessageBytes()) {
+                    throw new RecordTooLargeException(record.topic(), size, logConfig.maxMessageBytes());
+                }
             }
             int partitionCount = topic.partitionCount();
             int p = record.partition() == ProducerRecord.ANY_PARTITION

@@ -1,7 +1,6 @@
 package io.sluice.broker.internal.ingest;
 
 import com.lmax.disruptor.EventHandler;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -25,7 +24,7 @@ final class JournalHandler implements EventHandler<IngestEvent> {
     private static final Logger log = LoggerFactory.getLogger(JournalHandler.class);
 
     private final LongSupplier clock;
-    private final ByteBuffer batchBuffer = ByteBuffer.allocateDirect(PartitionWriter.MAX_BATCH_BYTES + 64 * 1024);
+    private final BatchEncoder encoder = new BatchEncoder();
     private final List<PartitionWriter> touched = new ArrayList<>();
     private volatile boolean stopped;
 
@@ -73,7 +72,7 @@ final class JournalHandler implements EventHandler<IngestEvent> {
         }
         long now = clock.getAsLong();
         for (int i = 0, n = touched.size(); i < n; i++) {
-            touched.get(i).writePending(batchBuffer, now);
+            touched.get(i).writePending(encoder, now);
         }
         for (int i = 0, n = touched.size(); i < n; i++) {
             touched.get(i).maybeFlush(now);

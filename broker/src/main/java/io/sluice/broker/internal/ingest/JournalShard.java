@@ -3,7 +3,6 @@ package io.sluice.broker.internal.ingest;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
-import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
@@ -73,7 +72,7 @@ public final class JournalShard implements AutoCloseable {
     /** The wait strategies a shard can use, by config name. */
     public static WaitStrategy waitStrategy(String name) {
         return switch (name) {
-            case "phased" -> PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS);
+            case "phased" -> new ParkingWaitStrategy(10_000, 100_000);
             case "blocking" -> new BlockingWaitStrategy();
             case "sleeping" -> new SleepingWaitStrategy();
             case "yielding" -> new YieldingWaitStrategy();

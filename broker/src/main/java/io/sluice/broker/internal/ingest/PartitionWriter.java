@@ -4,11 +4,7 @@ import io.sluice.broker.StorageException;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +21,9 @@ public final class PartitionWriter {
 
     private final PartitionLog partitionLog;
     private final JournalShard shard;
-    private final ArrayList<IngestEvent> pending = new ArrayList<>();
+    /** The run's records; slots past {@code pendingCount} are stale, not cleared (they point into the ring). */
+    private IngestEvent[] pending = new IngestEvent[64];
+    private int pendingCount;
     private volatile Runnable appendListener = () -> { };
     private RuntimeException failure;
     private boolean removed;
@@ -49,11 +47,14 @@ public final class PartitionWriter {
     }
 
     boolean hasPending() {
-        return !pending.isEmpty();
+        return pendingCount > 0;
     }
 
     void add(IngestEvent event) {
-        pending.add(event);
+        if (pendingCount == pending.length) {
+            pending = java.util.Arrays.copyOf(pending, pending.length * 2);
+        }
+        pending[pendingCount++] = event;
     }
 
     /** Marks the writer as removed (topic deleted): later records fail instead of being written. */
@@ -62,10 +63,10 @@ public final class PartitionWriter {
     }
 
     /**
-     * Encodes the pending records into RecordBatch v2 batches at the log end, using {@code buffer} as scratch space,
-     * and appends them. On failure every pending record fails with the cause.
+     * Encodes the pending records into RecordBatch v2 batches at the log end, cut at {@link #MAX_BATCH_BYTES} (or
+     * {@code max.message.bytes} if smaller), and appends them. On failure every pending record fails with the cause.
      */
-    void writePending(ByteBuffer buffer, long nowMs) {
+    void writePending(BatchEncoder encoder, long nowMs) {
         if (removed) {
             failPending(new StorageException("Partition was removed: partition=" + partitionLog.topicPartition()));
             return;
@@ -81,25 +82,23 @@ public final class PartitionWriter {
                     ? org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME
                     : org.apache.kafka.common.record.TimestampType.CREATE_TIME;
             int limit = Math.min(MAX_BATCH_BYTES, Math.max(config.maxMessageBytes(), 1));
-            int size = pending.size();
+            int size = pendingCount;
+            IngestEvent[] events = pending;
             int next = 0;
             while (next < size) {
                 long baseOffset = partitionLog.logEndOffset();
-                buffer.clear();
-                MemoryRecordsBuilder builder = new MemoryRecordsBuilder(buffer, RecordBatch.CURRENT_MAGIC_VALUE,
-                        Compression.NONE, type, baseOffset, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
-                        RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, false,
-                        false, RecordBatch.NO_PARTITION_LEADER_EPOCH, limit);
+                int first = next;
+                encoder.begin(events[first].timestamp);
                 long maxTimestamp = RecordBatch.NO_TIMESTAMP;
                 long offsetOfMaxTimestamp = baseOffset;
-                int first = next;
                 while (next < size) {
-                    IngestEvent e = pending.get(next);
-                    if (next > first && !builder.hasRoomFor(e.timestamp, e.key, e.value, e.headers)) {
+                    IngestEvent e = events[next];
+                    if (next > first && encoder.sizeInBytes()
+                            + BatchEncoder.estimateSize(e.key, e.value, e.headers) > limit) {
                         break;
                     }
                     long offset = baseOffset + (next - first);
-                    builder.appendWithOffset(offset, e.timestamp, e.key, e.value, e.headers);
+                    encoder.append(e.timestamp, e.key, e.value, e.headers);
                     e.offset = offset;
                     e.storedTimestamp = logAppendTime ? nowMs : e.timestamp;
                     if (e.timestamp > maxTimestamp) {
@@ -108,13 +107,13 @@ public final class PartitionWriter {
                     }
                     next++;
                 }
-                MemoryRecords batch = builder.build();
+                long lastOffset = baseOffset + (next - first) - 1;
                 if (logAppendTime) {
                     maxTimestamp = nowMs;
-                    offsetOfMaxTimestamp = baseOffset + (next - first) - 1;
+                    offsetOfMaxTimestamp = lastOffset;
                 }
-                partitionLog.append(batch, baseOffset + (next - first) - 1, maxTimestamp, offsetOfMaxTimestamp,
-                        next - first);
+                MemoryRecords batch = encoder.finish(baseOffset, type, maxTimestamp);
+                partitionLog.append(batch, lastOffset, maxTimestamp, offsetOfMaxTimestamp, next - first);
             }
         } catch (RuntimeException e) {
             failure = e instanceof StorageException ? e : new StorageException(
@@ -140,12 +139,12 @@ public final class PartitionWriter {
 
     /** Makes the run's records readable, acknowledges them and wakes readers. */
     void publishAndComplete() {
-        if (pending.isEmpty()) {
+        if (pendingCount == 0) {
             return;
         }
         partitionLog.publish();
-        for (int i = 0, n = pending.size(); i < n; i++) {
-            IngestEvent e = pending.get(i);
+        for (int i = 0, n = pendingCount; i < n; i++) {
+            IngestEvent e = pending[i];
             Completion completion = e.completion;
             if (completion != null) {
                 try {
@@ -156,7 +155,7 @@ public final class PartitionWriter {
             }
             e.release();
         }
-        pending.clear();
+        pendingCount = 0;
         try {
             appendListener.run();
         } catch (RuntimeException listenerError) {
@@ -165,7 +164,8 @@ public final class PartitionWriter {
     }
 
     void failPending(RuntimeException error) {
-        for (IngestEvent e : pending) {
+        for (int i = 0, n = pendingCount; i < n; i++) {
+            IngestEvent e = pending[i];
             if (e.completion != null) {
                 try {
                     e.completion.onFailed(error);
@@ -175,7 +175,7 @@ public final class PartitionWriter {
             }
             e.release();
         }
-        pending.clear();
+        pendingCount = 0;
     }
 
     @Override

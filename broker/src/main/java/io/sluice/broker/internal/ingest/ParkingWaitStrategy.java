@@ -1,0 +1,75 @@
+package io.sluice.broker.internal.ingest;
+
+import com.lmax.disruptor.AlertException;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.WaitStrategy;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Waits for records in three phases: a short busy spin, then yielding, then parking until a producer unparks the
+ * journal thread. Publishing costs producers one volatile read while the journal is busy — unlike the Disruptor's
+ * blocking strategies, which take a lock or an atomic swap on every publish.
+ *
+ * <p>No lost wake-up: before parking, the journal announces itself in {@code parked} (volatile write) and then
+ * re-reads the cursor; a producer claims its slot on the cursor (an atomic add), then reads {@code parked}. One of
+ * the two sees the other's write. Parks are bounded anyway, as a belt to the braces.
+ */
+final class ParkingWaitStrategy implements WaitStrategy {
+    private static final long MAX_PARK_NANOS = 1_000_000L;
+
+    private final long spinNanos;
+    private final long yieldNanos;
+    private volatile Thread parked;
+
+    ParkingWaitStrategy(long spinNanos, long yieldNanos) {
+        this.spinNanos = spinNanos;
+        this.yieldNanos = yieldNanos;
+    }
+
+    @Override
+    public long waitFor(long sequence, Sequence cursor, Sequence dependentSequence, SequenceBarrier barrier)
+            throws AlertException {
+        long available = dependentSequence.get();
+        if (available >= sequence) {
+            return available;
+        }
+        long start = System.nanoTime();
+        int spins = 0;
+        while ((available = dependentSequence.get()) < sequence) {
+            barrier.checkAlert();
+            if ((++spins & 0x3f) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long waited = System.nanoTime() - start;
+            if (waited < spinNanos) {
+                Thread.onSpinWait();
+            } else if (waited < spinNanos + yieldNanos) {
+                Thread.yield();
+            } else {
+                park(sequence, cursor);
+            }
+        }
+        return available;
+    }
+
+    private void park(long sequence, Sequence cursor) {
+        parked = Thread.currentThread();
+        try {
+            if (cursor.get() < sequence) {
+                LockSupport.parkNanos(this, MAX_PARK_NANOS);
+            }
+        } finally {
+            parked = null;
+        }
+    }
+
+    @Override
+    public void signalAllWhenBlocking() {
+        Thread thread = parked;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.sluice.runner.perf;
+
+import io.sluice.broker.Admin;
+import io.sluice.broker.Broker;
+import io.sluice.broker.Callback;
+import io.sluice.broker.NewTopic;
+import io.sluice.broker.Producer;
+import io.sluice.broker.ProducerConfig;
+import io.sluice.broker.ProducerRecord;
+import io.sluice.runner.internal.DataDirectory;
+import io.sluice.runner.internal.LatencyReport;
+import io.sluice.runner.internal.ThreadHistograms;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice perf produce}: N records of S bytes over P partitions from T threads into an embedded broker.
+ * Reports records/s, MiB/s and the append latency of every record — from {@code send} to its acknowledgement — as
+ * HdrHistogram percentiles. With {@code --rate}, latency is measured from each record's intended send time, which
+ * corrects for coordinated omission.
+ */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = "Append throughput and latency of the embedded broker.")
+final class ProducePerf implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BrokerOptions broker;
+
+    @Option(names = "--records", paramLabel = "N", defaultValue = "10000000", description = "Records to send (${DEFAULT-VALUE}).")
+    long records;
+
+    @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "100", description = "Value size (${DEFAULT-VALUE}).")
+    int recordSize;
+
+    @Option(names = "--key-size", paramLabel = "BYTES", defaultValue = "0",
+            description = "Key size; 0 sends records without keys (${DEFAULT-VALUE}).")
+    int keySize;
+
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "6", description = "Topic partitions (${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "Producer threads (${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--acks", defaultValue = "1", description = "0, 1 or all (${DEFAULT-VALUE}).")
+    String acks;
+
+    @Option(names = "--flush", defaultValue = "page-cache",
+            description = "page-cache (default), every-batch (fsync before ack), or an interval such as 10ms.")
+    String flush;
+
+    @Option(names = "--rate", paramLabel = "RECORDS/S", defaultValue = "0",
+            description = "Target send rate over all threads; 0 sends as fast as possible (${DEFAULT-VALUE}).")
+    long rate;
+
+    @Option(names = "--warmup-records", paramLabel = "N", defaultValue = "1000000",
+            description = "Records sent first and not measured, to warm up the JIT (${DEFAULT-VALUE}).")
+    long warmupRecords;
+
+    @Option(names = "--topic", defaultValue = "perf", description = "Topic (${DEFAULT-VALUE}).")
+    String topic;
+
+    @Option(names = "--histogram", paramLabel = "FILE", description = "Also write the latency distribution (.hgrm).")
+    Path histogramFile;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        try (DataDirectory dir = DataDirectory.of(broker.dataDir, "perf");
+             Broker b = Broker.start(broker.config(dir.path()));
+             Admin admin = b.admin();
+             Producer producer = b.producer(ProducerConfig.builder().acks(acks).build())) {
+            NewTopic newTopic = topicWithFlushPolicy();
+            if (!admin.listTopics().contains(topic)) {
+                admin.createTopic(newTopic);
+            }
+            byte[] value = new byte[recordSize];
+            new Random(42).nextBytes(value);
+            byte[][] keys = keys();
+            if (warmupRecords > 0) {
+                run(producer, value, keys, warmupRecords, new ThreadHistograms());
+            }
+            ThreadHistograms histograms = new ThreadHistograms();
+            long start = System.nanoTime();
+            run(producer, value, keys, records, histograms);
+            long elapsed = System.nanoTime() - start;
+            Histogram latency = histograms.merged();
+            print(elapsed, latency);
+            if (histogramFile != null) {
+                LatencyReport.writeHgrm(latency, histogramFile);
+            }
+        }
+        return 0;
+    }
+
+    private void validate() {
+        if (records < 1 || recordSize < 0 || keySize < 0 || partitions < 1 || threads < 1 || rate < 0
+                || warmupRecords < 0) {
+            throw PerfCommand.usage(spec, "records, partitions and threads must be positive; sizes, rate and "
+                    + "warm-up must not be negative");
+        }
+    }
+
+    private NewTopic topicWithFlushPolicy() {
+        NewTopic t = NewTopic.of(topic, partitions);
+        if (flush.equals("page-cache")) {
+            return t;
+        }
+        if (flush.equals("every-batch")) {
+            return t.withConfig("flush.messages", "1");
+        }
+        if (flush.matches("\\d+ms")) {
+            return t.withConfig("flush.ms", flush.substring(0, flush.length() - 2));
+        }
+        throw PerfCommand.usage(spec, "--flush must be page-cache, every-batch or an interval such as 10ms: "
+                + flush);
+    }
+
+    private byte[][] keys() {
+        if (keySize == 0) {
+            return null;
+        }
+        Random random = new Random(7);
+        byte[][] keys = new byte[10_000][];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = new byte[keySize];
+            random.nextBytes(keys[i]);
+        }
+        return keys;
+    }
+
+    /** Sends {@code count} records from the configured threads and waits for every acknowledgement. */
+    private void run(Producer producer, byte[] value, byte[][] keys, long count, ThreadHistograms recorder)
+            throws InterruptedException {
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicLong failures = new AtomicLong();
+        AtomicReference<Exception> firstFailure = new AtomicReference<>();
+        List<Thread> senders = new ArrayList<>();
+        long intervalNanos = rate == 0 ? 0 : threads * 1_000_000_000L / rate;
+        for (int t = 0; t < threads; t++) {
+            long share = count / threads + (t < count % threads ? 1 : 0);
+            int seed = t;
+            Thread sender = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long begin = System.nanoTime();
+                for (long i = 0; i < share; i++) {
+                    long sendTime;
+                    if (intervalNanos > 0) {
+                        sendTime = begin + i * intervalNanos;
+                        long wait;
+                        while ((wait = sendTime - System.nanoTime()) > 0) {
+                            LockSupport.parkNanos(wait);
+                        }
+                    } else {
+                        sendTime = System.nanoTime();
+                    }
+                    byte[] key = keys == null ? null : keys[(int) ((i * 31 + seed) % keys.length)];
+                    long intended = sendTime;
+                    Callback callback = (metadata, error) -> {
+                        if (error != null) {
+                            failures.incrementAndGet();
+                            firstFailure.compareAndSet(null, error);
+                        } else {
+                            recorder.record(System.nanoTime() - intended);
+                        }
+                    };
+                    producer.send(ProducerRecord.of(topic, key, value), callback);
+                }
+            }, "perf-producer-" + t);
+            senders.add(sender);
+            sender.start();
+        }
+        start.countDown();
+        for (Thread sender : senders) {
+            sender.join();
+        }
+        producer.flush();
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " sends failed, first: " + firstFailure.get());
+        }
+    }
+
+    private void print(long elapsedNanos, Histogram latency) {
+        double seconds = elapsedNanos / 1e9;
+        double perSecond = records / seconds;
+        double mib = (double) records * recordSize / (1024 * 1024) / seconds;
+        System.out.printf("sluice perf produce: %,d records x %d B, %d partitions, %d thread(s), acks=%s, flush=%s%s%n",
+                records, recordSize, partitions, threads, acks, flush, rate > 0 ? ", rate=" + rate + "/s" : "");
+        System.out.printf("  throughput      %,.0f records/s  %.1f MiB/s  (%.2f s)%n", perSecond, mib, seconds);
+        System.out.printf("  append latency  %s%n", LatencyReport.percentiles(latency));
+    }
+}
