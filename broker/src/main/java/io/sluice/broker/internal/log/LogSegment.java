@@ -41,6 +41,8 @@ final class LogSegment implements Closeable {
     private volatile long offsetOfMaxTimestamp = -1;
     /** An index file was missing when the segment was opened, so it must be rebuilt from the log. */
     private boolean indexMissing;
+    /** The files were renamed with the {@code .deleted} suffix; the plain names may belong to a replacement. */
+    private volatile boolean markedDeleted;
 
     private LogSegment(Path dir, long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
                        LogConfig config, long createdMs) {
@@ -410,6 +412,7 @@ final class LogSegment implements Closeable {
     void markDeleted() {
         try {
             renameWithSuffix(LogFiles.DELETED);
+            markedDeleted = true;
         } catch (IOException e) {
             throw new StorageException("Cannot rename deleted segment: file=" + file(), e);
         }
@@ -433,8 +436,8 @@ final class LogSegment implements Closeable {
             records.closeHandlers();
             Files.deleteIfExists(file());
             for (MappedIndex index : new MappedIndex[] {offsetIndex, timeIndex}) {
-                Files.deleteIfExists(index.file);
-                Files.deleteIfExists(LogFiles.withSuffix(index.file, LogFiles.DELETED));
+                // Once renamed, the plain name may already be a compacted replacement's index: leave it alone.
+                Files.deleteIfExists(markedDeleted ? LogFiles.withSuffix(index.file, LogFiles.DELETED) : index.file);
             }
         } catch (IOException e) {
             throw new StorageException("Cannot delete segment: file=" + file(), e);

@@ -371,6 +371,14 @@ public final class PartitionLog implements Closeable {
         LogFiles.fsyncDirectory(dir);
         segments.put(base, next);
         active = next;
+        // The log end now falls at the start of the new segment. Keeping the previous segment's file position here
+        // would bound reads of that segment by a stale size once compaction rewrites it (a tombstone batch grows
+        // when its delete horizon is stamped), hiding its last batches.
+        Position end = new Position(base, base, 0);
+        logEnd = end;
+        if (highWatermark.offset() == base) {
+            highWatermark = end;
+        }
         background.execute(() -> flushUpTo(previous, base));
         log.debug("Rolled log segment: partition={}, newBaseOffset={}", topicPartition, base);
         return next;
