@@ -102,8 +102,11 @@ public final class BrokerConfig {
     }
 
     /** Every key the broker accepts, with type, default, unit and meaning. */
-    public static java.util.List<ConfigDefinition.Key> keys() {
-        return DEFINITION.documented();
+    public static java.util.List<ConfigKey> keys() {
+        return DEFINITION.documented().stream().map(k -> new ConfigKey(k.name(),
+                k.type().name().toLowerCase(java.util.Locale.ROOT),
+                k.defaultValue() == null ? null : ConfigDefinition.format(k.defaultValue()), k.unit(), k.doc()))
+                .toList();
     }
 
     public Path dataDir() {
