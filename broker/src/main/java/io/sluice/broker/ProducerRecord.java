@@ -36,7 +36,7 @@ public record ProducerRecord(String topic, int partition, byte[] key, byte[] val
         if (timestamp < NO_TIMESTAMP) {
             throw new IllegalArgumentException("Invalid timestamp: topic=" + topic + ", timestamp=" + timestamp);
         }
-        headers = headers == null ? List.of() : List.copyOf(headers);
+        headers = headers == null || headers.isEmpty() ? List.of() : List.copyOf(headers);
     }
 
     /** A record with key and value bytes, partitioned by key. */

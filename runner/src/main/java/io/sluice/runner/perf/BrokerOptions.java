@@ -18,10 +18,17 @@ final class BrokerOptions {
             description = "How idle journal threads wait: phased (default), blocking, sleeping, yielding, busy-spin.")
     String waitStrategy;
 
+    @Option(names = "--ring-size", paramLabel = "SLOTS",
+            description = "Slots per ingest ring, a power of two (broker default: 65536).")
+    Integer ringSize;
+
     BrokerConfig config(Path dir) {
         BrokerConfig.Builder builder = BrokerConfig.builder(dir).set(BrokerConfig.LOG_CLEANER_ENABLE, false);
         if (journalThreads != null) {
             builder.set(BrokerConfig.JOURNAL_THREADS, journalThreads);
+        }
+        if (ringSize != null) {
+            builder.set(BrokerConfig.JOURNAL_RING_SIZE, ringSize);
         }
         if (waitStrategy != null) {
             builder.set(BrokerConfig.JOURNAL_WAIT_STRATEGY, waitStrategy);

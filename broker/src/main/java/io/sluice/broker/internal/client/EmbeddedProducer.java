@@ -15,7 +15,6 @@ import io.sluice.broker.TopicPartition;
 import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.ingest.BatchEncoder;
-import io.sluice.broker.internal.ingest.Completion;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
@@ -45,6 +44,7 @@ public final class EmbeddedProducer implements Producer {
     private final boolean waitForAppend;
     private final Partitioner partitioner;
     private volatile boolean closed;
+    private volatile Topic lastTopic;
 
     public EmbeddedProducer(BrokerCore core, ProducerConfig config) {
         this.core = core;
@@ -63,10 +63,10 @@ public final class EmbeddedProducer implements Producer {
 
     @Override
     public void send(ProducerRecord record, Callback callback) {
-        publish(record, new CallbackCompletion(callback));
+        publish(record, java.util.Objects.requireNonNull(callback, "callback"));
     }
 
-    private void publish(ProducerRecord record, Target target) {
+    private void publish(ProducerRecord record, Callback callback) {
         if (closed) {
             throw new ClosedException("producer");
         }
@@ -92,31 +92,36 @@ public final class EmbeddedProducer implements Producer {
                     throw new RecordTooLargeException(record.topic(), size, logConfig.maxMessageBytes());
                 }
             }
-            int partitionCount = topic.partitionCount();
             int p = record.partition() == ProducerRecord.ANY_PARTITION
-                    ? partitioner.partition(record.topic(), key, size, partitionCount)
+                    ? partitioner.partition(record.topic(), key, size, topic.partitionCount())
                     : record.partition();
             Partition partition = topic.partition(p);
             long timestamp = record.timestamp() == ProducerRecord.NO_TIMESTAMP
                     ? System.currentTimeMillis() : record.timestamp();
-            target.setPartition(partition.topicPartition());
-            Completion completion = waitForAppend ? target : null;
-            if (!partition.shard().tryPublish(partition.writer(), key, value, timestamp, headers, completion)) {
+            if (!partition.shard().tryPublish(partition.writer(), key, value, timestamp, headers,
+                    waitForAppend ? callback : null)) {
                 throw new ClosedException("broker");
             }
             if (!waitForAppend) {
-                target.onAppended(RecordMetadata.UNKNOWN_OFFSET, timestamp);
+                callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
+                        timestamp), null);
             }
         } catch (ClosedException e) {
             throw e;
         } catch (SluiceException e) {
-            target.onFailed(e);
+            callback.onCompletion(null, e);
         }
     }
 
     private Topic topicFor(String name) {
+        Topic last = lastTopic;
+        // Most producers send to one topic: skip the map lookup when it is the same, still registered, topic.
+        if (last != null && !last.isDeleted() && last.name().equals(name)) {
+            return last;
+        }
         Topic topic = registry.topic(name);
         if (topic != null) {
+            lastTopic = topic;
             return topic;
         }
         if (!core.config().autoCreateTopics()) {
@@ -180,52 +185,15 @@ public final class EmbeddedProducer implements Producer {
         }
     }
 
-    /** Where a send's outcome goes; it learns its partition once chosen. */
-    private interface Target extends Completion {
-        void setPartition(TopicPartition partition);
-    }
-
-    /** The future returned by {@code send}, and the journal's completion for it: one object per record. */
-    private static final class SendFuture extends CompletableFuture<RecordMetadata> implements Target {
-        private TopicPartition partition;
-
+    /** The future returned by {@code send}, and the journal's callback for it: one object per record. */
+    private static final class SendFuture extends CompletableFuture<RecordMetadata> implements Callback {
         @Override
-        public void setPartition(TopicPartition partition) {
-            this.partition = partition;
-        }
-
-        @Override
-        public void onAppended(long offset, long timestamp) {
-            complete(new RecordMetadata(partition, offset, timestamp));
-        }
-
-        @Override
-        public void onFailed(RuntimeException error) {
-            completeExceptionally(error);
-        }
-    }
-
-    private static final class CallbackCompletion implements Target {
-        private final Callback callback;
-        private TopicPartition partition;
-
-        @Override
-        public void setPartition(TopicPartition partition) {
-            this.partition = partition;
-        }
-
-        CallbackCompletion(Callback callback) {
-            this.callback = callback;
-        }
-
-        @Override
-        public void onAppended(long offset, long timestamp) {
-            callback.onCompletion(new RecordMetadata(partition, offset, timestamp), null);
-        }
-
-        @Override
-        public void onFailed(RuntimeException error) {
-            callback.onCompletion(null, error);
+        public void onCompletion(RecordMetadata metadata, Exception error) {
+            if (error != null) {
+                completeExceptionally(error);
+            } else {
+                complete(metadata);
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.sluice.broker.internal.group;
 
+import io.sluice.broker.Callback;
 import io.sluice.broker.OffsetAndMetadata;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.TopicPartition;
-import io.sluice.broker.internal.ingest.Completion;
 import io.sluice.broker.internal.log.PartitionLog;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
@@ -100,15 +100,11 @@ final class OffsetStore {
         List<CompletableFuture<Void>> writes = new ArrayList<>(offsets.size());
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
             CompletableFuture<Void> written = new CompletableFuture<>();
-            Completion completion = new Completion() {
-                @Override
-                public void onAppended(long offset, long timestamp) {
-                    written.complete(null);
-                }
-
-                @Override
-                public void onFailed(RuntimeException error) {
+            Callback completion = (metadata, error) -> {
+                if (error != null) {
                     written.completeExceptionally(error);
+                } else {
+                    written.complete(null);
                 }
             };
             boolean published = partition.shard().tryPublish(partition.writer(), key(group, e.getKey()),

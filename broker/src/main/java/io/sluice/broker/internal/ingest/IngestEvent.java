@@ -1,5 +1,6 @@
 package io.sluice.broker.internal.ingest;
 
+import io.sluice.broker.Callback;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.header.Header;
@@ -22,8 +23,8 @@ final class IngestEvent {
     byte[] value;
     long timestamp;
     Header[] headers;
-    /** A {@link Completion} to notify, or null for {@code acks=0}. */
-    Completion completion;
+    /** Told of the outcome, or null for {@code acks=0}. */
+    Callback callback;
     Callable<?> task;
     CompletableFuture<Object> taskResult;
 
@@ -32,14 +33,14 @@ final class IngestEvent {
     long storedTimestamp;
 
     void setRecord(PartitionWriter writer, byte[] key, byte[] value, long timestamp, Header[] headers,
-                   Completion completion) {
+                   Callback callback) {
         this.kind = RECORD;
         this.writer = writer;
         this.key = key;
         this.value = value;
         this.timestamp = timestamp;
         this.headers = headers;
-        this.completion = completion;
+        this.callback = callback;
         this.task = null;
         this.taskResult = null;
     }
@@ -51,19 +52,16 @@ final class IngestEvent {
         this.key = null;
         this.value = null;
         this.headers = null;
-        this.completion = null;
+        this.callback = null;
         this.task = task;
         this.taskResult = (CompletableFuture<Object>) result;
     }
 
-    /** Drops references once the slot is done with, so the ring does not keep records alive. */
+    /** Drops the references to a record's data once it is done with, so the ring does not keep it alive. */
     void release() {
-        writer = null;
         key = null;
         value = null;
         headers = null;
-        completion = null;
-        task = null;
-        taskResult = null;
+        callback = null;
     }
 }

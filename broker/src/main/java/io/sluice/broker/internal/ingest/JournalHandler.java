@@ -97,7 +97,8 @@ final class JournalHandler implements EventHandler<IngestEvent> {
                 log.error("Journal task failed", t);
             }
         } finally {
-            event.release();
+            event.task = null;
+            event.taskResult = null;
         }
     }
 }

@@ -9,6 +9,7 @@ import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.sluice.broker.Callback;
 import io.sluice.broker.ClosedException;
 import io.sluice.broker.InvalidConfigException;
 import io.sluice.broker.internal.log.PartitionLog;
@@ -111,23 +112,24 @@ public final class JournalShard implements AutoCloseable {
     }
 
     /**
-     * Publishes one record for the writer's partition. Blocks while the ring is full (back-pressure).
+     * Publishes one record for the writer's partition. Blocks while the ring is full (back-pressure). The callback,
+     * if any, runs on the journal thread once the record is appended (or has failed).
      *
      * @return false if the shard is closed; the record was not published
      */
     public boolean tryPublish(PartitionWriter writer, byte[] key, byte[] value, long timestamp, Header[] headers,
-                              Completion completion) {
+                              Callback callback) {
         if (closed) {
             return false;
         }
         long sequence = ring.next();
         try {
-            ring.get(sequence).setRecord(writer, key, value, timestamp, headers, completion);
+            ring.get(sequence).setRecord(writer, key, value, timestamp, headers, callback);
         } finally {
             ring.publish(sequence);
         }
-        if (closed && sequence > awaitShutdownSequence() && completion != null) {
-            completion.onFailed(new ClosedException("broker"));
+        if (closed && sequence > awaitShutdownSequence() && callback != null) {
+            callback.onCompletion(null, new ClosedException("broker"));
         }
         return true;
     }

@@ -1,6 +1,9 @@
 package io.sluice.broker.internal.ingest;
 
+import io.sluice.broker.Callback;
+import io.sluice.broker.RecordMetadata;
 import io.sluice.broker.StorageException;
+import io.sluice.broker.TopicPartition;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
@@ -20,6 +23,7 @@ public final class PartitionWriter {
     static final int MAX_BATCH_BYTES = 1 << 20;
 
     private final PartitionLog partitionLog;
+    private final TopicPartition topicPartition;
     private final JournalShard shard;
     /** The run's records; slots past {@code pendingCount} are stale, not cleared (they point into the ring). */
     private IngestEvent[] pending = new IngestEvent[64];
@@ -30,6 +34,7 @@ public final class PartitionWriter {
 
     PartitionWriter(PartitionLog partitionLog, JournalShard shard) {
         this.partitionLog = partitionLog;
+        this.topicPartition = partitionLog.topicPartition();
         this.shard = shard;
     }
 
@@ -145,10 +150,10 @@ public final class PartitionWriter {
         partitionLog.publish();
         for (int i = 0, n = pendingCount; i < n; i++) {
             IngestEvent e = pending[i];
-            Completion completion = e.completion;
-            if (completion != null) {
+            Callback callback = e.callback;
+            if (callback != null) {
                 try {
-                    completion.onAppended(e.offset, e.storedTimestamp);
+                    callback.onCompletion(new RecordMetadata(topicPartition, e.offset, e.storedTimestamp), null);
                 } catch (RuntimeException callbackError) {
                     log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
                 }
@@ -166,9 +171,9 @@ public final class PartitionWriter {
     void failPending(RuntimeException error) {
         for (int i = 0, n = pendingCount; i < n; i++) {
             IngestEvent e = pending[i];
-            if (e.completion != null) {
+            if (e.callback != null) {
                 try {
-                    e.completion.onFailed(error);
+                    e.callback.onCompletion(null, error);
                 } catch (RuntimeException callbackError) {
                     log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
                 }

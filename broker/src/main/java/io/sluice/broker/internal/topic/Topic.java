@@ -13,6 +13,7 @@ public final class Topic {
     private volatile Partition[] partitions;
     private volatile Map<String, String> overrides;
     private volatile LogConfig config;
+    private volatile boolean deleted;
 
     Topic(String name, String id, boolean internal, Partition[] partitions, Map<String, String> overrides,
           LogConfig config) {
@@ -59,6 +60,15 @@ public final class Topic {
 
     public LogConfig config() {
         return config;
+    }
+
+    /** Whether the topic was deleted; a topic re-created with the same name is a new object. */
+    public boolean isDeleted() {
+        return deleted;
+    }
+
+    void markDeleted() {
+        deleted = true;
     }
 
     void setPartitions(Partition[] partitions) {

@@ -331,6 +331,7 @@ public final class TopicRegistry implements AutoCloseable {
         ensureOpen();
         Topic topic = topicOrThrow(name);
         topics.remove(name);
+        topic.markDeleted();
         for (Partition partition : topic.partitions()) {
             partition.shard().removePartition(partition.writer());
         }
