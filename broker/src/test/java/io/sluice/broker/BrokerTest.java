@@ -192,6 +192,44 @@ class BrokerTest {
         }
     }
 
+    @Test
+    void shouldCompactATopicInTheBackgroundKeepingTheLatestValuePerKey() throws Exception {
+        BrokerConfig config = BrokerConfig.builder(dir).set("log.cleaner.backoff.ms", 50)
+                .set("log.segment.delete.delay.ms", 0).build();
+        try (Broker broker = Broker.start(config); Admin admin = broker.admin(); Producer producer = broker.producer();
+             Consumer consumer = broker.consumer(ConsumerConfig.builder()
+                     .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build())) {
+            admin.createTopic(NewTopic.of("table", 1).withConfig("cleanup.policy", "compact")
+                    .withConfig("segment.bytes", "1024").withConfig("min.cleanable.dirty.ratio", "0.01"));
+            for (int i = 0; i < 500; i++) {
+                // One at a time: small batches fill many segments, and only full segments are compacted.
+                producer.send(ProducerRecord.of("table", "key-" + (i % 5), "value-" + i)).join();
+            }
+            long before = admin.describeTopic("table").partitions().get(0).sizeBytes();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (admin.describeTopic("table").partitions().get(0).sizeBytes() > before / 4
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(admin.describeTopic("table").partitions().get(0).sizeBytes()).isLessThan(before / 4);
+            consumer.assign(List.of(new TopicPartition("table", 0)));
+            List<ConsumerRecord> all = new ArrayList<>();
+            while (true) {
+                List<ConsumerRecord> polled = consumer.poll(Duration.ofMillis(200));
+                if (polled.isEmpty()) {
+                    break;
+                }
+                all.addAll(polled);
+            }
+            Map<String, String> latest = new java.util.HashMap<>();
+            all.forEach(r -> latest.put(r.keyAsString(), r.valueAsString()));
+            assertThat(latest).containsExactlyInAnyOrderEntriesOf(Map.of("key-0", "value-495", "key-1", "value-496",
+                    "key-2", "value-497", "key-3", "value-498", "key-4", "value-499"));
+            assertThat(all.size()).isLessThan(100);
+            assertThat(all).extracting(ConsumerRecord::offset).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
     static List<ConsumerRecord> pollAtLeast(Consumer consumer, int count) {
         List<ConsumerRecord> all = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
