@@ -31,8 +31,12 @@ public final class BatchEncoder {
     /** A record's bytes beyond key, value and headers are at most this many (Kafka's bound). */
     static final int MAX_RECORD_OVERHEAD = DefaultRecord.MAX_RECORD_OVERHEAD;
 
+    private static final int VIEW_BYTES = 1024;
+
     private final ArrayOutput out = new ArrayOutput(PartitionWriter.MAX_BATCH_BYTES + 64 * 1024);
     private final DataOutputStream data = new DataOutputStream(out);
+    private final ByteBuffer keyView = ByteBuffer.allocate(VIEW_BYTES);
+    private final ByteBuffer valueView = ByteBuffer.allocate(VIEW_BYTES);
     private long baseTimestamp;
     private int count;
 
@@ -64,12 +68,28 @@ public final class BatchEncoder {
     void append(long timestamp, byte[] key, byte[] value, Header[] headers) {
         out.ensureCapacity(estimateSize(key, value, headers));
         try {
-            DefaultRecord.writeTo(data, count, timestamp - baseTimestamp, key == null ? null : ByteBuffer.wrap(key),
-                    value == null ? null : ByteBuffer.wrap(value), headers);
+            DefaultRecord.writeTo(data, count, timestamp - baseTimestamp, view(keyView, key),
+                    view(valueView, value), headers);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // an array does not fail
         }
         count++;
+    }
+
+    /**
+     * The codec takes ByteBuffers; wrapping each array would allocate two per record, so small arrays are copied
+     * into a reused buffer instead (a copy of a few hundred bytes costs less than the garbage).
+     */
+    private ByteBuffer view(ByteBuffer reused, byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        if (bytes.length > reused.capacity()) {
+            return ByteBuffer.wrap(bytes);
+        }
+        reused.clear();
+        reused.put(bytes).flip();
+        return reused;
     }
 
     /** Writes the header and returns the batch; valid until the next {@link #begin}. */
