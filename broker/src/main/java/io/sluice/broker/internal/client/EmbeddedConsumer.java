@@ -83,6 +83,16 @@ public final class EmbeddedConsumer implements Consumer {
 
     private volatile Thread pollingThread;
     private volatile boolean parked;
+    private static final java.lang.invoke.VarHandle PARKED;
+
+    static {
+        try {
+            PARKED = java.lang.invoke.MethodHandles.lookup().findVarHandle(EmbeddedConsumer.class, "parked",
+                    boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private volatile boolean wakeupRequested;
     private volatile boolean groupWork;
 
@@ -266,7 +276,8 @@ public final class EmbeddedConsumer implements Consumer {
     }
 
     private void onData(Partition partition) {
-        if (parked) {
+        // Only the first signal after a park pays for the unpark.
+        if (parked && PARKED.compareAndSet(this, true, false)) {
             Thread thread = pollingThread;
             if (thread != null) {
                 LockSupport.unpark(thread);

@@ -4,6 +4,8 @@ import com.lmax.disruptor.AlertException;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.WaitStrategy;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,6 +23,15 @@ final class ParkingWaitStrategy implements WaitStrategy {
     private final long spinNanos;
     private final long yieldNanos;
     private volatile Thread parked;
+    private static final VarHandle PARKED;
+
+    static {
+        try {
+            PARKED = MethodHandles.lookup().findVarHandle(ParkingWaitStrategy.class, "parked", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     ParkingWaitStrategy(long spinNanos, long yieldNanos) {
         this.spinNanos = spinNanos;
@@ -68,7 +79,8 @@ final class ParkingWaitStrategy implements WaitStrategy {
     @Override
     public void signalAllWhenBlocking() {
         Thread thread = parked;
-        if (thread != null) {
+        // Only the first publisher after a park pays for the unpark; the others see null.
+        if (thread != null && PARKED.compareAndSet(this, thread, null)) {
             LockSupport.unpark(thread);
         }
     }
