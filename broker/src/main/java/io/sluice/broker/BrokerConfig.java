@@ -77,7 +77,7 @@ public final class BrokerConfig {
                         "partitions of the internal topic that stores committed consumer offsets")
                 .define(JOURNAL_THREADS, INT, Math.max(1, Math.min(4, cores / 2)), Check.atLeast(1), "",
                         "ingest rings, each drained by one journal thread that owns its share of the partitions")
-                .define(JOURNAL_RING_SIZE, INT, 65_536, Check.atLeast(2), "slots",
+                .define(JOURNAL_RING_SIZE, INT, 8_192, Check.atLeast(2), "slots",
                         "records each ingest ring holds before producers block (a power of two)")
                 .define(JOURNAL_WAIT_STRATEGY, STRING, "phased",
                         Check.oneOf("phased", "blocking", "sleeping", "yielding", "busy-spin"), "",

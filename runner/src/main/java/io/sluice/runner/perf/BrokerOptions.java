@@ -19,7 +19,7 @@ final class BrokerOptions {
     String waitStrategy;
 
     @Option(names = "--ring-size", paramLabel = "SLOTS",
-            description = "Slots per ingest ring, a power of two (broker default: 65536).")
+            description = "Slots per ingest ring, a power of two (broker default: 8192).")
     Integer ringSize;
 
     BrokerConfig config(Path dir) {

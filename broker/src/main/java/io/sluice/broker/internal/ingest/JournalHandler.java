@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * under heavy load runs grow and so do batches.
  *
  * <pre>
- *   producers ─► ring ─► onEvent: group by partition ─► endOfBatch: write ─► fsync? ─► publish ─► ack ─► wake
+ *   producers ─► ring ─► onEvent: group by partition ─► endOfBatch: write ─┬─► publish ─► ack ─► wake
+ *                                                                         └─► (flush.messages=1) FlushStage:
+ *                                                                               fsync ─► publish ─► ack ─► wake
  * </pre>
  *
  * A task event first ends the current run, so it sees every record published before it.
@@ -26,10 +28,12 @@ final class JournalHandler implements EventHandler<IngestEvent> {
     private final LongSupplier clock;
     private final BatchEncoder encoder = new BatchEncoder();
     private final List<PartitionWriter> touched = new ArrayList<>();
+    private final FlushStage flusher;
     private volatile boolean stopped;
 
-    JournalHandler(LongSupplier clock) {
+    JournalHandler(LongSupplier clock, FlushStage flusher) {
         this.clock = clock;
+        this.flusher = flusher;
     }
 
     boolean stopped() {
@@ -56,6 +60,7 @@ final class JournalHandler implements EventHandler<IngestEvent> {
             }
             case IngestEvent.SHUTDOWN -> {
                 endRun();
+                flusher.drain();
                 runTask(event);
                 stopped = true;
             }
@@ -74,31 +79,55 @@ final class JournalHandler implements EventHandler<IngestEvent> {
         for (int i = 0, n = touched.size(); i < n; i++) {
             touched.get(i).writePending(encoder, now);
         }
+        List<FlushStage.PartitionFlush> toFsync = null;
         for (int i = 0, n = touched.size(); i < n; i++) {
-            touched.get(i).maybeFlush(now);
+            PartitionWriter writer = touched.get(i);
+            if (writer.hasPending() && writer.needsFlushStage()) {
+                if (toFsync == null) {
+                    toFsync = FlushStage.newRun();
+                }
+                toFsync.add(writer.detachForFlush());
+            } else {
+                writer.maybeFlush(now);
+            }
         }
         for (int i = 0, n = touched.size(); i < n; i++) {
             touched.get(i).publishAndComplete();
         }
         touched.clear();
+        if (toFsync != null) {
+            flusher.submit(toFsync);
+        }
     }
 
-    private static void runTask(IngestEvent event) {
+    /**
+     * Runs a task on the journal thread. Its result is delivered after every acknowledgement of the records
+     * before it — some may still be waiting for their fsync — so that a flush barrier means what it says.
+     */
+    private void runTask(IngestEvent event) {
         var result = event.taskResult;
         try {
             Object value = event.task.call();
             if (result != null) {
-                result.complete(value);
+                completeInOrder(() -> result.complete(value));
             }
         } catch (Throwable t) {
             if (result != null) {
-                result.completeExceptionally(t);
+                completeInOrder(() -> result.completeExceptionally(t));
             } else {
                 log.error("Journal task failed", t);
             }
         } finally {
             event.task = null;
             event.taskResult = null;
+        }
+    }
+
+    private void completeInOrder(Runnable completion) {
+        if (flusher.idle()) {
+            completion.run();
+        } else {
+            flusher.after(completion);
         }
     }
 }

@@ -44,6 +44,7 @@ public final class JournalShard implements AutoCloseable {
     private final Disruptor<IngestEvent> disruptor;
     private final RingBuffer<IngestEvent> ring;
     private final JournalHandler handler;
+    private final FlushStage flusher;
     private final LongSupplier handlerClock;
     /** Owned by the journal thread once started. */
     private final List<PartitionWriter> writers = new ArrayList<>();
@@ -58,7 +59,8 @@ public final class JournalShard implements AutoCloseable {
      */
     public JournalShard(int id, int ringSize, String waitStrategy, LongSupplier clock) {
         this.id = id;
-        this.handler = new JournalHandler(clock);
+        this.flusher = new FlushStage(id);
+        this.handler = new JournalHandler(clock, flusher);
         this.handlerClock = clock;
         this.disruptor = new Disruptor<>(IngestEvent::new, ringSize, runnable -> {
             Thread thread = new Thread(runnable, "sluice-journal-" + id);
@@ -215,6 +217,7 @@ public final class JournalShard implements AutoCloseable {
         closed = true;
         if (!started) {
             shutdownSequence = Long.MAX_VALUE;
+            flusher.close();
             return;
         }
         CompletableFuture<Object> done = new CompletableFuture<>();
@@ -231,6 +234,7 @@ public final class JournalShard implements AutoCloseable {
             log.error("Journal did not drain on shutdown: shard={}", id, e);
         }
         disruptor.halt();
+        flusher.close();
     }
 
     /** Keeps the journal thread alive whatever a handler throws; the handler itself fails the records. */

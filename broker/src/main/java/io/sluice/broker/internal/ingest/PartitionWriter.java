@@ -29,8 +29,12 @@ public final class PartitionWriter {
     private IngestEvent[] pending = new IngestEvent[64];
     private int pendingCount;
     private volatile Runnable appendListener = () -> { };
-    private RuntimeException failure;
+    /** Set by the journal, or by the flusher when an fsync fails. */
+    private volatile RuntimeException failure;
     private boolean removed;
+    /** Runs of this partition handed to the flusher and not yet acknowledged. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlightFlushes =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     PartitionWriter(PartitionLog partitionLog, JournalShard shard) {
         this.partitionLog = partitionLog;
@@ -129,10 +133,91 @@ public final class PartitionWriter {
         }
     }
 
+    /**
+     * Whether the run's records wait for an fsync before they are acknowledged ({@code flush.messages=1}) — or
+     * must follow earlier runs that do, so that acknowledgements stay in order.
+     */
+    boolean needsFlushStage() {
+        return partitionLog.config().flushEveryBatch() || inFlightFlushes.get() > 0;
+    }
+
+    /**
+     * Hands the run's written records to the flusher. Their outcomes are copied out, because the ring reuses the
+     * slots as soon as the run ends. Journal thread.
+     */
+    FlushStage.PartitionFlush detachForFlush() {
+        int n = pendingCount;
+        Callback[] callbacks = new Callback[n];
+        long[] offsets = new long[n];
+        long[] timestamps = new long[n];
+        for (int i = 0; i < n; i++) {
+            IngestEvent e = pending[i];
+            callbacks[i] = e.callback;
+            offsets[i] = e.offset;
+            timestamps[i] = e.storedTimestamp;
+            e.release();
+        }
+        pendingCount = 0;
+        partitionLog.resetFlushAccounting();
+        inFlightFlushes.incrementAndGet();
+        return new FlushStage.PartitionFlush(this, partitionLog.logEndPosition(), callbacks, offsets, timestamps);
+    }
+
+    /** Flusher thread: fsync, then make the run visible, acknowledge it and wake readers. */
+    void completeFlushed(FlushStage.PartitionFlush flush) {
+        try {
+            RuntimeException failed = failure;
+            if (failed == null) {
+                try {
+                    partitionLog.flush();
+                } catch (RuntimeException e) {
+                    failed = e;
+                    failure = e;
+                    log.error("Partition log flush failed, rejecting further appends: partition={}", topicPartition,
+                            e);
+                }
+            }
+            if (failed == null) {
+                partitionLog.publish(flush.end());
+            }
+            Callback[] callbacks = flush.callbacks();
+            for (int i = 0; i < callbacks.length; i++) {
+                Callback callback = callbacks[i];
+                if (callback == null) {
+                    continue;
+                }
+                try {
+                    if (failed == null) {
+                        callback.onCompletion(new RecordMetadata(topicPartition, flush.offsets()[i],
+                                flush.timestamps()[i]), null);
+                    } else {
+                        callback.onCompletion(null, failed);
+                    }
+                } catch (RuntimeException callbackError) {
+                    log.warn("Send callback threw: partition={}", topicPartition, callbackError);
+                }
+            }
+            if (failed == null) {
+                notifyReaders();
+            }
+        } finally {
+            inFlightFlushes.decrementAndGet();
+        }
+    }
+
+    private void notifyReaders() {
+        try {
+            appendListener.run();
+        } catch (RuntimeException listenerError) {
+            log.warn("Append listener threw: partition={}", topicPartition, listenerError);
+        }
+    }
+
     /** fsyncs if the topic's flush policy asks for it now. */
     void maybeFlush(long nowMs) {
         if (failure == null && !removed && partitionLog.flushDue(nowMs)) {
             try {
+                partitionLog.resetFlushAccounting();
                 partitionLog.flush();
             } catch (RuntimeException e) {
                 failure = e;
@@ -161,11 +246,7 @@ public final class PartitionWriter {
             e.release();
         }
         pendingCount = 0;
-        try {
-            appendListener.run();
-        } catch (RuntimeException listenerError) {
-            log.warn("Append listener threw: partition={}", partitionLog.topicPartition(), listenerError);
-        }
+        notifyReaders();
     }
 
     void failPending(RuntimeException error) {

@@ -40,7 +40,7 @@ public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
 
     /** A position in the log: an offset and where it falls in the segment files. */
-    record Position(long offset, long segmentBaseOffset, int filePosition) {
+    public record Position(long offset, long segmentBaseOffset, int filePosition) {
     }
 
     /** What a read returns: whole batches (possibly none) and the log's bounds at the time of the read. */
@@ -331,25 +331,46 @@ public final class PartitionLog implements Closeable {
                 || (c.flushOnTimer() && nowMs - firstUnflushedWriteMs >= c.flushMs());
     }
 
-    /** Makes everything appended so far visible to readers. */
+    /** Makes everything appended so far visible to readers. Writer thread only. */
     public void publish() {
         highWatermark = logEnd;
     }
 
-    /** fsyncs every segment written since the recovery point, then advances it to the log end. */
+    /** Where the next record will be written. */
+    public Position logEndPosition() {
+        return logEnd;
+    }
+
+    /**
+     * Makes records up to {@code end} (an earlier {@link #logEndPosition()}) visible. Called, in order, by one thread
+     * at a time — the writer, or the flusher that acknowledges fsynced runs for it.
+     */
+    public void publish(Position end) {
+        if (end.offset() > highWatermark.offset()) {
+            highWatermark = end;
+        }
+    }
+
+    /** The writer hands the unflushed records to an fsync: the flush policy counts afresh. Writer thread only. */
+    public void resetFlushAccounting() {
+        unflushedRecords = 0;
+        firstUnflushedWriteMs = -1;
+    }
+
+    /**
+     * fsyncs every segment written since the recovery point, then advances it to the log end as it was when the
+     * call started. Safe from any thread, concurrently with appends.
+     */
     public void flush() {
         Position end = logEnd;
         synchronized (flushLock) {
             if (end.offset() <= recoveryPoint) {
-                unflushedRecords = 0;
                 return;
             }
             Long from = segments.floorKey(recoveryPoint);
             flushSegments((from == null ? segments : segments.tailMap(from, true)).values());
             recoveryPoint = end.offset();
         }
-        unflushedRecords = 0;
-        firstUnflushedWriteMs = -1;
     }
 
     private static void flushSegments(Collection<LogSegment> toFlush) {
@@ -570,6 +591,7 @@ public final class PartitionLog implements Closeable {
         }
         try {
             flush();
+            resetFlushAccounting();
             active.onBecomeInactive();
         } finally {
             closed = true;
