@@ -33,7 +33,8 @@ class ConcurrentProducersTest {
     void shouldStoreEveryRecordOnceInSendOrderPerPartition() throws Exception {
         BrokerConfig config = BrokerConfig.builder(dir).set(BrokerConfig.JOURNAL_THREADS, 3)
                 .set(BrokerConfig.JOURNAL_RING_SIZE, 1024).build();
-        try (Broker broker = Broker.start(config); Admin admin = broker.admin(); Producer producer = broker.producer()) {
+        try (Broker broker = Broker.start(config); Admin admin = broker.admin();
+             Producer producer = broker.producer()) {
             admin.createTopic(NewTopic.of("t", PARTITIONS));
             CountDownLatch start = new CountDownLatch(1);
             AtomicLong failures = new AtomicLong();

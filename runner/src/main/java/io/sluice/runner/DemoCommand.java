@@ -34,10 +34,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "Data directory to keep; default: a temporary one, removed afterwards.")
     Path dataDir;
 
-    @Option(names = "--records", paramLabel = "N", defaultValue = "1000000", description = "Records (${DEFAULT-VALUE}).")
+    @Option(names = "--records", paramLabel = "N", defaultValue = "1000000",
+            description = "Records (${DEFAULT-VALUE}).")
     int records;
 
-    @Option(names = "--partitions", paramLabel = "P", defaultValue = "6", description = "Partitions (${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "6",
+            description = "Partitions (${DEFAULT-VALUE}).")
     int partitions;
 
     @Option(names = "--topic", defaultValue = "demo-events", description = "Topic (${DEFAULT-VALUE}).")
@@ -107,7 +109,8 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 for (ConsumerRecord r : batch) {
                     String value = new String(r.value(), StandardCharsets.UTF_8);
-                    int seq = Integer.parseInt(value.substring(value.indexOf("\"seq\":") + 6, value.indexOf(",\"action")));
+                    int seq = Integer.parseInt(
+                            value.substring(value.indexOf("\"seq\":") + 6, value.indexOf(",\"action")));
                     Integer previous = lastSeqByKey.put(r.keyAsString(), seq);
                     if (previous != null && previous >= seq) {
                         outOfOrder++;

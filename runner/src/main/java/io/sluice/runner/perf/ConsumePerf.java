@@ -33,7 +33,8 @@ final class ConsumePerf implements Callable<Integer> {
     @Mixin
     BrokerOptions broker;
 
-    @Option(names = "--records", paramLabel = "N", defaultValue = "10000000", description = "Records to read (${DEFAULT-VALUE}).")
+    @Option(names = "--records", paramLabel = "N", defaultValue = "10000000",
+            description = "Records to read (${DEFAULT-VALUE}).")
     long records;
 
     @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "100",

@@ -43,20 +43,24 @@ final class ProducePerf implements Callable<Integer> {
     @Mixin
     BrokerOptions broker;
 
-    @Option(names = "--records", paramLabel = "N", defaultValue = "10000000", description = "Records to send (${DEFAULT-VALUE}).")
+    @Option(names = "--records", paramLabel = "N", defaultValue = "10000000",
+            description = "Records to send (${DEFAULT-VALUE}).")
     long records;
 
-    @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "100", description = "Value size (${DEFAULT-VALUE}).")
+    @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "100",
+            description = "Value size (${DEFAULT-VALUE}).")
     int recordSize;
 
     @Option(names = "--key-size", paramLabel = "BYTES", defaultValue = "0",
             description = "Key size; 0 sends records without keys (${DEFAULT-VALUE}).")
     int keySize;
 
-    @Option(names = "--partitions", paramLabel = "P", defaultValue = "6", description = "Topic partitions (${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "6",
+            description = "Topic partitions (${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "Producer threads (${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "1",
+            description = "Producer threads (${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--acks", defaultValue = "1", description = "0, 1 or all (${DEFAULT-VALUE}).")
