@@ -1,8 +1,9 @@
 package io.sluice.broker;
 
 /**
- * Called once when a sent record is acknowledged or has failed. Runs on a broker thread: keep it short and
- * never block in it.
+ * Called once when a sent record is acknowledged or has failed. Runs on a broker thread (the journal, or the flusher
+ * for topics that fsync every batch): keep it short and never block in it. In particular, do not send and wait from
+ * a callback — the thread that would complete the send is the one waiting.
  */
 @FunctionalInterface
 public interface Callback {
