@@ -34,7 +34,7 @@ public final class BatchEncoder {
     private static final int VIEW_BYTES = 1024;
 
     private final ArrayOutput out = new ArrayOutput(PartitionWriter.MAX_BATCH_BYTES + 64 * 1024);
-    private final DataOutputStream data = new DataOutputStream(out);
+    private final DataOutputStream data = new UnsynchronizedDataOutput(out);
     private final ByteBuffer keyView = ByteBuffer.allocate(VIEW_BYTES);
     private final ByteBuffer valueView = ByteBuffer.allocate(VIEW_BYTES);
     private long baseTimestamp;
@@ -100,6 +100,32 @@ public final class BatchEncoder {
                 RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, false, false, false,
                 RecordBatch.NO_PARTITION_LEADER_EPOCH, count);
         return MemoryRecords.readableRecords(ByteBuffer.wrap(out.bytes, 0, out.position).slice());
+    }
+
+    /**
+     * {@link DataOutputStream}'s array and byte writes are {@code synchronized}: without biased locking (gone since
+     * JDK 15) that is an atomic operation per key and per value. The encoder is single-threaded, so these go
+     * straight to the array.
+     */
+    private static final class UnsynchronizedDataOutput extends DataOutputStream {
+        private final ArrayOutput array;
+
+        UnsynchronizedDataOutput(ArrayOutput array) {
+            super(array);
+            this.array = array;
+        }
+
+        @Override
+        public void write(int b) {
+            array.write(b);
+            written++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            array.write(b, off, len);
+            written += len;
+        }
     }
 
     /** An output stream over a growable array; the JIT inlines its writes. */
