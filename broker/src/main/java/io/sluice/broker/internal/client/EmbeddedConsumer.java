@@ -587,12 +587,7 @@ public final class EmbeddedConsumer implements Consumer {
     @Override
     public List<TopicPartition> partitionsFor(String topic) {
         ensureOpen();
-        Topic t = registry.topicOrThrow(topic);
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (int p = 0; p < t.partitionCount(); p++) {
-            partitions.add(new TopicPartition(topic, p));
-        }
-        return partitions;
+        return registry.topicOrThrow(topic).topicPartitions();
     }
 
     // ---------------------------------------------------------------------------------------------- lifecycle

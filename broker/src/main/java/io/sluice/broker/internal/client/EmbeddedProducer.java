@@ -20,7 +20,6 @@ import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
 import io.sluice.broker.internal.topic.TopicRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -160,12 +159,7 @@ public final class EmbeddedProducer implements Producer {
     @Override
     public List<TopicPartition> partitionsFor(String topic) {
         core.ensureOpen();
-        Topic t = registry.topicOrThrow(topic);
-        List<TopicPartition> partitions = new ArrayList<>(t.partitionCount());
-        for (int p = 0; p < t.partitionCount(); p++) {
-            partitions.add(new TopicPartition(topic, p));
-        }
-        return partitions;
+        return registry.topicOrThrow(topic).topicPartitions();
     }
 
     @Override

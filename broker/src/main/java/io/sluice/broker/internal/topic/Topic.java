@@ -53,6 +53,16 @@ public final class Topic {
         return List.of(partitions);
     }
 
+    /** The topic's partitions, as names. */
+    public List<io.sluice.broker.TopicPartition> topicPartitions() {
+        Partition[] current = partitions;
+        io.sluice.broker.TopicPartition[] names = new io.sluice.broker.TopicPartition[current.length];
+        for (int p = 0; p < current.length; p++) {
+            names[p] = current[p].topicPartition();
+        }
+        return List.of(names);
+    }
+
     /** The topic's own config values (strings as given), without broker defaults. */
     public Map<String, String> overrides() {
         return overrides;
