@@ -37,7 +37,9 @@ public final class ConsumerConfig {
     public static final String CHECK_CRCS = "check.crcs";
 
     private static final ConfigDefinition DEFINITION = new ConfigDefinition("consumer")
-            .define(GROUP_ID, STRING, "", "", "the consumer group; required to subscribe and to commit")
+            .define(GROUP_ID, STRING, "", v -> ((String) v).getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                            > Short.MAX_VALUE ? "longer than 32767 bytes in UTF-8" : null, "",
+                    "the consumer group; required to subscribe and to commit")
             .define(CLIENT_ID, STRING, "", "", "a name for this consumer in logs and group descriptions")
             .define(AUTO_OFFSET_RESET, STRING, "latest", Check.oneOf("latest", "earliest", "none"), "",
                     "where to start without a valid committed offset")

@@ -12,8 +12,20 @@ public interface ConsumerRebalanceListener {
     /** The consumer is about to give these partitions up; their positions are still readable. */
     void onPartitionsRevoked(Collection<TopicPartition> partitions);
 
-    /** The consumer now owns these partitions; their positions are set. */
+    /**
+     * The consumer now owns these partitions. They start at the group's committed offsets (or per
+     * {@code auto.offset.reset}); seek here to start elsewhere.
+     */
     void onPartitionsAssigned(Collection<TopicPartition> partitions);
+
+    /**
+     * The consumer lost these partitions without giving them up — it was removed from the group for not polling
+     * within {@code max.poll.interval.ms} — and others may own them already: do not commit for them. By default,
+     * handled as a revocation.
+     */
+    default void onPartitionsLost(Collection<TopicPartition> partitions) {
+        onPartitionsRevoked(partitions);
+    }
 
     /** A listener that does nothing. */
     ConsumerRebalanceListener NONE = new ConsumerRebalanceListener() {

@@ -127,6 +127,8 @@ public final class BrokerCore implements AutoCloseable {
     /** Compacts every compacted log that is due, now; returns when done. */
     public void compactDueLogs() {
         long now = clock.getAsLong();
+        compactor.retainOnly(registry.topics().stream().flatMap(t -> t.partitions().stream())
+                .map(Partition::log).toList());
         for (Topic topic : registry.topics()) {
             if (!topic.config().compact()) {
                 continue;
@@ -154,6 +156,10 @@ public final class BrokerCore implements AutoCloseable {
 
     /** As {@link #awaitJournals()}, for at most {@code timeout}; returns false if it ran out. */
     public boolean awaitJournals(java.time.Duration timeout) {
+        if (JournalShard.onBrokerThread()) {
+            throw new IllegalStateException("Cannot wait for sends from a send callback: thread="
+                    + Thread.currentThread().getName());
+        }
         List<CompletableFuture<Object>> barriers = registry.shards().stream()
                 .map(shard -> shard.submit(() -> null)).toList();
         try {

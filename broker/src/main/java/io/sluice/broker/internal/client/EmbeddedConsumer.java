@@ -178,11 +178,18 @@ public final class EmbeddedConsumer implements Consumer {
         }
         List<TopicPartition> owned = List.copyOf(assigned.keySet());
         try {
-            if (config.autoCommit()) {
-                commitPositions(owned);
-            }
-            if (!owned.isEmpty()) {
-                rebalanceListener.onPartitionsRevoked(owned);
+            if (coordinator.isFenced(member)) {
+                // Removed for not polling: others may own these partitions now, so no commit.
+                if (!owned.isEmpty()) {
+                    rebalanceListener.onPartitionsLost(owned);
+                }
+            } else {
+                if (config.autoCommit()) {
+                    commitPositions(owned);
+                }
+                if (!owned.isEmpty()) {
+                    rebalanceListener.onPartitionsRevoked(owned);
+                }
             }
         } finally {
             coordinator.leave(member);
@@ -228,6 +235,7 @@ public final class EmbeddedConsumer implements Consumer {
         pollingThread = Thread.currentThread();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            core.ensureOpen();
             checkWakeup();
             if (mode == Mode.SUBSCRIBED) {
                 reconcile();
@@ -267,7 +275,7 @@ public final class EmbeddedConsumer implements Consumer {
 
     private boolean dataAvailable() {
         for (Assigned a : assigned.values()) {
-            if (!a.paused && (a.position < 0 || !a.buffer.isEmpty()
+            if (!a.paused && !a.topic.isDeleted() && (a.position < 0 || !a.buffer.isEmpty()
                     || a.partition.log().highWatermark() > a.position)) {
                 return true;
             }
@@ -300,11 +308,18 @@ public final class EmbeddedConsumer implements Consumer {
         int n = states.size();
         for (int i = 0; i < n && out.size() < max; i++) {
             Assigned a = states.get((nextPartitionIndex + i) % n);
-            if (a.paused || registry.topic(a.topicPartition.topic()) != a.topic) {
-                continue; // paused, or the topic was deleted
+            if (a.paused || a.topic.isDeleted()) {
+                continue;
             }
             ensurePosition(a);
-            fetchInto(a, out, max);
+            try {
+                fetchInto(a, out, max);
+            } catch (io.sluice.broker.StorageException e) {
+                if (core.isClosed()) {
+                    throw new ClosedException("broker");
+                }
+                throw e;
+            }
         }
         nextPartitionIndex = n == 0 ? 0 : (nextPartitionIndex + 1) % n;
         return out;
@@ -390,8 +405,10 @@ public final class EmbeddedConsumer implements Consumer {
             }
             member = coordinator.join(groupId, config.clientId(), subscription, config.maxPollIntervalMs(),
                     this::onGroupWork);
+            log.warn("Consumer was removed from its group and rejoined; its partitions were lost: group={}, "
+                    + "partitions={}", groupId, lost);
             if (!lost.isEmpty()) {
-                rebalanceListener.onPartitionsRevoked(lost);
+                rebalanceListener.onPartitionsLost(lost);
             }
             return;
         }
@@ -409,8 +426,10 @@ public final class EmbeddedConsumer implements Consumer {
             }
         }
         if (!work.assign().isEmpty()) {
+            // Positions are resolved when first read, so that one partition without an offset (with
+            // auto.offset.reset=none) cannot keep the others out of the assignment.
             for (TopicPartition tp : work.assign()) {
-                ensurePosition(addAssigned(tp));
+                addAssigned(tp);
             }
             rebalanceListener.onPartitionsAssigned(work.assign());
         }
@@ -436,6 +455,14 @@ public final class EmbeddedConsumer implements Consumer {
             }
         }
         if (!offsets.isEmpty()) {
+            commit(offsets);
+        }
+    }
+
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (member != null) {
+            coordinator.commit(member, offsets);
+        } else {
             coordinator.commit(groupId, offsets);
         }
     }
@@ -539,7 +566,7 @@ public final class EmbeddedConsumer implements Consumer {
         for (TopicPartition tp : offsets.keySet()) {
             registry.partition(tp);
         }
-        coordinator.commit(groupId, offsets);
+        commit(offsets);
     }
 
     private void requireGroup(String what) {

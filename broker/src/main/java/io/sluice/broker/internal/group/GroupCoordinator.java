@@ -1,5 +1,6 @@
 package io.sluice.broker.internal.group;
 
+import io.sluice.broker.CommitFailedException;
 import io.sluice.broker.OffsetAndMetadata;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.internal.log.LogConfig;
@@ -271,8 +272,33 @@ public final class GroupCoordinator {
 
     // ---------------------------------------------------------------------------------------------- offsets
 
+    /** Commits for a consumer outside group membership (manual assignment). */
     public void commit(String groupId, Map<TopicPartition, OffsetAndMetadata> committed) {
         offsets.commit(groupId, committed, clock.getAsLong());
+    }
+
+    /**
+     * Commits for a group member — unless it has been removed from the group, whose partitions may belong to
+     * others by now: their commits must not be overwritten with older positions.
+     *
+     * @throws CommitFailedException if the member is no longer in the group
+     */
+    public void commit(Member member, Map<TopicPartition, OffsetAndMetadata> committed) {
+        Group group = member.group;
+        synchronized (group) {
+            if (member.left) {
+                throw new CommitFailedException("Commit rejected, the consumer is no longer in the group (did it "
+                        + "poll within max.poll.interval.ms?): group=" + group.id + ", member=" + member.memberId);
+            }
+            offsets.commit(group.id, committed, clock.getAsLong());
+        }
+    }
+
+    /** Whether the member was removed from its group (expired, or left). */
+    public boolean isFenced(Member member) {
+        synchronized (member.group) {
+            return member.left;
+        }
     }
 
     public Map<TopicPartition, OffsetAndMetadata> committed(String groupId, Set<TopicPartition> partitions) {

@@ -34,6 +34,7 @@ import org.apache.kafka.common.record.RecordBatch;
  * </pre>
  */
 final class OffsetStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OffsetStore.class);
     static final String TOPIC = "__consumer_offsets";
     private static final short VERSION = 1;
 
@@ -47,10 +48,10 @@ final class OffsetStore {
     /** Reads every partition of the offsets topic and keeps the latest commit per key. */
     void load() {
         for (Partition partition : topic.partitions()) {
-            PartitionLog log = partition.log();
-            long next = log.logStartOffset();
-            while (next < log.highWatermark()) {
-                PartitionLog.ReadResult result = log.read(next, 1 << 20);
+            PartitionLog partitionLog = partition.log();
+            long next = partitionLog.logStartOffset();
+            while (next < partitionLog.highWatermark()) {
+                PartitionLog.ReadResult result = partitionLog.read(next, 1 << 20);
                 if (result.isEmpty()) {
                     break;
                 }
@@ -58,7 +59,12 @@ final class OffsetStore {
                     batch.ensureValid();
                     for (Record record : batch) {
                         if (record.offset() >= next && record.hasKey()) {
-                            apply(record.key(), record.hasValue() ? record.value() : null);
+                            try {
+                                apply(record.key(), record.hasValue() ? record.value() : null);
+                            } catch (RuntimeException e) {
+                                log.warn("Skipping an unreadable committed-offset record: partition={}, offset={}, "
+                                        + "reason={}", partition.topicPartition(), record.offset(), e.toString());
+                            }
                         }
                     }
                     next = batch.lastOffset() + 1;
@@ -93,6 +99,16 @@ final class OffsetStore {
     void commit(String group, Map<TopicPartition, OffsetAndMetadata> offsets, long nowMs) {
         if (offsets.isEmpty()) {
             return;
+        }
+        if (utf8(group).length > MAX_STRING_BYTES) {
+            throw new io.sluice.broker.InvalidConfigException("Invalid consumer config: key=group.id, reason=longer "
+                    + "than " + MAX_STRING_BYTES + " bytes in UTF-8");
+        }
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+            if (utf8(e.getValue().metadata()).length > MAX_STRING_BYTES) {
+                throw new IllegalArgumentException("Commit metadata longer than " + MAX_STRING_BYTES
+                        + " bytes in UTF-8: partition=" + e.getKey());
+            }
         }
         Partition partition = topic.partition(
                 (io.sluice.broker.internal.client.Partitioner.murmur2(utf8(group)) & 0x7fffffff)
@@ -176,7 +192,14 @@ final class OffsetStore {
         return b.array();
     }
 
+    /** Kafka's strings on the wire and in its offsets topic have an int16 length. */
+    static final int MAX_STRING_BYTES = Short.MAX_VALUE;
+
     private static void putString(ByteBuffer b, byte[] s) {
+        if (s.length > MAX_STRING_BYTES) {
+            throw new IllegalArgumentException("String longer than " + MAX_STRING_BYTES + " bytes in UTF-8: "
+                    + s.length + " bytes");
+        }
         b.putShort((short) s.length);
         b.put(s);
     }

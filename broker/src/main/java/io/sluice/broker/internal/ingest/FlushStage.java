@@ -46,8 +46,7 @@ final class FlushStage implements AutoCloseable {
     private final Thread thread;
 
     FlushStage(int shardId) {
-        this.thread = new Thread(this::run, "sluice-flusher-" + shardId);
-        thread.setDaemon(true);
+        this.thread = new BrokerThread(this::run, "sluice-flusher-" + shardId);
         thread.start();
     }
 
@@ -105,13 +104,17 @@ final class FlushStage implements AutoCloseable {
                     action.run();
                 } else {
                     List<PartitionFlush> run = (List<PartitionFlush>) work;
-                    for (PartitionFlush flush : run) {
-                        // An fsync covers all written so far: runs queued behind this one often need none.
-                        flush.writer().completeFlushed(flush);
+                    try {
+                        for (PartitionFlush flush : run) {
+                            // An fsync covers all written so far: runs queued behind this one often need none.
+                            flush.writer().completeFlushed(flush);
+                        }
+                    } finally {
+                        unflushed.release(permits(run));
                     }
-                    unflushed.release(permits(run));
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Nothing may stop this thread: the acknowledgements of every later run depend on it.
                 log.error("Flush stage error", e);
             } finally {
                 outstanding.decrementAndGet();

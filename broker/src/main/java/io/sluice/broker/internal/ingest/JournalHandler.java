@@ -1,6 +1,7 @@
 package io.sluice.broker.internal.ingest;
 
 import com.lmax.disruptor.EventHandler;
+import io.sluice.broker.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -75,28 +76,39 @@ final class JournalHandler implements EventHandler<IngestEvent> {
         if (touched.isEmpty()) {
             return;
         }
-        long now = clock.getAsLong();
-        for (int i = 0, n = touched.size(); i < n; i++) {
-            touched.get(i).writePending(encoder, now);
-        }
-        List<FlushStage.PartitionFlush> toFsync = null;
-        for (int i = 0, n = touched.size(); i < n; i++) {
-            PartitionWriter writer = touched.get(i);
-            if (writer.hasPending() && writer.needsFlushStage()) {
-                if (toFsync == null) {
-                    toFsync = FlushStage.newRun();
-                }
-                toFsync.add(writer.detachForFlush());
-            } else {
-                writer.maybeFlush(now);
+        try {
+            long now = clock.getAsLong();
+            for (int i = 0, n = touched.size(); i < n; i++) {
+                touched.get(i).writePending(encoder, now);
             }
-        }
-        for (int i = 0, n = touched.size(); i < n; i++) {
-            touched.get(i).publishAndComplete();
-        }
-        touched.clear();
-        if (toFsync != null) {
-            flusher.submit(toFsync);
+            List<FlushStage.PartitionFlush> toFsync = null;
+            for (int i = 0, n = touched.size(); i < n; i++) {
+                PartitionWriter writer = touched.get(i);
+                if (writer.hasPending() && writer.needsFlushStage()) {
+                    if (toFsync == null) {
+                        toFsync = FlushStage.newRun();
+                    }
+                    toFsync.add(writer.detachForFlush());
+                } else {
+                    writer.maybeFlush(now);
+                }
+            }
+            for (int i = 0, n = touched.size(); i < n; i++) {
+                touched.get(i).publishAndComplete();
+            }
+            if (toFsync != null) {
+                flusher.submit(toFsync);
+            }
+        } catch (Throwable t) {
+            // Unexpected: the writers catch their own failures. Whatever is still pending fails rather than being
+            // written twice by the next run.
+            log.error("Journal run failed", t);
+            for (PartitionWriter writer : touched) {
+                writer.failPending(new StorageException("Journal run failed: partition="
+                        + writer.log().topicPartition() + ", cause=" + t));
+            }
+        } finally {
+            touched.clear();
         }
     }
 

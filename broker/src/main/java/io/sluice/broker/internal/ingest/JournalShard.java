@@ -9,6 +9,7 @@ import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.sluice.broker.BufferExhaustedException;
 import io.sluice.broker.Callback;
 import io.sluice.broker.ClosedException;
 import io.sluice.broker.InvalidConfigException;
@@ -46,8 +47,11 @@ public final class JournalShard implements AutoCloseable {
     private final JournalHandler handler;
     private final FlushStage flusher;
     private final LongSupplier handlerClock;
-    /** Owned by the journal thread once started. */
+    /** Owned by the journal thread once started; other threads queue their changes in {@link #writerChanges}. */
     private final List<PartitionWriter> writers = new ArrayList<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> writerChanges =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile Thread journalThread;
     private volatile boolean started;
     private volatile boolean closed;
     private volatile long shutdownSequence = -1;
@@ -63,8 +67,8 @@ public final class JournalShard implements AutoCloseable {
         this.handler = new JournalHandler(clock, flusher);
         this.handlerClock = clock;
         this.disruptor = new Disruptor<>(IngestEvent::new, ringSize, runnable -> {
-            Thread thread = new Thread(runnable, "sluice-journal-" + id);
-            thread.setDaemon(true);
+            Thread thread = new BrokerThread(runnable, "sluice-journal-" + id);
+            journalThread = thread;
             return thread;
         }, ProducerType.MULTI, waitStrategy(waitStrategy));
         disruptor.handleEventsWith(handler);
@@ -94,23 +98,28 @@ public final class JournalShard implements AutoCloseable {
         started = true;
     }
 
-    /** Adds a partition to this shard; before {@link #start()} directly, afterwards on the journal thread. */
+    /**
+     * Adds a partition to this shard. Records can be published to the returned writer at once; the journal's list
+     * of partitions (for timed flushes and retention) takes it in before its next task. Never waits.
+     */
     public PartitionWriter addPartition(PartitionLog partitionLog) {
         PartitionWriter writer = new PartitionWriter(partitionLog, this);
-        if (started) {
-            call(() -> writers.add(writer));
-        } else {
-            writers.add(writer);
-        }
+        writerChanges.add(() -> writers.add(writer));
         return writer;
     }
 
-    /** Removes a partition; records already in the ring for it fail. Runs on the journal thread. */
+    /** Removes a partition: its records not yet written fail from now on. Never waits. */
     public void removePartition(PartitionWriter writer) {
-        call(() -> {
-            writer.markRemoved();
-            return writers.remove(writer);
-        });
+        writer.markRemoved();
+        writerChanges.add(() -> writers.remove(writer));
+    }
+
+    /** Journal thread: takes in the partitions added and removed since the last task. */
+    private void applyWriterChanges() {
+        Runnable change;
+        while ((change = writerChanges.poll()) != null) {
+            change.run();
+        }
     }
 
     /**
@@ -124,7 +133,21 @@ public final class JournalShard implements AutoCloseable {
         if (closed) {
             return false;
         }
-        long sequence = ring.next();
+        long sequence;
+        if (BrokerThread.current()) {
+            try {
+                sequence = ring.tryNext();
+            } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+                if (callback != null) {
+                    callback.onCompletion(null, new BufferExhaustedException("Ingest ring full: a send from a "
+                            + "broker thread (a send callback) cannot wait for room: shard=" + id + ", partition="
+                            + writer.log().topicPartition()));
+                }
+                return true;
+            }
+        } else {
+            sequence = ring.next();
+        }
         try {
             ring.get(sequence).setRecord(writer, key, value, timestamp, headers, callback);
         } finally {
@@ -143,12 +166,36 @@ public final class JournalShard implements AutoCloseable {
             result.completeExceptionally(new ClosedException("broker"));
             return result;
         }
-        publishTask(IngestEvent.TASK, task, result);
+        Callable<T> withChanges = () -> {
+            applyWriterChanges();
+            return task.call();
+        };
+        if (Thread.currentThread() == journalThread) {
+            // Already on the journal, between records: run now rather than wait for ourselves.
+            try {
+                result.complete(withChanges.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+            return result;
+        }
+        if (BrokerThread.current()) {
+            long sequence;
+            try {
+                sequence = ring.tryNext();
+            } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+                result.completeExceptionally(new BufferExhaustedException("Ingest ring full: a broker thread "
+                        + "cannot wait for room: shard=" + id));
+                return result;
+            }
+            publishTask(sequence, IngestEvent.TASK, withChanges, result);
+            return result;
+        }
+        publishTask(ring.next(), IngestEvent.TASK, withChanges, result);
         return result;
     }
 
-    private <T> long publishTask(int kind, Callable<T> task, CompletableFuture<T> result) {
-        long sequence = ring.next();
+    private <T> void publishTask(long sequence, int kind, Callable<T> task, CompletableFuture<T> result) {
         try {
             ring.get(sequence).setTask(kind, task, result);
         } finally {
@@ -157,11 +204,14 @@ public final class JournalShard implements AutoCloseable {
         if (kind == IngestEvent.TASK && closed && sequence > awaitShutdownSequence()) {
             result.completeExceptionally(new ClosedException("broker"));
         }
-        return sequence;
     }
 
     /** Runs {@code task} on the journal thread and waits for its result. */
     public <T> T call(Callable<T> task) {
+        if (BrokerThread.current() && Thread.currentThread() != journalThread) {
+            throw new IllegalStateException("A broker thread cannot wait for the journal of shard " + id + ": thread="
+                    + Thread.currentThread().getName());
+        }
         try {
             return submit(task).get();
         } catch (InterruptedException e) {
@@ -174,6 +224,11 @@ public final class JournalShard implements AutoCloseable {
             }
             throw new IllegalStateException(cause);
         }
+    }
+
+    /** Whether the calling thread drives the ingest path, where waiting for it would deadlock. */
+    public static boolean onBrokerThread() {
+        return BrokerThread.current();
     }
 
     /** Visits every partition of the shard on the journal thread. */

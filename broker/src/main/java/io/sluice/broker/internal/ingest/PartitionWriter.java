@@ -2,6 +2,7 @@ package io.sluice.broker.internal.ingest;
 
 import io.sluice.broker.Callback;
 import io.sluice.broker.RecordMetadata;
+import io.sluice.broker.SluiceException;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.TimestampType;
@@ -31,7 +32,7 @@ public final class PartitionWriter {
     private volatile Runnable appendListener = () -> { };
     /** Set by the journal, or by the flusher when an fsync fails. */
     private volatile RuntimeException failure;
-    private boolean removed;
+    private volatile boolean removed;
     /** Runs of this partition handed to the flusher and not yet acknowledged. */
     private final java.util.concurrent.atomic.AtomicInteger inFlightFlushes =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -124,8 +125,8 @@ public final class PartitionWriter {
                 MemoryRecords batch = encoder.finish(baseOffset, type, maxTimestamp);
                 partitionLog.append(batch, lastOffset, maxTimestamp, offsetOfMaxTimestamp, next - first);
             }
-        } catch (RuntimeException e) {
-            failure = e instanceof StorageException ? e : new StorageException(
+        } catch (Throwable e) {
+            failure = e instanceof SluiceException se ? se : new StorageException(
                     "Cannot append to log: partition=" + partitionLog.topicPartition(), e);
             log.error("Partition log failed, rejecting further appends: partition={}",
                     partitionLog.topicPartition(), e);
@@ -170,9 +171,10 @@ public final class PartitionWriter {
             if (failed == null) {
                 try {
                     partitionLog.flush();
-                } catch (RuntimeException e) {
-                    failed = e;
-                    failure = e;
+                } catch (Throwable e) {
+                    failed = e instanceof SluiceException se ? se
+                            : new StorageException("Cannot flush log: partition=" + topicPartition, e);
+                    failure = failed;
                     log.error("Partition log flush failed, rejecting further appends: partition={}", topicPartition,
                             e);
                 }
@@ -193,7 +195,7 @@ public final class PartitionWriter {
                     } else {
                         callback.onCompletion(null, failed);
                     }
-                } catch (RuntimeException callbackError) {
+                } catch (Throwable callbackError) {
                     log.warn("Send callback threw: partition={}", topicPartition, callbackError);
                 }
             }
@@ -208,7 +210,7 @@ public final class PartitionWriter {
     private void notifyReaders() {
         try {
             appendListener.run();
-        } catch (RuntimeException listenerError) {
+        } catch (Throwable listenerError) {
             log.warn("Append listener threw: partition={}", topicPartition, listenerError);
         }
     }
@@ -219,10 +221,11 @@ public final class PartitionWriter {
             try {
                 partitionLog.resetFlushAccounting();
                 partitionLog.flush();
-            } catch (RuntimeException e) {
-                failure = e;
+            } catch (Throwable e) {
+                failure = e instanceof SluiceException se ? se
+                        : new StorageException("Cannot flush log: partition=" + topicPartition, e);
                 log.error("Partition log flush failed: partition={}", partitionLog.topicPartition(), e);
-                failPending(e);
+                failPending(failure);
             }
         }
     }
@@ -239,7 +242,7 @@ public final class PartitionWriter {
             if (callback != null) {
                 try {
                     callback.onCompletion(new RecordMetadata(topicPartition, e.offset, e.storedTimestamp), null);
-                } catch (RuntimeException callbackError) {
+                } catch (Throwable callbackError) {
                     log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
                 }
             }
@@ -255,7 +258,7 @@ public final class PartitionWriter {
             if (e.callback != null) {
                 try {
                     e.callback.onCompletion(null, error);
-                } catch (RuntimeException callbackError) {
+                } catch (Throwable callbackError) {
                     log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
                 }
             }

@@ -86,10 +86,12 @@ public final class LogCompactor {
         return dirty > 0 && (double) dirty / (clean + dirty) >= config.minCleanableDirtyRatio();
     }
 
-    /** Forgets what it knew about a log that was closed or deleted. */
-    public void forget(PartitionLog partitionLog) {
-        firstDirtyOffsets.remove(partitionLog);
-        deleteHorizons.remove(partitionLog);
+    /** Forgets what it knew about logs not in {@code live} (closed, or deleted with their topic). */
+    public void retainOnly(java.util.Collection<PartitionLog> live) {
+        java.util.Set<PartitionLog> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        keep.addAll(live);
+        firstDirtyOffsets.keySet().retainAll(keep);
+        deleteHorizons.keySet().retainAll(keep);
     }
 
     /** Compacts the cleanable part of the log now. */

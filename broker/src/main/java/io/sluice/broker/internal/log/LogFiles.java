@@ -1,7 +1,7 @@
 package io.sluice.broker.internal.log;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.sluice.broker.StorageException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -88,7 +88,7 @@ public final class LogFiles {
         } catch (IOException e) {
             // Some file systems refuse to open directories; the entries are then as durable as they can be made.
             if (!(e instanceof java.nio.file.AccessDeniedException)) {
-                throw new UncheckedIOException("Cannot fsync directory: dir=" + dir, e);
+                throw new StorageException("Cannot fsync directory: dir=" + dir, e);
             }
         }
     }
@@ -108,7 +108,7 @@ public final class LogFiles {
             atomicMove(tmp, target);
             fsyncDirectory(target.getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write file: file=" + target, e);
+            throw new StorageException("Cannot write file: file=" + target, e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.broker.internal.log;
 
+import io.sluice.broker.ClosedException;
 import io.sluice.broker.OffsetAndTimestamp;
 import io.sluice.broker.OffsetOutOfRangeException;
 import io.sluice.broker.StorageException;
@@ -12,6 +13,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,6 +66,14 @@ public final class PartitionLog implements Closeable {
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
     private final Object flushLock = new Object();
+    /**
+     * Guards the memory-mapped indexes and open files against unmapping under a user: reads, appends and flushes
+     * hold the read lock; closing the log and deleting a removed segment's files take the write lock, so they wait
+     * for the reads in progress, and later reads find the log closed.
+     */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Segments removed from the log whose files are not yet deleted (readers may still be in them). */
+    private final Set<LogSegment> pendingDeletions = ConcurrentHashMap.newKeySet();
     private long unflushedRecords;
     private long firstUnflushedWriteMs = -1;
     private volatile boolean closed;
@@ -190,22 +202,36 @@ public final class PartitionLog implements Closeable {
         Long from = segments.floorKey(checkpointedRecoveryPoint);
         Collection<LogSegment> unflushed = (from == null ? segments : segments.tailMap(from, true)).values();
         long nextOffset = active.baseOffset;
-        for (LogSegment segment : unflushed) {
+        for (LogSegment segment : List.copyOf(unflushed)) {
             LogSegment.Recovery recovery = segment.recover();
-            if (segment != active) {
-                segment.onBecomeInactive();
-            }
+            nextOffset = recovery.nextOffset();
             if (recovery.problem() != null) {
                 log.warn("Recovered log segment: partition={}, file={}, truncatedBytes={}, reason={}",
                         topicPartition, segment.file(), recovery.truncatedBytes(), recovery.problem());
+                // As Kafka: the log stays a prefix of what was written; what followed a bad batch goes too.
+                dropSegmentsAfter(segment);
+                break;
             }
-            nextOffset = recovery.nextOffset();
+            if (segment != active) {
+                segment.onBecomeInactive();
+            }
         }
         if (unflushed.isEmpty()) {
             nextOffset = active.validateTail();
         }
         checkIndexes(nextOffset);
         return nextOffset;
+    }
+
+    /** Deletes every segment after {@code segment}, which becomes the active one. */
+    private void dropSegmentsAfter(LogSegment segment) {
+        for (LogSegment later : List.copyOf(segments.tailMap(segment.baseOffset, false).values())) {
+            log.warn("Deleting log segment after a truncated one: partition={}, file={}", topicPartition,
+                    later.file());
+            segments.remove(later.baseOffset);
+            later.deleteFiles();
+        }
+        active = segment;
     }
 
     /** Re-indexes every segment whose index files fail their sanity check. */
@@ -302,7 +328,17 @@ public final class PartitionLog implements Closeable {
      */
     public void append(MemoryRecords batches, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
                        int recordCount) {
-        ensureOpen();
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            appendOpen(batches, lastOffset, maxTimestamp, offsetOfMaxTimestamp, recordCount);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void appendOpen(MemoryRecords batches, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
+                            int recordCount) {
         long now = clock.getAsLong();
         LogSegment segment = active;
         if (segment.shouldRoll(batches.sizeInBytes(), maxTimestamp, lastOffset, config, now)) {
@@ -363,13 +399,19 @@ public final class PartitionLog implements Closeable {
      */
     public void flush() {
         Position end = logEnd;
-        synchronized (flushLock) {
-            if (end.offset() <= recoveryPoint) {
-                return;
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            synchronized (flushLock) {
+                if (end.offset() <= recoveryPoint) {
+                    return;
+                }
+                Long from = segments.floorKey(recoveryPoint);
+                flushSegments((from == null ? segments : segments.tailMap(from, true)).values());
+                recoveryPoint = end.offset();
             }
-            Long from = segments.floorKey(recoveryPoint);
-            flushSegments((from == null ? segments : segments.tailMap(from, true)).values());
-            recoveryPoint = end.offset();
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
@@ -406,8 +448,17 @@ public final class PartitionLog implements Closeable {
     }
 
     private void flushUpTo(LogSegment segment, long offset) {
+        lifecycle.readLock().lock();
+        try {
+            flushUpToOpen(segment, offset);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void flushUpToOpen(LogSegment segment, long offset) {
         synchronized (flushLock) {
-            if (closed || recoveryPoint >= offset) {
+            if (closed || recoveryPoint >= offset || pendingDeletions.contains(segment)) {
                 return;
             }
             try {
@@ -476,17 +527,27 @@ public final class PartitionLog implements Closeable {
     /** Readers that found a segment before it was removed may still be reading it: close it later. */
     private void scheduleFileDeletion(LogSegment segment) {
         long delay = config.fileDeleteDelayMs();
-        Runnable deletion = () -> {
-            try {
-                segment.deleteFiles();
-            } catch (RuntimeException e) {
-                log.warn("Cannot delete segment files: file={}", segment.file(), e);
-            }
-        };
+        pendingDeletions.add(segment);
+        Runnable deletion = () -> deleteSegmentFiles(segment);
         if (delay <= 0) {
             deletion.run();
         } else {
             background.schedule(deletion, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Deletes a removed segment's files once no read is in progress; at most once. */
+    private void deleteSegmentFiles(LogSegment segment) {
+        if (!pendingDeletions.remove(segment)) {
+            return;
+        }
+        lifecycle.writeLock().lock();
+        try {
+            segment.deleteFiles();
+        } catch (RuntimeException e) {
+            log.warn("Cannot delete segment files: file={}", segment.file(), e);
+        } finally {
+            lifecycle.writeLock().unlock();
         }
     }
 
@@ -526,6 +587,16 @@ public final class PartitionLog implements Closeable {
      * @throws OffsetOutOfRangeException if {@code offset} is below the log start or past the high watermark
      */
     public ReadResult read(long offset, int maxBytes) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return readOpen(offset, maxBytes);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private ReadResult readOpen(long offset, int maxBytes) {
         Position hw = highWatermark;
         long start = logStartOffset;
         if (offset < start || offset > hw.offset()) {
@@ -556,6 +627,16 @@ public final class PartitionLog implements Closeable {
      * record is older.
      */
     public OffsetAndTimestamp offsetForTimestamp(long timestamp) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return offsetForTimestampOpen(timestamp);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private OffsetAndTimestamp offsetForTimestampOpen(long timestamp) {
         Position hw = highWatermark;
         long start = logStartOffset;
         for (LogSegment segment : segments.values()) {
@@ -579,26 +660,32 @@ public final class PartitionLog implements Closeable {
 
     private void ensureOpen() {
         if (closed) {
-            throw new StorageException("Log is closed: partition=" + topicPartition);
+            throw new ClosedException("log of partition " + topicPartition);
         }
     }
 
-    /** fsyncs and closes every segment. */
+    /** fsyncs and closes every segment, once reads in progress are done. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
+        lifecycle.writeLock().lock();
         try {
-            flush();
-            resetFlushAccounting();
-            active.onBecomeInactive();
+            if (closed) {
+                return;
+            }
+            try {
+                flush();
+                resetFlushAccounting();
+                active.onBecomeInactive();
+            } finally {
+                closed = true;
+                closeSegments();
+            }
         } finally {
-            closed = true;
-            closeSegments();
+            lifecycle.writeLock().unlock();
         }
     }
 
+    /** Closes every segment, and deletes the files of removed ones still waiting. Holds the write lock. */
     private void closeSegments() {
         for (LogSegment segment : segments.values()) {
             try {
@@ -607,18 +694,31 @@ public final class PartitionLog implements Closeable {
                 log.warn("Cannot close segment: file={}", segment.file(), e);
             }
         }
+        for (LogSegment segment : List.copyOf(pendingDeletions)) {
+            if (pendingDeletions.remove(segment)) {
+                try {
+                    segment.deleteFiles();
+                } catch (RuntimeException e) {
+                    log.warn("Cannot delete segment files: file={}", segment.file(), e);
+                }
+            }
+        }
     }
 
-    /** Closes without flushing or throwing; for logs being discarded. */
+    /** Closes without flushing or throwing, once reads in progress are done; for logs being discarded. */
     public void closeQuietly() {
-        closed = true;
-        closeSegments();
+        lifecycle.writeLock().lock();
+        try {
+            closed = true;
+            closeSegments();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
     }
 
     /** Closes the log and removes its directory; used when the topic is deleted. */
     public void deleteAll() {
-        closed = true;
-        closeSegments();
+        closeQuietly();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(file);

@@ -74,6 +74,10 @@ public final class TopicRegistry implements AutoCloseable {
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Every partition opened while loading, so that a failed open can close them all. */
+    private final List<Partition> openedDuringLoad = new ArrayList<>();
+    /** Deleted topics' logs waiting to be closed and removed; run at once on close. */
+    private final Set<Runnable> pendingDeletions = ConcurrentHashMap.newKeySet();
     private String clusterId;
     private int nextShard;
     private volatile boolean closed;
@@ -140,8 +144,8 @@ public final class TopicRegistry implements AutoCloseable {
             clean = true;
         }
         removeDeletedDirectories();
-        Map<TopicPartition, Long> recovery = recoveryPoints.read();
-        Map<TopicPartition, Long> starts = logStartOffsets.read();
+        Map<TopicPartition, OffsetCheckpoint.Entry> recovery = recoveryPoints.read();
+        Map<TopicPartition, OffsetCheckpoint.Entry> starts = logStartOffsets.read();
         long t0 = System.nanoTime();
         int partitions = 0;
         if (contents != null) {
@@ -152,8 +156,10 @@ public final class TopicRegistry implements AutoCloseable {
                         logConfig);
                 for (int p = 0; p < parts.length; p++) {
                     TopicPartition tp = new TopicPartition(record.name(), p);
-                    parts[p] = openPartition(tp, record.id(), logConfig, recovery.getOrDefault(tp, 0L),
-                            starts.getOrDefault(tp, 0L), clean);
+                    parts[p] = openPartition(tp, record.id(), logConfig,
+                            OffsetCheckpoint.offsetFor(recovery, tp, record.id(), 0L),
+                            OffsetCheckpoint.offsetFor(starts, tp, record.id(), 0L), clean);
+                    openedDuringLoad.add(parts[p]);
                 }
                 topics.put(record.name(), topic);
                 partitions += parts.length;
@@ -166,6 +172,7 @@ public final class TopicRegistry implements AutoCloseable {
         } catch (IOException e) {
             throw new StorageException("Cannot remove clean-shutdown marker: file=" + marker, e);
         }
+        openedDuringLoad.clear();
         log.info("Loaded data directory: dir={}, topics={}, partitions={}, cleanShutdown={}, loadMs={}", dataDir,
                 topics.size(), partitions, clean, (System.nanoTime() - t0) / 1_000_000);
     }
@@ -348,10 +355,17 @@ public final class TopicRegistry implements AutoCloseable {
             }
             PartitionLog partitionLog = partition.log();
             Path toDelete = aside;
-            background.schedule(() -> {
-                partitionLog.closeQuietly();
-                deleteRecursively(toDelete);
-            }, delay, TimeUnit.MILLISECONDS);
+            Runnable deletion = new Runnable() {
+                @Override
+                public void run() {
+                    if (pendingDeletions.remove(this)) {
+                        partitionLog.closeQuietly();
+                        deleteRecursively(toDelete);
+                    }
+                }
+            };
+            pendingDeletions.add(deletion);
+            background.schedule(deletion, delay, TimeUnit.MILLISECONDS);
         }
         log.info("Deleted topic: topic={}", name);
         notifyChange();
@@ -444,12 +458,14 @@ public final class TopicRegistry implements AutoCloseable {
 
     /** Writes the recovery points and log start offsets of every partition. */
     public synchronized void writeCheckpoints() {
-        Map<TopicPartition, Long> recovery = new HashMap<>();
-        Map<TopicPartition, Long> starts = new HashMap<>();
+        Map<TopicPartition, OffsetCheckpoint.Entry> recovery = new HashMap<>();
+        Map<TopicPartition, OffsetCheckpoint.Entry> starts = new HashMap<>();
         for (Topic topic : topics.values()) {
             for (Partition partition : topic.partitions()) {
-                recovery.put(partition.topicPartition(), partition.log().recoveryPoint());
-                starts.put(partition.topicPartition(), partition.log().logStartOffset());
+                recovery.put(partition.topicPartition(),
+                        new OffsetCheckpoint.Entry(topic.id(), partition.log().recoveryPoint()));
+                starts.put(partition.topicPartition(),
+                        new OffsetCheckpoint.Entry(topic.id(), partition.log().logStartOffset()));
             }
         }
         recoveryPoints.write(recovery);
@@ -486,6 +502,9 @@ public final class TopicRegistry implements AutoCloseable {
         for (JournalShard shard : shards) {
             shard.close();
         }
+        for (Runnable deletion : List.copyOf(pendingDeletions)) {
+            deletion.run();
+        }
         boolean allClosed = true;
         for (Topic topic : topics.values()) {
             for (Partition partition : topic.partitions()) {
@@ -513,12 +532,8 @@ public final class TopicRegistry implements AutoCloseable {
         for (JournalShard shard : shards) {
             shard.close();
         }
-        for (Topic topic : topics.values()) {
-            for (Partition partition : topic.partitions()) {
-                if (partition != null) {
-                    partition.log().closeQuietly();
-                }
-            }
+        for (Partition partition : openedDuringLoad) {
+            partition.log().closeQuietly();
         }
         releaseLock();
     }

@@ -237,7 +237,7 @@ class PartitionLogModelTest {
     }
 
     private void close() {
-        compactor.forget(log);
+        compactor.retainOnly(java.util.List.of());
         log.close();
     }
 
@@ -250,7 +250,7 @@ class PartitionLogModelTest {
         // depend on thread timing. Whatever was written is still in the page cache, so any point will do.
         long recoveryPoint = random.nextLong(oracleEnd + 1);
         history.add("crash, recover from " + recoveryPoint);
-        compactor.forget(log);
+        compactor.retainOnly(java.util.List.of());
         abandoned.add(log);
         if (random.nextBoolean()) {
             // The crash tore the last write: the head of a batch that never completed follows the last good one.
