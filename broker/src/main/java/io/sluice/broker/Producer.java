@@ -13,6 +13,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link InvalidPartitionException}, {@link RecordTooLargeException}, …). Futures complete on a broker thread:
  * chain only quick, non-blocking work on them.
  *
+ * <p>Records are not copied: the key and value arrays go to the journal as they are, so do not modify them until
+ * the send has completed.
+ *
  * <pre>{@code
  * try (Producer producer = broker.producer()) {
  *     RecordMetadata stored = producer.send(ProducerRecord.of("orders", "order-7", "{…}")).join();

@@ -8,6 +8,8 @@ import io.sluice.broker.TopicPartition;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
 import org.slf4j.Logger;
@@ -15,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The journal's per-partition state: the records of the current drained run, waiting to be written as one batch.
- * Owned by its shard's journal thread; only {@link #setAppendListener} is called from elsewhere.
+ * Owned by its shard's journal thread, except: the flusher completes the runs handed to it
+ * ({@link #completeFlushed}), and any thread may {@link #markRemoved} the partition or set its append listener.
  */
 public final class PartitionWriter {
     private static final Logger log = LoggerFactory.getLogger(PartitionWriter.class);
@@ -34,8 +37,7 @@ public final class PartitionWriter {
     private volatile RuntimeException failure;
     private volatile boolean removed;
     /** Runs of this partition handed to the flusher and not yet acknowledged. */
-    private final java.util.concurrent.atomic.AtomicInteger inFlightFlushes =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger inFlightFlushes = new AtomicInteger();
 
     PartitionWriter(PartitionLog partitionLog, JournalShard shard) {
         this.partitionLog = partitionLog;
@@ -62,7 +64,7 @@ public final class PartitionWriter {
 
     void add(IngestEvent event) {
         if (pendingCount == pending.length) {
-            pending = java.util.Arrays.copyOf(pending, pending.length * 2);
+            pending = Arrays.copyOf(pending, pending.length * 2);
         }
         pending[pendingCount++] = event;
     }
