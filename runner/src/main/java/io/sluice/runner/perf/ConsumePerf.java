@@ -6,7 +6,6 @@ import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerConfig;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.NewTopic;
-import io.sluice.broker.PartitionDescription;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
 import io.sluice.runner.internal.DataDirectory;
@@ -112,9 +111,5 @@ final class ConsumePerf implements Callable<Integer> {
             }
             return bytes;
         }
-    }
-
-    static long total(List<PartitionDescription> partitions) {
-        return partitions.stream().mapToLong(p -> p.endOffset() - p.startOffset()).sum();
     }
 }

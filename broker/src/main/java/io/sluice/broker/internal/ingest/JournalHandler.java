@@ -37,10 +37,6 @@ final class JournalHandler implements EventHandler<IngestEvent> {
         this.flusher = flusher;
     }
 
-    boolean stopped() {
-        return stopped;
-    }
-
     @Override
     public void onEvent(IngestEvent event, long sequence, boolean endOfBatch) {
         if (stopped) {

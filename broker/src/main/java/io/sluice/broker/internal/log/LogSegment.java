@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * One segment of a partition log: a file of RecordBatch v2 batches starting at {@link #baseOffset}, with its sparse
  * offset and time indexes.
  *
- * <p>Thread contract: one writer ({@code append}, {@code recover}, {@code truncateTo}, {@code onBecomeInactive});
+ * <p>Thread contract: one writer ({@code append}, {@code recover}, {@code onBecomeInactive});
  * readers may call {@code read}, {@code translateOffset} and {@code findOffsetByTimestamp} concurrently, bounded
  * by a file position the writer has published.
  */
@@ -339,23 +339,6 @@ final class LogSegment implements Closeable {
             return "last offset before base offset at position " + batch.position();
         }
         return null;
-    }
-
-    /** Removes every batch at or after {@code offset}, which must be a batch's base offset or past the end. */
-    void truncateTo(long offset) throws IOException {
-        LogOffsetPosition mapping = translateOffset(offset, records.sizeInBytes());
-        if (mapping == null) {
-            return;
-        }
-        offsetIndex.truncateTo(offset);
-        timeIndex.truncateTo(offset);
-        records.truncateTo(mapping.position);
-        maxTimestamp = timeIndex.lastTimestamp();
-        offsetOfMaxTimestamp = timeIndex.isEmpty() ? -1 : timeIndex.lookup(maxTimestamp);
-        bytesSinceLastIndexEntry = 0;
-        if (mapping.position == 0) {
-            rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------- readers
