@@ -79,9 +79,11 @@ public final class BrokerConfig {
                         "ingest rings, each drained by one journal thread that owns its share of the partitions")
                 .define(JOURNAL_RING_SIZE, INT, 8_192, Check.atLeast(2), "slots",
                         "records each ingest ring holds before producers block (a power of two)")
-                .define(JOURNAL_WAIT_STRATEGY, STRING, "phased",
-                        Check.oneOf("phased", "blocking", "sleeping", "yielding", "busy-spin"), "",
-                        "how an idle journal thread waits: phased spins briefly, yields, then blocks");
+                .define(JOURNAL_WAIT_STRATEGY, STRING, "parking",
+                        Check.oneOf("parking", "phased", "blocking", "sleeping", "yielding", "busy-spin"), "",
+                        "how an idle journal thread waits: parking sleeps until a producer wakes it (little CPU); "
+                                + "phased spins 10 µs and yields 100 µs first (lowest latency, a core kept busy "
+                                + "under moderate load); the others are the Disruptor's strategies");
         ConfigDefinition topic = LogConfig.DEFINITION;
         for (Map.Entry<String, String> e : LogConfig.BROKER_DEFAULT_KEYS.entrySet()) {
             ConfigDefinition.Key key = topic.key(e.getValue());

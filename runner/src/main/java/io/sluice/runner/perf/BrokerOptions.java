@@ -15,7 +15,8 @@ final class BrokerOptions {
     Integer journalThreads;
 
     @Option(names = "--wait-strategy", paramLabel = "NAME",
-            description = "How idle journal threads wait: phased (default), blocking, sleeping, yielding, busy-spin.")
+            description = "How idle journal threads wait: parking (default), phased, blocking, sleeping, yielding, "
+                    + "busy-spin.")
     String waitStrategy;
 
     @Option(names = "--ring-size", paramLabel = "SLOTS",

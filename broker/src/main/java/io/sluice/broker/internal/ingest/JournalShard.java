@@ -58,7 +58,8 @@ public final class JournalShard implements AutoCloseable {
 
     /**
      * @param ringSize     slots in the ring, a power of two
-     * @param waitStrategy how the journal waits for records: phased, blocking, sleeping, yielding or busy-spin
+     * @param waitStrategy how the journal waits for records: parking, phased, blocking, sleeping, yielding or
+     *                     busy-spin
      * @param clock        milliseconds since the epoch, for log-append time and flush timing
      */
     public JournalShard(int id, int ringSize, String waitStrategy, LongSupplier clock) {
@@ -79,13 +80,14 @@ public final class JournalShard implements AutoCloseable {
     /** The wait strategies a shard can use, by config name. */
     public static WaitStrategy waitStrategy(String name) {
         return switch (name) {
+            case "parking" -> new ParkingWaitStrategy(0, 0);
             case "phased" -> new ParkingWaitStrategy(10_000, 100_000);
             case "blocking" -> new BlockingWaitStrategy();
             case "sleeping" -> new SleepingWaitStrategy();
             case "yielding" -> new YieldingWaitStrategy();
             case "busy-spin" -> new BusySpinWaitStrategy();
             default -> throw new InvalidConfigException("Invalid broker config: key=journal.wait.strategy, value="
-                    + name + ", reason=must be one of [phased, blocking, sleeping, yielding, busy-spin]");
+                    + name + ", reason=must be one of [parking, phased, blocking, sleeping, yielding, busy-spin]");
         };
     }
 

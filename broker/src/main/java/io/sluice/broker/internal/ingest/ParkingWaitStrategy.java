@@ -9,17 +9,18 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Waits for records in three phases: a short busy spin, then yielding, then parking until a producer unparks the
- * journal thread. Publishing costs producers one volatile read while the journal is busy — unlike the Disruptor's
- * blocking strategies, which take a lock or an atomic swap on every publish.
+ * Waits for records in up to three phases: a busy spin, then yielding, then parking until a producer unparks the
+ * journal thread. With no spin and no yield ({@code parking}, the default) an idle journal costs nothing and wakes
+ * in tens of microseconds; with both ({@code phased}) it wakes in a few microseconds but keeps a core busy under
+ * moderate load. Either way, publishing costs producers one volatile read while the journal is busy — unlike the
+ * Disruptor's blocking strategies, which take a lock or an atomic swap on every publish.
  *
  * <p>No lost wake-up: before parking, the journal announces itself in {@code parked} (volatile write) and then
  * re-reads the cursor; a producer claims its slot on the cursor (an atomic add), then reads {@code parked}. One of
- * the two sees the other's write. Parks are bounded anyway, as a belt to the braces.
+ * the two sees the other's write. (The park has no timeout: a timed park costs the kernel a timer per wait, which
+ * showed as a fifth of a core at 100,000 records/s.)
  */
 final class ParkingWaitStrategy implements WaitStrategy {
-    private static final long MAX_PARK_NANOS = 1_000_000L;
-
     private final long spinNanos;
     private final long yieldNanos;
     private volatile Thread parked;
@@ -43,6 +44,13 @@ final class ParkingWaitStrategy implements WaitStrategy {
             throws AlertException {
         long available = dependentSequence.get();
         if (available >= sequence) {
+            return available;
+        }
+        if (spinNanos == 0 && yieldNanos == 0) {
+            while ((available = dependentSequence.get()) < sequence) {
+                barrier.checkAlert();
+                park(sequence, cursor);
+            }
             return available;
         }
         long start = System.nanoTime();
@@ -69,7 +77,7 @@ final class ParkingWaitStrategy implements WaitStrategy {
         parked = Thread.currentThread();
         try {
             if (cursor.get() < sequence) {
-                LockSupport.parkNanos(this, MAX_PARK_NANOS);
+                LockSupport.park(this);
             }
         } finally {
             parked = null;

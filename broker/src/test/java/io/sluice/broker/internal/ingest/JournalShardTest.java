@@ -48,7 +48,7 @@ class JournalShardTest {
     }
 
     private JournalShard shard() {
-        JournalShard shard = new JournalShard(0, 1024, "phased", System::currentTimeMillis);
+        JournalShard shard = new JournalShard(0, 1024, "parking", System::currentTimeMillis);
         toClose.add(shard);
         return shard;
     }
