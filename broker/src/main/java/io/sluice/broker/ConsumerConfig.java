@@ -1,12 +1,12 @@
 package io.sluice.broker;
 
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.BOOLEAN;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.INT;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.LONG;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.STRING;
+import static io.sluice.broker.config.ConfigDefinition.Type.BOOLEAN;
+import static io.sluice.broker.config.ConfigDefinition.Type.INT;
+import static io.sluice.broker.config.ConfigDefinition.Type.LONG;
+import static io.sluice.broker.config.ConfigDefinition.Type.STRING;
 
-import io.sluice.broker.internal.config.ConfigDefinition;
-import io.sluice.broker.internal.config.ConfigDefinition.Check;
+import io.sluice.broker.config.ConfigDefinition;
+import io.sluice.broker.config.ConfigDefinition.Check;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

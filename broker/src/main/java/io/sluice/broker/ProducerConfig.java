@@ -1,10 +1,10 @@
 package io.sluice.broker;
 
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.INT;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.STRING;
+import static io.sluice.broker.config.ConfigDefinition.Type.INT;
+import static io.sluice.broker.config.ConfigDefinition.Type.STRING;
 
-import io.sluice.broker.internal.config.ConfigDefinition;
-import io.sluice.broker.internal.config.ConfigDefinition.Check;
+import io.sluice.broker.config.ConfigDefinition;
+import io.sluice.broker.config.ConfigDefinition.Check;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -8,7 +8,7 @@ import io.sluice.broker.PartitionDescription;
 import io.sluice.broker.TopicDescription;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.internal.BrokerCore;
-import io.sluice.broker.internal.config.ConfigDefinition;
+import io.sluice.broker.config.ConfigDefinition;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
 import io.sluice.broker.internal.topic.Partition;

@@ -1,14 +1,14 @@
 package io.sluice.broker.internal.log;
 
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.DOUBLE;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.INT;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.LIST;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.LONG;
-import static io.sluice.broker.internal.config.ConfigDefinition.Type.STRING;
+import static io.sluice.broker.config.ConfigDefinition.Type.DOUBLE;
+import static io.sluice.broker.config.ConfigDefinition.Type.INT;
+import static io.sluice.broker.config.ConfigDefinition.Type.LIST;
+import static io.sluice.broker.config.ConfigDefinition.Type.LONG;
+import static io.sluice.broker.config.ConfigDefinition.Type.STRING;
 
 import io.sluice.broker.TimestampType;
-import io.sluice.broker.internal.config.ConfigDefinition;
-import io.sluice.broker.internal.config.ConfigDefinition.Check;
+import io.sluice.broker.config.ConfigDefinition;
+import io.sluice.broker.config.ConfigDefinition.Check;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -423,7 +423,7 @@ public final class TopicRegistry implements AutoCloseable {
             if (e.getValue() == null) {
                 throw new InvalidConfigException("Invalid topic config: key=" + e.getKey() + ", value=null");
             }
-            values.put(e.getKey(), io.sluice.broker.internal.config.ConfigDefinition.format(
+            values.put(e.getKey(), io.sluice.broker.config.ConfigDefinition.format(
                     LogConfig.DEFINITION.parseOne(e.getKey(), e.getValue())));
         }
         return values;

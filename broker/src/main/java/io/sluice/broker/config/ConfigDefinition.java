@@ -1,4 +1,4 @@
-package io.sluice.broker.internal.config;
+package io.sluice.broker.config;
 
 import io.sluice.broker.InvalidConfigException;
 import java.util.ArrayList;

@@ -1,0 +1,257 @@
+package io.sluice.engine;
+
+import io.sluice.broker.Broker;
+import io.sluice.engine.internal.runtime.JobSetup;
+import io.sluice.engine.internal.runtime.RuntimeSettings;
+import io.sluice.engine.internal.runtime.StreamThread;
+import io.sluice.engine.internal.state.LoggedStore;
+import io.sluice.engine.internal.state.StoreViews;
+import io.sluice.engine.internal.task.Metrics;
+import io.sluice.engine.internal.task.Task;
+import io.sluice.engine.internal.task.TaskSettings;
+import io.sluice.engine.internal.topology.SubTopology;
+import io.sluice.engine.internal.topology.TopologyModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running stream job: a topology's tasks spread over {@code num.stream.threads} threads against a broker.
+ *
+ * <p>{@link #start} checks the topology against the broker (topics exist, inputs co-partitioned, stored state
+ * matches), creates the internal topics, and starts the threads, which restore their stores from the changelogs
+ * before processing. Every {@code commit.interval.ms} a thread flushes outputs and changelogs, then commits its
+ * input offsets: after a crash the job resumes from the last commit and may repeat what followed it
+ * (at-least-once). {@link #close()} commits and stops. Thread-safe.
+ *
+ * <pre>
+ *   CREATED ──► RESTORING ──► RUNNING ──► STOPPING ──► STOPPED
+ *                  │             │
+ *                  └─────────────┴──► FAILED (a processing error under uncaught.error.policy=shutdown)
+ * </pre>
+ */
+public final class Job implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Job.class);
+
+    /** Lifecycle of a job. */
+    public enum State { CREATED, RESTORING, RUNNING, STOPPING, STOPPED, FAILED }
+
+    private final TopologyModel model;
+    private final Broker broker;
+    private final JobConfig config;
+    private final Metrics metrics = new Metrics();
+    private final List<StreamThread> threads = new CopyOnWriteArrayList<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
+    private final AtomicReference<Throwable> error = new AtomicReference<>();
+    private final CountDownLatch stopped;
+    private final Map<String, Integer> partitions;
+    private final String deadLetterTopic;
+    private final Set<Integer> restored = ConcurrentHashMap.newKeySet();
+
+    private Job(Topology topology, Broker broker, JobConfig config) {
+        this.model = topology.model();
+        this.broker = broker;
+        this.config = config;
+        this.deadLetterTopic = "dead-letter".equals(config.deserializationErrorPolicy())
+                ? config.deadLetterTopic(model.applicationId()) : null;
+        List<String> problems = new ArrayList<>();
+        this.partitions = JobSetup.prepare(broker, model, deadLetterTopic, problems);
+        if (partitions == null) {
+            throw new TopologyException("Cannot start job " + model.applicationId(), problems);
+        }
+        this.stopped = new CountDownLatch(config.numStreamThreads());
+    }
+
+    /** Starts {@code topology} against {@code broker} with default settings. */
+    public static Job start(Topology topology, Broker broker) {
+        return start(topology, broker, JobConfig.defaults());
+    }
+
+    /**
+     * Starts {@code topology} against {@code broker}.
+     *
+     * @throws TopologyException listing every problem found (missing topics, co-partitioning, stored state)
+     */
+    public static Job start(Topology topology, Broker broker, JobConfig config) {
+        Job job = new Job(Objects.requireNonNull(topology, "topology"), Objects.requireNonNull(broker, "broker"),
+                Objects.requireNonNull(config, "config"));
+        job.startThreads();
+        return job;
+    }
+
+    private void startThreads() {
+        List<List<TaskId>> perThread = new ArrayList<>();
+        for (int i = 0; i < config.numStreamThreads(); i++) {
+            perThread.add(new ArrayList<>());
+        }
+        int next = 0;
+        for (SubTopology sub : model.subTopologies()) {
+            for (int p = 0; p < TopologyModel.taskCount(sub, partitions); p++) {
+                perThread.get(next++ % perThread.size()).add(new TaskId(sub.id(), p));
+            }
+        }
+        transition(State.RESTORING);
+        for (int i = 0; i < perThread.size(); i++) {
+            startThread(i, perThread.get(i));
+        }
+        log.info("Job started: application.id={}, threads={}, tasks={}", model.applicationId(), perThread.size(),
+                next);
+    }
+
+    private void startThread(int index, List<TaskId> taskIds) {
+        TaskSettings taskSettings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
+                deadLetterTopic, metrics, System::currentTimeMillis);
+        RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
+                config.pollMs(), config.maxPollRecords(), metrics);
+        String name = model.applicationId() + "-stream-" + index;
+        StreamThread thread = new StreamThread(name, broker, settings, collector -> {
+            List<Task> tasks = new ArrayList<>();
+            for (TaskId id : taskIds) {
+                SubTopology sub = model.subTopologies().get(id.subtopology());
+                tasks.add(new Task(id, model, sub, collector, taskSettings));
+            }
+            return tasks;
+        }, new StreamThread.Listener() {
+            @Override
+            public void onRestored(StreamThread t) {
+                restored.add(index);
+                if (restored.size() == config.numStreamThreads() && state() == State.RESTORING) {
+                    transition(State.RUNNING);
+                }
+            }
+
+            @Override
+            public void onStopped(StreamThread t, Throwable failure) {
+                threadStopped(index, t, taskIds, failure);
+            }
+        });
+        threads.add(thread);
+        Thread runner = new Thread(thread, name);
+        runner.setDaemon(false);
+        runner.start();
+    }
+
+    private void threadStopped(int index, StreamThread thread, List<TaskId> taskIds, Throwable failure) {
+        threads.remove(thread);
+        if (failure != null && state() != State.STOPPING && config.replaceThreadOnError()) {
+            log.warn("Replacing failed stream thread: thread={}, error={}", thread.name(), failure.toString());
+            metrics.counter("replaced-threads", "job", model.applicationId()).increment();
+            startThread(index, taskIds);
+            return;
+        }
+        if (failure != null && error.compareAndSet(null, failure)) {
+            transition(State.FAILED);
+            threads.forEach(StreamThread::shutdown);
+        }
+        stopped.countDown();
+    }
+
+    private synchronized void transition(State to) {
+        State from = state.get();
+        boolean legal = switch (to) {
+            case RESTORING -> from == State.CREATED;
+            case RUNNING -> from == State.RESTORING;
+            case STOPPING -> from == State.CREATED || from == State.RESTORING || from == State.RUNNING;
+            case STOPPED -> from == State.STOPPING;
+            case FAILED -> from != State.STOPPED;
+            case CREATED -> false;
+        };
+        if (legal) {
+            state.set(to);
+            log.info("Job {}: {} -> {}", model.applicationId(), from, to);
+        }
+    }
+
+    public String applicationId() {
+        return model.applicationId();
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    /** The error that stopped the job, or null. */
+    public Throwable error() {
+        return error.get();
+    }
+
+    /** Waits until every store is restored and processing runs; false on timeout or if the job stopped. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (state() == State.RESTORING || state() == State.CREATED) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return state() == State.RUNNING;
+    }
+
+    /** Waits until every thread has stopped (after {@link #close()} or a failure); false on timeout. */
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A read-only view of a store across this job's tasks: {@link ReadOnlyKeyValueStore},
+     * {@link ReadOnlyWindowStore} or {@link ReadOnlySessionStore}, by the store's kind. Safe from any thread;
+     * reads are weakly consistent with the processing going on.
+     */
+    @SuppressWarnings("unchecked")
+    public <S> S store(String name) {
+        StoreSpec spec = model.stores().get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("Unknown store: store=" + name + ", stores=" + model.stores().keySet());
+        }
+        return (S) StoreViews.view(spec, () -> {
+            List<LoggedStore> instances = new ArrayList<>();
+            for (StreamThread t : threads) {
+                for (Task task : t.tasks()) {
+                    LoggedStore s = task.store(name);
+                    if (s != null) {
+                        instances.add(s);
+                    }
+                }
+            }
+            return instances;
+        });
+    }
+
+    /** Counters: records processed per task, late and skipped records per operator, restore progress per store. */
+    public Map<String, Long> metrics() {
+        return metrics.snapshot();
+    }
+
+    /** Commits and stops every thread, waiting up to 30 seconds. Idempotent. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    public void close(Duration timeout) {
+        transition(State.STOPPING);
+        threads.forEach(StreamThread::shutdown);
+        try {
+            if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Job {} did not stop within {}", model.applicationId(), timeout);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (state() == State.STOPPING) {
+            transition(State.STOPPED);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.sluice.engine;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What a state store is: its name, kind, serdes and, for windowed kinds, window size and retention. Its changelog
+ * topic is {@code <application.id>-<name>-changelog}, so the name is the store's identity across restarts and
+ * topology changes. Immutable.
+ */
+public final class StoreSpec {
+    private static final Pattern LEGAL_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+
+    /** The kinds of store. */
+    public enum Kind { KEY_VALUE, WINDOW, SESSION }
+
+    private final String name;
+    private final Kind kind;
+    private final Serde<?> keySerde;
+    private final Serde<?> valueSerde;
+    private final long windowSizeMs;
+    private final long retentionMs;
+    private final boolean logged;
+
+    private StoreSpec(String name, Kind kind, Serde<?> keySerde, Serde<?> valueSerde, long windowSizeMs,
+                      long retentionMs, boolean logged) {
+        this.name = Objects.requireNonNull(name, "name");
+        if (!LEGAL_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("Invalid store name: name=" + name
+                    + ", reason=use 1 to 200 of [a-zA-Z0-9._-], as it becomes part of a topic name");
+        }
+        this.kind = kind;
+        this.keySerde = Objects.requireNonNull(keySerde, "keySerde");
+        this.valueSerde = Objects.requireNonNull(valueSerde, "valueSerde");
+        this.windowSizeMs = windowSizeMs;
+        this.retentionMs = retentionMs;
+        this.logged = logged;
+    }
+
+    /** A key-value store. */
+    public static StoreSpec keyValue(String name, Serde<?> keySerde, Serde<?> valueSerde) {
+        return new StoreSpec(name, Kind.KEY_VALUE, keySerde, valueSerde, 0, Long.MAX_VALUE, true);
+    }
+
+    /** A store of fixed-size windows, kept for {@code retention} behind stream time (at least the window size). */
+    public static StoreSpec window(String name, Serde<?> keySerde, Serde<?> valueSerde, Duration windowSize,
+                                   Duration retention) {
+        long size = windowSize.toMillis();
+        if (size <= 0) {
+            throw new IllegalArgumentException("Invalid window size: store=" + name + ", size=" + windowSize);
+        }
+        return new StoreSpec(name, Kind.WINDOW, keySerde, valueSerde, size, Math.max(size, retention.toMillis()),
+                true);
+    }
+
+    /** A session store, keeping sessions whose end is within {@code retention} of stream time. */
+    public static StoreSpec session(String name, Serde<?> keySerde, Serde<?> valueSerde, Duration retention) {
+        return new StoreSpec(name, Kind.SESSION, keySerde, valueSerde, 0, retention.toMillis(), true);
+    }
+
+    /** The same store without a changelog: its content is lost on restart. */
+    public StoreSpec withoutChangelog() {
+        return new StoreSpec(name, kind, keySerde, valueSerde, windowSizeMs, retentionMs, false);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Serde<?> keySerde() {
+        return keySerde;
+    }
+
+    public Serde<?> valueSerde() {
+        return valueSerde;
+    }
+
+    public long windowSizeMs() {
+        return windowSizeMs;
+    }
+
+    public long retentionMs() {
+        return retentionMs;
+    }
+
+    public boolean logged() {
+        return logged;
+    }
+
+    /** The changelog topic of this store in the job {@code applicationId}. */
+    public String changelogTopic(String applicationId) {
+        return applicationId + "-" + name + "-changelog";
+    }
+
+    /** Kind, serdes and window size: what must not change while the store's changelog holds data. */
+    public String signature() {
+        return kind + "(key=" + keySerde.name() + ", value=" + valueSerde.name()
+                + (kind == Kind.WINDOW ? ", size=" + windowSizeMs + "ms" : "") + ")";
+    }
+
+    @Override
+    public String toString() {
+        return "StoreSpec[" + name + ": " + signature() + "]";
+    }
+}

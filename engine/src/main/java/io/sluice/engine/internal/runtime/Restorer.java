@@ -1,0 +1,77 @@
+package io.sluice.engine.internal.runtime;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.Consumer;
+import io.sluice.broker.ConsumerConfig;
+import io.sluice.broker.ConsumerRecord;
+import io.sluice.broker.TopicPartition;
+import io.sluice.engine.internal.state.LoggedStore;
+import io.sluice.engine.internal.task.Metrics;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills stores from their changelog partitions, from the beginning to the end offset found at start, before their
+ * tasks process anything. Progress goes to the log and to the {@code restored-records} and
+ * {@code restore-total-records} metrics per store.
+ */
+final class Restorer {
+    private static final Logger log = LoggerFactory.getLogger(Restorer.class);
+
+    private Restorer() {
+    }
+
+    static void restore(Broker broker, List<LoggedStore> stores, Metrics metrics, BooleanSupplier running) {
+        Map<TopicPartition, LoggedStore> byPartition = new HashMap<>();
+        for (LoggedStore store : stores) {
+            if (store.changelogTopic() != null) {
+                byPartition.put(new TopicPartition(store.changelogTopic(), store.partition()), store);
+            }
+        }
+        if (byPartition.isEmpty()) {
+            return;
+        }
+        ConsumerConfig config = ConsumerConfig.builder().set(ConsumerConfig.MAX_POLL_RECORDS, 10_000).build();
+        try (Consumer consumer = broker.consumer(config)) {
+            consumer.assign(byPartition.keySet());
+            consumer.seekToBeginning(byPartition.keySet());
+            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(byPartition.keySet()));
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(byPartition.keySet());
+            Map<TopicPartition, LongAdder> restored = new HashMap<>();
+            long total = 0;
+            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+                LoggedStore store = byPartition.get(e.getKey());
+                long records = e.getValue() - begin.get(e.getKey());
+                total += records;
+                metrics.counter("restore-total-records", "store", store.name()).add(records);
+                restored.put(e.getKey(), metrics.counter("restored-records", "store", store.name()));
+            }
+            end.entrySet().removeIf(e -> e.getValue() <= begin.get(e.getKey()));
+            if (end.isEmpty()) {
+                return;
+            }
+            long started = System.nanoTime();
+            log.info("Restoring {} changelog records into {} store partitions", total, end.size());
+            while (!end.isEmpty() && running.getAsBoolean()) {
+                for (ConsumerRecord r : consumer.poll(Duration.ofMillis(100))) {
+                    TopicPartition tp = r.topicPartition();
+                    Long stop = end.get(tp);
+                    if (stop == null || r.offset() >= stop) {
+                        continue;
+                    }
+                    byPartition.get(tp).restore(r.key(), r.value());
+                    restored.get(tp).increment();
+                }
+                end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+            }
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            log.info("Restored {} changelog records in {} ms", total, ms);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.sluice.engine.internal.task;
+
+import io.sluice.broker.Header;
+import java.util.List;
+
+/**
+ * Where a task's output goes: sink topics, changelogs, dead letters. The runtime sends to the broker; the test
+ * driver appends to in-memory topics. Used by one stream thread.
+ */
+public interface RecordCollector {
+    /** Partition value meaning: by murmur2 of the key, as a producer would. */
+    int BY_KEY = -1;
+
+    void send(String topic, int partition, byte[] key, byte[] value, long timestamp, List<Header> headers);
+
+    /** The partition count of {@code topic}. */
+    int partitionCount(String topic);
+
+    /** Waits until everything sent is stored; throws the first send error. */
+    void flush();
+}

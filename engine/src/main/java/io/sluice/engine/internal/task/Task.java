@@ -1,0 +1,367 @@
+package io.sluice.engine.internal.task;
+
+import io.sluice.broker.ConsumerRecord;
+import io.sluice.broker.Header;
+import io.sluice.broker.TopicPartition;
+import io.sluice.engine.Cancellable;
+import io.sluice.engine.ProcessingException;
+import io.sluice.engine.Processor;
+import io.sluice.engine.PunctuationType;
+import io.sluice.engine.Punctuator;
+import io.sluice.engine.Record;
+import io.sluice.engine.StoreSpec;
+import io.sluice.engine.TaskId;
+import io.sluice.engine.internal.state.LoggedStore;
+import io.sluice.engine.internal.topology.NodeSpec;
+import io.sluice.engine.internal.topology.SubTopology;
+import io.sluice.engine.internal.topology.TopologyModel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One partition of one sub-topology: its processor instances, stores and input queues. Records are processed in
+ * timestamp order across the task's input partitions (the head with the smallest timestamp goes first), which
+ * keeps joins deterministic. The same class runs under the job runtime and the test driver. Not thread-safe: one
+ * stream thread owns a task.
+ */
+public final class Task implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Task.class);
+
+    private final TaskId id;
+    private final TaskSettings settings;
+    private final RecordCollector collector;
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<String, SourceNode> sourceByTopic = new LinkedHashMap<>();
+    private final Map<String, LoggedStore> stores = new LinkedHashMap<>();
+    private final Map<TopicPartition, ArrayDeque<ConsumerRecord>> queues = new LinkedHashMap<>();
+    private final List<ArrayDeque<ConsumerRecord>> queueList = new ArrayList<>();
+    private final Map<TopicPartition, Long> consumed = new LinkedHashMap<>();
+    private final List<Punctuation> streamPunctuations = new ArrayList<>();
+    private final List<Punctuation> wallPunctuations = new ArrayList<>();
+    private final LongAdder processed;
+    private long streamTime = Long.MIN_VALUE;
+    private boolean initialized;
+    private String currentTopic;
+    private int currentPartition = -1;
+    private long currentOffset = -1;
+    private int buffered;
+
+    @SuppressWarnings("unchecked")
+    public Task(TaskId id, TopologyModel model, SubTopology sub, RecordCollector collector, TaskSettings settings) {
+        this.id = id;
+        this.settings = settings;
+        this.collector = collector;
+        this.processed = settings.metrics().counter("records-processed", "task", id.toString());
+        for (String storeName : sub.stores()) {
+            StoreSpec spec = model.stores().get(storeName);
+            LoggedStore store = LoggedStore.create(spec, settings.applicationId(), id.partition());
+            store.streamTime(this::streamTime);
+            stores.put(storeName, store);
+        }
+        for (String name : sub.nodes()) {
+            NodeSpec spec = model.node(name);
+            Node node;
+            if (spec instanceof NodeSpec.Source s) {
+                SourceNode source = new SourceNode(s);
+                sourceByTopic.put(s.topic(), source);
+                TopicPartition tp = new TopicPartition(s.topic(), id.partition());
+                ArrayDeque<ConsumerRecord> queue = new ArrayDeque<>();
+                queues.put(tp, queue);
+                queueList.add(queue);
+                node = source;
+            } else if (spec instanceof NodeSpec.Sink s) {
+                node = new SinkNode(s, this);
+            } else {
+                NodeSpec.Operator op = (NodeSpec.Operator) spec;
+                node = new ProcessorNode(name, (Processor<Object, Object>) op.supplier().get(), op.stores(), this);
+            }
+            nodes.put(name, node);
+        }
+        for (String name : sub.nodes()) {
+            for (String child : model.children(name)) {
+                nodes.get(name).children.add(nodes.get(child));
+            }
+        }
+    }
+
+    public TaskId id() {
+        return id;
+    }
+
+    /** The input partitions of this task. */
+    public Collection<TopicPartition> inputs() {
+        return queues.keySet();
+    }
+
+    public Collection<LoggedStore> stores() {
+        return stores.values();
+    }
+
+    /** Initializes the processors; call after the stores are restored. */
+    public void initialize() {
+        for (Node node : nodes.values()) {
+            node.init();
+        }
+        initialized = true;
+    }
+
+    /** Queues records of one input partition. */
+    public void add(TopicPartition partition, List<ConsumerRecord> records) {
+        ArrayDeque<ConsumerRecord> queue = queues.get(partition);
+        if (queue == null) {
+            throw new IllegalArgumentException("Not an input of task " + id + ": " + partition);
+        }
+        queue.addAll(records);
+        buffered += records.size();
+    }
+
+    public boolean hasBuffered() {
+        return buffered > 0;
+    }
+
+    public int buffered() {
+        return buffered;
+    }
+
+    /** Processes up to {@code max} buffered records; returns how many. */
+    public int process(int max) {
+        int done = 0;
+        while (done < max && buffered > 0) {
+            processOne(nextQueue());
+            done++;
+        }
+        return done;
+    }
+
+    private ArrayDeque<ConsumerRecord> nextQueue() {
+        if (queueList.size() == 1) {
+            return queueList.get(0);
+        }
+        ArrayDeque<ConsumerRecord> best = null;
+        long bestTime = Long.MAX_VALUE;
+        for (ArrayDeque<ConsumerRecord> q : queueList) {
+            ConsumerRecord head = q.peek();
+            if (head != null && (best == null || head.timestamp() < bestTime)) {
+                best = q;
+                bestTime = head.timestamp();
+            }
+        }
+        return best;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void processOne(ArrayDeque<ConsumerRecord> queue) {
+        ConsumerRecord raw = queue.poll();
+        buffered--;
+        SourceNode source = sourceByTopic.get(raw.topic());
+        currentTopic = raw.topic();
+        currentPartition = raw.partition();
+        currentOffset = raw.offset();
+        try {
+            Object key;
+            Object value;
+            try {
+                key = source.keySerde.deserialize(raw.key());
+                value = source.valueSerde.deserialize(raw.value());
+            } catch (RuntimeException e) {
+                onDeserializationError(raw, source, e);
+                return;
+            }
+            Record<Object, Object> record = new Record<>(key, value, raw.timestamp(), raw.headers());
+            if (source.extractor != null) {
+                long ts = extractTimestamp(source, record);
+                if (ts < 0) {
+                    settings.metrics().counter("dropped-records-invalid-timestamp", "operator", source.name)
+                            .increment();
+                    return;
+                }
+                record = record.withTimestamp(ts);
+            }
+            if (record.timestamp() > streamTime) {
+                advanceStreamTime(record.timestamp());
+            }
+            source.process(record);
+            processed.increment();
+        } finally {
+            consumed.put(new TopicPartition(raw.topic(), raw.partition()), raw.offset() + 1);
+            currentTopic = null;
+            currentPartition = -1;
+            currentOffset = -1;
+        }
+        punctuateStreamTime();
+    }
+
+    @SuppressWarnings("unchecked")
+    private long extractTimestamp(SourceNode source, Record<Object, Object> record) {
+        try {
+            return source.extractor.extract(record);
+        } catch (RuntimeException e) {
+            throw new ProcessingException("Timestamp extractor failed", source.name, id, currentTopic,
+                    currentPartition, currentOffset, e);
+        }
+    }
+
+    private void advanceStreamTime(long time) {
+        boolean first = streamTime == Long.MIN_VALUE;
+        streamTime = time;
+        if (first) {
+            for (Punctuation p : streamPunctuations) {
+                if (p.dueMs == Long.MIN_VALUE) {
+                    p.dueMs = time + p.intervalMs;
+                }
+            }
+        }
+    }
+
+    private void onDeserializationError(ConsumerRecord raw, SourceNode source, RuntimeException e) {
+        switch (settings.deserializationPolicy()) {
+            case "log-and-continue" -> {
+                log.warn("Skipping a record that cannot be deserialized: task={}, topic={}, partition={}, offset={}, "
+                        + "error={}", id, raw.topic(), raw.partition(), raw.offset(), e.toString());
+                settings.metrics().counter("skipped-records-deserialization", "operator", source.name).increment();
+            }
+            case "dead-letter" -> {
+                List<Header> headers = new ArrayList<>(raw.headers());
+                headers.add(header("sluice.error.topic", raw.topic()));
+                headers.add(header("sluice.error.partition", Integer.toString(raw.partition())));
+                headers.add(header("sluice.error.offset", Long.toString(raw.offset())));
+                headers.add(header("sluice.error.operator", source.name));
+                headers.add(header("sluice.error.exception", e.getClass().getName()));
+                headers.add(header("sluice.error.message", String.valueOf(e.getMessage())));
+                collector.send(settings.deadLetterTopic(), RecordCollector.BY_KEY, raw.key(), raw.value(),
+                        raw.timestamp(), headers);
+                settings.metrics().counter("dead-letter-records", "operator", source.name).increment();
+            }
+            default -> throw new ProcessingException("Cannot deserialize a record (key serde " + source.keySerde.name()
+                    + ", value serde " + source.valueSerde.name() + ")", source.name, id, raw.topic(),
+                    raw.partition(), raw.offset(), e);
+        }
+    }
+
+    private static Header header(String key, String value) {
+        return new Header(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void punctuateStreamTime() {
+        for (int i = 0; i < streamPunctuations.size(); i++) {
+            streamPunctuations.get(i).maybeRun(streamTime);
+        }
+        streamPunctuations.removeIf(p -> p.cancelled);
+    }
+
+    /** Runs wall-clock punctuations that are due. */
+    public void punctuateWallClock(long now) {
+        if (!initialized) {
+            return;
+        }
+        for (int i = 0; i < wallPunctuations.size(); i++) {
+            wallPunctuations.get(i).maybeRun(now);
+        }
+        wallPunctuations.removeIf(p -> p.cancelled);
+    }
+
+    Cancellable schedule(ProcessorNode node, long intervalMs, PunctuationType type, Punctuator punctuator) {
+        Punctuation p;
+        if (type == PunctuationType.STREAM_TIME) {
+            p = new Punctuation(node, intervalMs, punctuator,
+                    streamTime == Long.MIN_VALUE ? Long.MIN_VALUE : streamTime + intervalMs);
+            streamPunctuations.add(p);
+        } else {
+            p = new Punctuation(node, intervalMs, punctuator, wallClockTime() + intervalMs);
+            wallPunctuations.add(p);
+        }
+        return p;
+    }
+
+    /**
+     * Sends the changes of every store to its changelog and returns the input offsets to commit once the collector
+     * has flushed: the next offset to read per input partition that made progress.
+     */
+    public Map<TopicPartition, Long> prepareCommit() {
+        long timestamp = streamTime == Long.MIN_VALUE ? wallClockTime() : streamTime;
+        for (LoggedStore store : stores.values()) {
+            store.flush(collector, timestamp);
+        }
+        Map<TopicPartition, Long> offsets = new LinkedHashMap<>(consumed);
+        consumed.clear();
+        return offsets;
+    }
+
+    /** Closes the processors (not the stores' content: that lives in the changelogs). */
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        if (initialized) {
+            for (Node node : nodes.values()) {
+                try {
+                    node.close();
+                } catch (RuntimeException e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+        }
+        initialized = false;
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Drops buffered input, e.g. after a failure, so that it is read again from the committed offsets. */
+    public void clearBuffers() {
+        queues.values().forEach(ArrayDeque::clear);
+        buffered = 0;
+    }
+
+    String applicationId() {
+        return settings.applicationId();
+    }
+
+    RecordCollector collector() {
+        return collector;
+    }
+
+    public LoggedStore store(String name) {
+        return stores.get(name);
+    }
+
+    Metrics metrics() {
+        return settings.metrics();
+    }
+
+    public long streamTime() {
+        return streamTime;
+    }
+
+    long wallClockTime() {
+        return settings.wallClock().getAsLong();
+    }
+
+    String currentTopic() {
+        return currentTopic;
+    }
+
+    int currentPartition() {
+        return currentPartition;
+    }
+
+    long currentOffset() {
+        return currentOffset;
+    }
+
+    @Override
+    public String toString() {
+        return "Task[" + id + "]";
+    }
+}

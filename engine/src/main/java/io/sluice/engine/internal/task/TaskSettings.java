@@ -1,0 +1,12 @@
+package io.sluice.engine.internal.task;
+
+import java.util.function.LongSupplier;
+
+/**
+ * What every task of a job shares: its id, error policy, metrics and clock.
+ *
+ * @param deserializationPolicy {@code fail}, {@code log-and-continue} or {@code dead-letter}
+ */
+public record TaskSettings(String applicationId, String deserializationPolicy, String deadLetterTopic,
+                           Metrics metrics, LongSupplier wallClock) {
+}
