@@ -1,0 +1,48 @@
+package io.sluice.dsl;
+
+import io.sluice.dsl.internal.Aggregations;
+import io.sluice.dsl.internal.PipelineState;
+import io.sluice.dsl.internal.WindowedSerde;
+import io.sluice.engine.Serde;
+import io.sluice.engine.Serdes;
+import io.sluice.engine.StoreSpec;
+import io.sluice.engine.Windowed;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.BinaryOperator;
+import java.util.function.Supplier;
+
+/** A grouped stream cut into fixed time windows; each aggregation yields a table keyed by window. */
+public final class WindowedStream<K, V> {
+    private final GroupedStream<K, V> grouped;
+    private final Windows windows;
+
+    WindowedStream(GroupedStream<K, V> grouped, Windows windows) {
+        this.grouped = grouped;
+        this.windows = windows;
+    }
+
+    public Table<Windowed<K>, Long> count(String name) {
+        return aggregate(name, Serdes.longs(), () -> 0L, (count, v) -> count + 1);
+    }
+
+    public Table<Windowed<K>, V> reduce(String name, BinaryOperator<V> reducer) {
+        Objects.requireNonNull(reducer, "reducer");
+        return aggregate(name, grouped.upstream().valueSerde(), () -> null,
+                (agg, v) -> agg == null ? v : reducer.apply(agg, v));
+    }
+
+    public <A> Table<Windowed<K>, A> aggregate(String name, Serde<A> aggregateSerde, Supplier<A> initializer,
+                                               BiFunction<A, ? super V, A> adder) {
+        PipelineState state = grouped.upstream().state();
+        String n = state.statefulName(name, "windowed aggregate");
+        String parent = grouped.parentFor(n);
+        Serde<K> k = state.keySerde(grouped.keySerde(), "windowed aggregate " + n);
+        Serde<A> a = state.valueSerde(aggregateSerde, "windowed aggregate " + n);
+        state.topology().processor(n, Aggregations.windowed(n, windows, initializer, adder), parent);
+        state.addStore(StoreSpec.window(n, k, a, Duration.ofMillis(windows.sizeMs()),
+                Duration.ofMillis(windows.sizeMs() + windows.graceMs())), n);
+        return new Table<>(state, n, new WindowedSerde<>(k), a, null, windows.graceMs());
+    }
+}

@@ -1,0 +1,171 @@
+package io.sluice.dsl.internal;
+
+import io.sluice.engine.KeyValue;
+import io.sluice.engine.KeyValueStore;
+import io.sluice.engine.Processor;
+import io.sluice.engine.ProcessorContext;
+import io.sluice.engine.Record;
+import io.sluice.engine.SessionStore;
+import io.sluice.engine.WindowStore;
+import io.sluice.engine.Windowed;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.BinaryOperator;
+import java.util.function.Supplier;
+
+/**
+ * Aggregating processors. Each reads and writes one store and forwards {@link Change}s of the aggregate, which
+ * downstream table operators understand and {@code toStream} turns into plain values.
+ */
+public final class Aggregations {
+    private Aggregations() {
+    }
+
+    /** Folds a grouped stream's values per key. Records with a null key or value are dropped and counted. */
+    public static <K, V, A> Supplier<Processor<K, V>> stream(String store, Supplier<A> initializer,
+                                                           BiFunction<A, ? super V, A> adder) {
+        return () -> new Processors.Forwarding<>() {
+            private KeyValueStore<K, A> aggregates;
+
+            @Override
+            public void init(ProcessorContext processorContext) {
+                super.init(processorContext);
+                aggregates = processorContext.store(store);
+            }
+
+            @Override
+            public void process(Record<K, V> r) {
+                if (r.key() == null || r.value() == null) {
+                    context.count("dropped-null-key-or-value");
+                    return;
+                }
+                A old = aggregates.get(r.key());
+                A now = adder.apply(old == null ? initializer.get() : old, r.value());
+                aggregates.put(r.key(), now);
+                context.forward(r.withValue(new Change<>(old, now)));
+            }
+        };
+    }
+
+    /**
+     * Folds a grouped table's changes per key: the old value is subtracted, the new one added. A key whose
+     * aggregate becomes null is deleted.
+     */
+    public static <K, V, A> Supplier<Processor<K, Change<V>>> table(String store, Supplier<A> initializer,
+                                                                   BiFunction<A, ? super V, A> adder,
+                                                                   BiFunction<A, ? super V, A> subtractor) {
+        return () -> new Processors.Forwarding<>() {
+            private KeyValueStore<K, A> aggregates;
+
+            @Override
+            public void init(ProcessorContext processorContext) {
+                super.init(processorContext);
+                aggregates = processorContext.store(store);
+            }
+
+            @Override
+            public void process(Record<K, Change<V>> r) {
+                if (r.key() == null) {
+                    context.count("dropped-null-key-or-value");
+                    return;
+                }
+                A old = aggregates.get(r.key());
+                A now = old == null ? initializer.get() : old;
+                if (r.value().oldValue() != null) {
+                    now = subtractor.apply(now, r.value().oldValue());
+                }
+                if (r.value().newValue() != null) {
+                    now = adder.apply(now, r.value().newValue());
+                }
+                aggregates.put(r.key(), now);
+                context.forward(r.withValue(new Change<>(old, now)));
+            }
+        };
+    }
+
+    /** Folds values into every fixed window containing the record; late records are dropped and counted. */
+    public static <K, V, A> Supplier<Processor<K, V>> windowed(String store, io.sluice.dsl.Windows windows,
+                                                             Supplier<A> initializer,
+                                                             BiFunction<A, ? super V, A> adder) {
+        return () -> new Processors.Forwarding<>() {
+            private WindowStore<K, A> aggregates;
+
+            @Override
+            public void init(ProcessorContext processorContext) {
+                super.init(processorContext);
+                aggregates = processorContext.store(store);
+            }
+
+            @Override
+            public void process(Record<K, V> r) {
+                if (r.key() == null || r.value() == null) {
+                    context.count("dropped-null-key-or-value");
+                    return;
+                }
+                long closeBefore = context.streamTime() - windows.graceMs();
+                for (long start : windows.startsFor(r.timestamp())) {
+                    long end = start + windows.sizeMs();
+                    if (end <= closeBefore) {
+                        context.count("dropped-late-records");
+                        continue;
+                    }
+                    A old = aggregates.fetch(r.key(), start);
+                    A now = adder.apply(old == null ? initializer.get() : old, r.value());
+                    aggregates.put(r.key(), now, start);
+                    context.forward(new Record<>(Windowed.of(r.key(), start, end), new Change<>(old, now),
+                            r.timestamp(), r.headers()));
+                }
+            }
+        };
+    }
+
+    /**
+     * Session aggregation: a record joins, and may merge, the key's sessions within the inactivity gap. Merged
+     * sessions are removed (forwarded as deletions) and the merged session forwarded with the combined aggregate.
+     */
+    public static <K, V, A> Supplier<Processor<K, V>> session(String store, io.sluice.dsl.SessionWindows windows,
+                                                            Supplier<A> initializer,
+                                                            BiFunction<A, ? super V, A> adder,
+                                                            BinaryOperator<A> merger) {
+        return () -> new Processors.Forwarding<>() {
+            private SessionStore<K, A> sessions;
+
+            @Override
+            public void init(ProcessorContext processorContext) {
+                super.init(processorContext);
+                sessions = processorContext.store(store);
+            }
+
+            @Override
+            public void process(Record<K, V> r) {
+                if (r.key() == null || r.value() == null) {
+                    context.count("dropped-null-key-or-value");
+                    return;
+                }
+                long t = r.timestamp();
+                long start = t;
+                long end = t;
+                A aggregate = initializer.get();
+                List<KeyValue<Windowed<K>, A>> overlapping = sessions.findSessions(r.key(), t - windows.gapMs(),
+                        t + windows.gapMs());
+                for (KeyValue<Windowed<K>, A> s : overlapping) {
+                    start = Math.min(start, s.key().window().start());
+                    end = Math.max(end, s.key().window().end());
+                    aggregate = merger.apply(aggregate, s.value());
+                }
+                if (end < context.streamTime() - windows.graceMs() - windows.gapMs()) {
+                    context.count("dropped-late-records");
+                    return;
+                }
+                for (KeyValue<Windowed<K>, A> s : overlapping) {
+                    sessions.remove(s.key());
+                    context.forward(new Record<>(s.key(), new Change<>(s.value(), null), t, r.headers()));
+                }
+                aggregate = adder.apply(aggregate, r.value());
+                Windowed<K> merged = Windowed.of(r.key(), start, end);
+                sessions.put(merged, aggregate);
+                context.forward(new Record<>(merged, new Change<>(null, aggregate), t, r.headers()));
+            }
+        };
+    }
+}
