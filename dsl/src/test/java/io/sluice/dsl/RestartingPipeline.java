@@ -5,7 +5,6 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.NewTopic;
-import io.sluice.broker.OffsetAndMetadata;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
 import io.sluice.broker.TopicPartition;
@@ -92,7 +91,7 @@ public final class RestartingPipeline {
                         }
                     }
                 }
-                awaitCommitted(broker);
+                job.awaitCaughtUp(Duration.ofMinutes(3));
             }
             printResults(broker);
         }
@@ -102,21 +101,6 @@ public final class RestartingPipeline {
         try (Consumer consumer = broker.consumer()) {
             return consumer.endOffsets(consumer.partitionsFor(topic)).values().stream().mapToLong(Long::longValue)
                     .sum();
-        }
-    }
-
-    private static void awaitCommitted(Broker broker) throws InterruptedException {
-        try (Consumer consumer = broker.consumer(); Admin admin = broker.admin()) {
-            Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.partitionsFor("orders"));
-            while (true) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listGroupOffsets("restart");
-                boolean done = ends.entrySet().stream().allMatch(e -> committed.containsKey(e.getKey())
-                        && committed.get(e.getKey()).offset() >= e.getValue());
-                if (done) {
-                    return;
-                }
-                Thread.sleep(20);
-            }
         }
     }
 

@@ -1,6 +1,10 @@
 package io.sluice.engine;
 
+import io.sluice.broker.Admin;
 import io.sluice.broker.Broker;
+import io.sluice.broker.Consumer;
+import io.sluice.broker.OffsetAndMetadata;
+import io.sluice.broker.TopicPartition;
 import io.sluice.engine.internal.runtime.JobSetup;
 import io.sluice.engine.internal.runtime.RuntimeSettings;
 import io.sluice.engine.internal.runtime.StreamThread;
@@ -13,6 +17,7 @@ import io.sluice.engine.internal.topology.SubTopology;
 import io.sluice.engine.internal.topology.TopologyModel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -225,6 +230,52 @@ public final class Job implements AutoCloseable {
             }
             return instances;
         });
+    }
+
+    /**
+     * How far behind the job is: per input partition (including repartition topics), the records between its last
+     * committed offset and the end of the partition. Zero everywhere once everything produced so far is processed
+     * and committed.
+     */
+    public Map<TopicPartition, Long> lag() {
+        List<TopicPartition> inputs = new ArrayList<>();
+        for (SubTopology sub : model.subTopologies()) {
+            for (String topic : sub.sourceTopics()) {
+                for (int p = 0; p < partitions.getOrDefault(topic, 0); p++) {
+                    inputs.add(new TopicPartition(topic, p));
+                }
+            }
+        }
+        Map<TopicPartition, Long> lag = new LinkedHashMap<>();
+        try (Consumer consumer = broker.consumer(); Admin admin = broker.admin()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listGroupOffsets(model.applicationId());
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(inputs);
+            consumer.endOffsets(inputs).forEach((tp, end) -> {
+                OffsetAndMetadata c = committed.get(tp);
+                lag.put(tp, Math.max(0, end - (c == null ? begin.get(tp) : c.offset())));
+            });
+        }
+        return lag;
+    }
+
+    /**
+     * Waits until the job has processed and committed everything produced to its inputs so far, following records
+     * through its repartition topics; false on timeout or if the job stopped.
+     */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (state() != State.RUNNING && state() != State.RESTORING) {
+                return false;
+            }
+            // Committed offsets are read before end offsets, and upstream sub-topologies flush their repartition
+            // output before they commit: an upstream that is caught up has passed on everything it read.
+            if (lag().values().stream().allMatch(l -> l == 0)) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
     }
 
     /** Counters: records processed per task, late and skipped records per operator, restore progress per store. */

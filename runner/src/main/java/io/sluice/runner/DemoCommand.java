@@ -3,140 +3,145 @@ package io.sluice.runner;
 import io.sluice.broker.Admin;
 import io.sluice.broker.Broker;
 import io.sluice.broker.Consumer;
-import io.sluice.broker.ConsumerConfig;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.NewTopic;
-import io.sluice.broker.PartitionDescription;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
-import io.sluice.broker.RecordMetadata;
+import io.sluice.broker.TopicPartition;
+import io.sluice.engine.Job;
+import io.sluice.engine.KeyValue;
+import io.sluice.engine.ReadOnlyKeyValueStore;
 import io.sluice.runner.internal.DataDirectory;
-import java.nio.charset.StandardCharsets;
+import io.sluice.samples.WordCount;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sluice demo}: the whole path in one command — start an embedded broker, create a topic, produce keyed
- * records, consume them back as a consumer group, and check that every record arrived once, in order per key.
+ * {@code sluice demo}: a stream job end to end on an embedded broker — the word-count pipeline of the samples runs
+ * while generated lines are produced; the demo then checks every count against its own and prints the top words,
+ * throughput and end-to-end latency.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start an embedded broker, create a topic, produce and consume records, print a summary.")
+        description = "Run the word-count pipeline on an embedded broker over generated text and print results.")
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Data directory to keep; default: a temporary one, removed afterwards.")
     Path dataDir;
 
-    @Option(names = "--records", paramLabel = "N", defaultValue = "1000000",
-            description = "Records (${DEFAULT-VALUE}).")
-    int records;
+    @Option(names = "--lines", paramLabel = "N", defaultValue = "200000",
+            description = "Lines of 10 words to produce (${DEFAULT-VALUE}).")
+    int lines;
 
-    @Option(names = "--partitions", paramLabel = "P", defaultValue = "6",
-            description = "Partitions (${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
+            description = "Partitions of the input and output topics (${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--topic", defaultValue = "demo-events", description = "Topic (${DEFAULT-VALUE}).")
-    String topic;
-
     @Override
-    public Integer call() {
-        if (records < 1 || partitions < 1) {
-            throw new IllegalArgumentException("--records and --partitions must be positive");
+    public Integer call() throws Exception {
+        if (lines < 1 || partitions < 1) {
+            throw new IllegalArgumentException("--lines and --partitions must be positive");
         }
         try (DataDirectory dir = DataDirectory.of(dataDir, "demo")) {
             long t0 = System.nanoTime();
-            try (Broker broker = Broker.start(dir.path()); Admin admin = broker.admin()) {
+            try (Broker broker = Broker.start(dir.path())) {
                 System.out.printf("Started embedded broker in %s (%d ms)%n", dir.path(), millisSince(t0));
-                if (!admin.listTopics().contains(topic)) {
-                    admin.createTopic(NewTopic.of(topic, partitions));
-                    System.out.printf("Created topic %s with %d partitions%n", topic, partitions);
+                try (Admin admin = broker.admin()) {
+                    for (String topic : List.of(WordCount.INPUT_TOPIC, WordCount.OUTPUT_TOPIC)) {
+                        if (!admin.listTopics().contains(topic)) {
+                            admin.createTopic(NewTopic.of(topic, partitions));
+                        }
+                    }
                 }
-                long produceNanos = produce(broker);
-                System.out.printf("Produced %,d records in %d ms (%,.0f records/s)%n", records,
-                        produceNanos / 1_000_000, records / (produceNanos / 1e9));
-                long consumeStart = System.nanoTime();
-                ConsumeResult result = consume(broker);
-                long consumeNanos = System.nanoTime() - consumeStart;
-                System.out.printf("Consumed %,d records in %d ms (%,.0f records/s) as group demo-group%n",
-                        result.count, consumeNanos / 1_000_000, result.count / (consumeNanos / 1e9));
-                printSummary(admin, result);
-                return result.count == records && result.outOfOrder == 0 ? 0 : 1;
+                System.out.print(WordCount.topology().describe());
+                try (Job job = Job.start(WordCount.topology(), broker)) {
+                    job.awaitRunning(Duration.ofSeconds(30));
+                    return run(broker, job);
+                }
             }
         }
     }
 
-    private long produce(Broker broker) {
+    private int run(Broker broker, Job job) throws InterruptedException {
+        Histogram latency = new Histogram(3_600_000_000L, 3);
+        AtomicBoolean done = new AtomicBoolean();
+        Thread reader = new Thread(() -> readOutput(broker, latency, done), "demo-output-reader");
+        reader.start();
         long start = System.nanoTime();
+        Map<String, Long> expected = produce(broker);
+        long produced = System.nanoTime();
+        System.out.printf("Produced %,d lines in %d ms%n", lines, (produced - start) / 1_000_000);
+        if (!job.awaitCaughtUp(Duration.ofMinutes(10))) {
+            System.out.println("FAILED: the job stopped or fell behind: " + job.state());
+            return 1;
+        }
+        long processed = System.nanoTime();
+        done.set(true);
+        reader.join();
+        double seconds = (processed - start) / 1e9;
+        System.out.printf("Processed %,d lines (%,d words) in %.2f s: %,.0f lines/s, %,.0f words/s%n", lines,
+                lines * 10L, seconds, lines / seconds, lines * 10L / seconds);
+        System.out.printf("End-to-end latency, produce to count update (%,d updates): p50 %.1f ms, p99 %.1f ms, "
+                        + "max %.1f ms (at full speed: mostly queueing)%n", latency.getTotalCount(),
+                latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
+                latency.getMaxValue() / 1000.0);
+        ReadOnlyKeyValueStore<String, Long> counts = job.store(WordCount.STORE);
+        System.out.println();
+        System.out.println("Top words (from the job's store):");
+        counts.all().stream().sorted(Comparator.comparing(KeyValue<String, Long>::value).reversed()).limit(5)
+                .forEach(kv -> System.out.printf("  %-10s %,8d%n", kv.key(), kv.value()));
+        long wrong = expected.entrySet().stream().filter(e -> !e.getValue().equals(counts.get(e.getKey()))).count();
+        System.out.println();
+        if (wrong == 0 && counts.size() == expected.size()) {
+            System.out.printf("OK: all %,d word counts match the %,d words produced.%n", expected.size(),
+                    lines * 10L);
+            return 0;
+        }
+        System.out.printf("FAILED: %,d of %,d word counts differ.%n", wrong, expected.size());
+        return 1;
+    }
+
+    /** Produces lines of 10 words from a 1,000-word vocabulary; returns the count of each word. */
+    private Map<String, Long> produce(Broker broker) {
+        Random random = new Random(42);
+        Map<String, Long> expected = new HashMap<>();
+        StringBuilder line = new StringBuilder(80);
         try (Producer producer = broker.producer()) {
-            CompletableFuture<RecordMetadata> last = null;
-            for (int i = 0; i < records; i++) {
-                String key = "user-" + (i % 1000);
-                String value = "{\"user\":\"" + key + "\",\"seq\":" + i + ",\"action\":\"click\"}";
-                last = producer.send(ProducerRecord.of(topic, key, value));
+            for (int i = 0; i < lines; i++) {
+                line.setLength(0);
+                for (int w = 0; w < 10; w++) {
+                    String word = "w" + random.nextInt(1_000);
+                    expected.merge(word, 1L, Long::sum);
+                    line.append(w == 0 ? "" : " ").append(word);
+                }
+                producer.send(ProducerRecord.of(WordCount.INPUT_TOPIC, "line-" + i, line.toString()));
             }
             producer.flush();
-            last.join();
         }
-        return System.nanoTime() - start;
+        return expected;
     }
 
-    private record ConsumeResult(long count, long outOfOrder, Map<Integer, Long> perPartition) {
-    }
-
-    /**
-     * Reads the records the group has not consumed yet — with a kept data directory, the ones this run produced —
-     * checking that each key's sequence only grows.
-     */
-    private ConsumeResult consume(Broker broker) {
-        ConsumerConfig config = ConsumerConfig.builder().groupId("demo-group").clientId("demo")
-                .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).maxPollRecords(5000).build();
-        Map<String, Integer> lastSeqByKey = new HashMap<>();
-        Map<Integer, Long> perPartition = new HashMap<>();
-        long count = 0;
-        long outOfOrder = 0;
-        try (Consumer consumer = broker.consumer(config)) {
-            consumer.subscribe(List.of(topic));
-            long idleSince = System.nanoTime();
-            while (count < records && System.nanoTime() - idleSince < 10_000_000_000L) {
-                List<ConsumerRecord> batch = consumer.poll(Duration.ofMillis(200));
-                if (!batch.isEmpty()) {
-                    idleSince = System.nanoTime();
-                }
-                for (ConsumerRecord r : batch) {
-                    String value = new String(r.value(), StandardCharsets.UTF_8);
-                    int seq = Integer.parseInt(
-                            value.substring(value.indexOf("\"seq\":") + 6, value.indexOf(",\"action")));
-                    Integer previous = lastSeqByKey.put(r.keyAsString(), seq);
-                    if (previous != null && previous >= seq) {
-                        outOfOrder++;
-                    }
-                    perPartition.merge(r.partition(), 1L, Long::sum);
-                    count++;
+    private static void readOutput(Broker broker, Histogram latency, AtomicBoolean done) {
+        try (Consumer consumer = broker.consumer()) {
+            List<TopicPartition> parts = consumer.partitionsFor(WordCount.OUTPUT_TOPIC);
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            while (!done.get()) {
+                for (ConsumerRecord r : consumer.poll(Duration.ofMillis(50))) {
+                    latency.recordValue(Math.max(0, System.currentTimeMillis() - r.timestamp()) * 1000);
                 }
             }
-            consumer.commitSync();
         }
-        return new ConsumeResult(count, outOfOrder, perPartition);
-    }
-
-    private void printSummary(Admin admin, ConsumeResult result) {
-        System.out.println();
-        System.out.printf("%-10s %12s %12s %12s%n", "partition", "records", "end offset", "bytes");
-        for (PartitionDescription p : admin.describeTopic(topic).partitions()) {
-            System.out.printf("%-10d %,12d %,12d %,12d%n", p.partition(),
-                    result.perPartition.getOrDefault(p.partition(), 0L), p.endOffset(), p.sizeBytes());
-        }
-        System.out.println();
-        boolean ok = result.count == records && result.outOfOrder == 0;
-        System.out.printf("%s: %,d of %,d records read back, %d out of order per key.%n", ok ? "OK" : "FAILED",
-                result.count, records, result.outOfOrder);
     }
 
     private static long millisSince(long t0) {
