@@ -8,8 +8,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice perf …}: benchmarks whose figures go to docs/PERFORMANCE.md. */
 @Command(name = "perf", mixinStandardHelpOptions = true,
-        description = "Benchmarks of the embedded broker: throughput and latency percentiles (HdrHistogram).",
-        subcommands = {ProducePerf.class, ConsumePerf.class})
+        description = "Benchmarks of the embedded broker and of stream jobs: throughput and latency percentiles.",
+        subcommands = {ProducePerf.class, ConsumePerf.class, JobPerf.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

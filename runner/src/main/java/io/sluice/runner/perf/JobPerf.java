@@ -1,0 +1,282 @@
+package io.sluice.runner.perf;
+
+import io.sluice.broker.Admin;
+import io.sluice.broker.Broker;
+import io.sluice.broker.Consumer;
+import io.sluice.broker.ConsumerRecord;
+import io.sluice.broker.Header;
+import io.sluice.broker.NewTopic;
+import io.sluice.broker.Producer;
+import io.sluice.broker.ProducerRecord;
+import io.sluice.broker.TopicPartition;
+import io.sluice.engine.Job;
+import io.sluice.engine.JobConfig;
+import io.sluice.engine.TestDriver;
+import io.sluice.engine.TestInput;
+import io.sluice.engine.Topology;
+import io.sluice.runner.internal.DataDirectory;
+import io.sluice.runner.internal.LatencyReport;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice perf job}: a stream job's throughput and end-to-end latency. Throughput: the input is produced
+ * first, then the job starts and the clock runs until it has processed and committed everything (input records/s,
+ * as Kafka's StreamsBench measures). Latency ({@code --rate}): the job runs while input arrives at a fixed rate;
+ * each record carries its intended send time, and the time until its results are readable in the output topic goes
+ * into an HdrHistogram (coordinated omission corrected). {@code --driver} runs the topology in the test driver.
+ */
+@Command(name = "job", mixinStandardHelpOptions = true,
+        description = "Stream job throughput and end-to-end latency: wordcount, windowed or join.")
+final class JobPerf implements Callable<Integer> {
+    private static final String SENT_HEADER = "perf-sent-nanos";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BrokerOptions broker;
+
+    @Option(names = "--workload", defaultValue = "wordcount",
+            description = "wordcount, windowed or join (${DEFAULT-VALUE}).")
+    String workload;
+
+    @Option(names = "--records", paramLabel = "N", defaultValue = "0",
+            description = "Input records; default: 1,000,000 lines for wordcount, 2,000,000 otherwise.")
+    long records;
+
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "6",
+            description = "Partitions of every topic (${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--stream-threads", paramLabel = "T", defaultValue = "1",
+            description = "num.stream.threads (${DEFAULT-VALUE}).")
+    int streamThreads;
+
+    @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "commit.interval.ms (${DEFAULT-VALUE}).")
+    long commitIntervalMs;
+
+    @Option(names = "--driver", description = "Run in the test driver instead of on the embedded broker.")
+    boolean driver;
+
+    @Option(names = "--rate", paramLabel = "RECORDS/S", defaultValue = "0",
+            description = "Measure latency at this input rate instead of throughput.")
+    long rate;
+
+    @Option(names = "--duration-s", paramLabel = "S", defaultValue = "20",
+            description = "With --rate: seconds measured, after 5 s of warm-up (${DEFAULT-VALUE}).")
+    int durationSeconds;
+
+    @Option(names = "--histogram", paramLabel = "FILE", description = "With --rate: write the distribution (.hgrm).")
+    Path histogramFile;
+
+    @Override
+    public Integer call() throws Exception {
+        JobWorkload w;
+        try {
+            w = JobWorkload.valueOf(workload.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw PerfCommand.usage(spec, "--workload must be wordcount, windowed or join: " + workload);
+        }
+        long n = records > 0 ? records : w.defaultRecords();
+        if (partitions < 1 || streamThreads < 1 || rate < 0 || durationSeconds < 1) {
+            throw PerfCommand.usage(spec, "partitions, stream threads and duration must be positive");
+        }
+        if (driver) {
+            return runDriver(w, n);
+        }
+        try (DataDirectory dir = DataDirectory.of(broker.dataDir, "perf-job");
+             Broker b = Broker.start(broker.config(dir.path()))) {
+            createTopics(b, w);
+            loadTables(b, w);
+            JobConfig config = JobConfig.defaults().with(JobConfig.NUM_STREAM_THREADS, streamThreads)
+                    .with(JobConfig.COMMIT_INTERVAL_MS, commitIntervalMs);
+            return rate > 0 ? runLatency(b, w, config) : runThroughput(b, w, config, n);
+        }
+    }
+
+    private void createTopics(Broker b, JobWorkload w) {
+        try (Admin admin = b.admin()) {
+            for (String topic : concat(w.tables(), List.of(w.inputTopic, w.outputTopic))) {
+                admin.createTopic(NewTopic.of(topic, partitions));
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+    }
+
+    private static void loadTables(Broker b, JobWorkload w) {
+        try (Producer producer = b.producer()) {
+            for (String table : w.tables()) {
+                for (int i = 0; i < w.tableSize(); i++) {
+                    producer.send(w.tableRecord(table, i));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private int runThroughput(Broker b, JobWorkload w, JobConfig config, long n) throws Exception {
+        long t0 = System.nanoTime();
+        Random random = new Random(7);
+        try (Producer producer = b.producer()) {
+            for (long i = 0; i < n; i++) {
+                producer.send(w.record(i, random, 1_000_000_000_000L + i));
+            }
+            producer.flush();
+        }
+        System.out.printf("  input           %,d records produced in %,d ms (not measured)%n", n,
+                (System.nanoTime() - t0) / 1_000_000);
+        long cpu0 = processCpuNanos();
+        long start = System.nanoTime();
+        try (Job job = Job.start(w.topology(), b, config)) {
+            if (!job.awaitCaughtUp(Duration.ofMinutes(10))) {
+                System.out.println("FAILED: job " + job.state() + " " + job.error());
+                return 1;
+            }
+            long elapsed = System.nanoTime() - start;
+            double seconds = elapsed / 1e9;
+            System.out.printf("  throughput      %,.0f input records/s  (%,d records in %.2f s, start to all "
+                    + "processed and committed)%n", n / seconds, n, seconds);
+            System.out.printf("  cpu             %.1f cores on average; peak RSS %,d MiB%n",
+                    (processCpuNanos() - cpu0) / (double) elapsed, peakRssMib());
+            printMetrics(job.metrics());
+        }
+        return 0;
+    }
+
+    private int runLatency(Broker b, JobWorkload w, JobConfig config) throws Exception {
+        Histogram latency = new Histogram(60_000_000_000L, 3);
+        AtomicBoolean measuring = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        try (Job job = Job.start(w.topology(), b, config)) {
+            job.awaitRunning(Duration.ofSeconds(60));
+            Thread reader = new Thread(() -> readOutput(b, w, latency, measuring, stop), "perf-output-reader");
+            reader.start();
+            long warmupNanos = Duration.ofSeconds(5).toNanos();
+            long measureNanos = Duration.ofSeconds(durationSeconds).toNanos();
+            long interval = 1_000_000_000L / rate;
+            Random random = new Random(7);
+            long sent = 0;
+            try (Producer producer = b.producer()) {
+                long start = System.nanoTime();
+                long next = start;
+                while (next - start < warmupNanos + measureNanos) {
+                    measuring.set(next - start >= warmupNanos);
+                    long now = System.nanoTime();
+                    if (next > now) {
+                        LockSupport.parkNanos(next - now);
+                    }
+                    byte[] stamp = ByteBuffer.allocate(8).putLong(next).array();
+                    producer.send(w.record(sent, random, System.currentTimeMillis()).withHeader(SENT_HEADER, stamp),
+                            null);
+                    sent++;
+                    next += interval;
+                }
+                producer.flush();
+            }
+            job.awaitCaughtUp(Duration.ofMinutes(2));
+            Thread.sleep(200);
+            stop.set(true);
+            reader.join();
+            System.out.printf("  input rate      %,d records/s for %d s (after 5 s warm-up), %,d results timed%n",
+                    rate, durationSeconds, latency.getTotalCount());
+            System.out.printf("  end-to-end      %s%n", LatencyReport.percentiles(latency));
+            if (histogramFile != null) {
+                LatencyReport.writeHgrm(latency, histogramFile);
+            }
+        }
+        return 0;
+    }
+
+    private static void readOutput(Broker b, JobWorkload w, Histogram latency, AtomicBoolean measuring,
+                                   AtomicBoolean stop) {
+        try (Consumer consumer = b.consumer()) {
+            List<TopicPartition> parts = consumer.partitionsFor(w.outputTopic);
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            while (!stop.get()) {
+                for (ConsumerRecord r : consumer.poll(Duration.ofMillis(20))) {
+                    long now = System.nanoTime();
+                    for (Header h : r.headers()) {
+                        if (h.key().equals(SENT_HEADER) && measuring.get()) {
+                            latency.recordValue(Math.max(0, now - ByteBuffer.wrap(h.value()).getLong()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private int runDriver(JobWorkload w, long n) {
+        Topology topology = w.topology();
+        TestDriver.Builder builder = TestDriver.builder(topology);
+        for (String topic : concat(w.tables(), List.of(w.inputTopic, w.outputTopic))) {
+            builder.partitions(topic, partitions);
+        }
+        try (TestDriver d = builder.build()) {
+            for (String table : w.tables()) {
+                TestInput<Object, Object> in = d.input(table);
+                for (int i = 0; i < w.tableSize(); i++) {
+                    ProducerRecord r = w.tableRecord(table, i);
+                    in.sendBytes(r.key(), r.value(), r.timestamp(), List.of());
+                }
+            }
+            TestInput<Object, Object> in = d.input(w.inputTopic);
+            Random random = new Random(7);
+            long start = System.nanoTime();
+            for (long i = 0; i < n; i++) {
+                ProducerRecord r = w.record(i, random, 1_000_000_000_000L + i);
+                in.sendBytes(r.key(), r.value(), r.timestamp(), List.of());
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("  test driver     %,.0f input records/s  (%,d records in %.2f s)%n", n / seconds, n,
+                    seconds);
+        }
+        return 0;
+    }
+
+    private static void printMetrics(Map<String, Long> metrics) {
+        metrics.forEach((name, value) -> {
+            if (name.startsWith("dropped") || name.startsWith("skipped")) {
+                System.out.printf("  %-15s %,d%n", name, value);
+            }
+        });
+    }
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
+    private static long peakRssMib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
