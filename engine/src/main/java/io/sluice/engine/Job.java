@@ -115,7 +115,7 @@ public final class Job implements AutoCloseable {
 
     private void startThread(int index, List<TaskId> taskIds) {
         TaskSettings taskSettings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
-                deadLetterTopic, metrics, System::currentTimeMillis);
+                deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords());
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
                 config.pollMs(), config.maxPollRecords(), metrics);
         String name = model.applicationId() + "-stream-" + index;

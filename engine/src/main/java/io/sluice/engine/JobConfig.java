@@ -21,6 +21,9 @@ import java.util.Map;
  *   <li>{@code deserialization.error.policy} — a record whose key or value cannot be read: {@code fail} (default)
  *       stops the job, {@code log-and-continue} skips it (counted), {@code dead-letter} writes the raw record with
  *       the error in headers to {@code dead.letter.topic}.</li>
+ *   <li>{@code statestore.cache.max.records} — how many updates per task an aggregation may hold back until the
+ *       next commit, forwarding only the latest per key (Kafka Streams' record cache, counted in records; default
+ *       0: every update is forwarded at once, for the lowest latency).</li>
  *   <li>{@code uncaught.error.policy} — a processing error: {@code shutdown} (default) stops the whole job;
  *       {@code replace-thread} restarts the failed thread's tasks from their last commit.</li>
  * </ul>
@@ -33,6 +36,7 @@ public final class JobConfig {
     public static final String DESERIALIZATION_ERROR_POLICY = "deserialization.error.policy";
     public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
     public static final String UNCAUGHT_ERROR_POLICY = "uncaught.error.policy";
+    public static final String CACHE_MAX_RECORDS = "statestore.cache.max.records";
 
     static final ConfigDefinition DEFINITION = new ConfigDefinition("job")
             .define(NUM_STREAM_THREADS, INT, 1, Check.atLeast(1), "threads", "threads that run the job's tasks")
@@ -46,6 +50,9 @@ public final class JobConfig {
                     "what to do with a record whose key or value cannot be deserialized")
             .define(DEAD_LETTER_TOPIC, STRING, "", "",
                     "where dead-letter records go; default <application.id>-dead-letters")
+            .define(CACHE_MAX_RECORDS, LONG, 0L, Check.atLeast(0), "records",
+                    "updates per task an aggregation may hold back and merge until the next commit; 0 forwards "
+                            + "every update at once")
             .define(UNCAUGHT_ERROR_POLICY, STRING, "shutdown", Check.oneOf("shutdown", "replace-thread"), "",
                     "what a processing error does: stop the job, or restart the thread's tasks from their last "
                             + "commit");
@@ -96,6 +103,10 @@ public final class JobConfig {
     public String deadLetterTopic(String applicationId) {
         String topic = (String) values.get(DEAD_LETTER_TOPIC);
         return topic.isEmpty() ? applicationId + "-dead-letters" : topic;
+    }
+
+    public long cacheMaxRecords() {
+        return (Long) values.get(CACHE_MAX_RECORDS);
     }
 
     public boolean replaceThreadOnError() {

@@ -15,6 +15,13 @@ public interface Processor<K, V> {
     /** Processes one record; forwards any number of records through the context. */
     void process(Record<K, V> record);
 
+    /**
+     * Called before every commit, upstream processors first: forward what was held back (such as cached updates),
+     * so that the commit covers it.
+     */
+    default void flush() {
+    }
+
     /** Called once when the task closes; stores are closed by the engine. */
     default void close() {
     }

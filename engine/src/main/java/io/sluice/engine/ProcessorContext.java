@@ -53,6 +53,12 @@ public interface ProcessorContext {
      */
     <S extends StateStore> S store(String name);
 
+    /**
+     * How many updates per task an aggregation may hold back until the next commit ({@code
+     * statestore.cache.max.records}); 0 means forward every update at once.
+     */
+    long cacheMaxRecords();
+
     /** Adds one to the job metric {@code name} for this processor, e.g. {@code dropped-late-records}. */
     void count(String metricName);
 }

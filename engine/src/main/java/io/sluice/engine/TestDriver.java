@@ -63,7 +63,7 @@ public final class TestDriver implements AutoCloseable {
             topics.create(deadLetters, 1);
         }
         TaskSettings settings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
-                deadLetters, metrics, () -> wallClockMs);
+                deadLetters, metrics, () -> wallClockMs, config.cacheMaxRecords());
         for (SubTopology sub : model.subTopologies()) {
             sub.sourceTopics().forEach(t -> readers.put(t, sub));
             for (String store : sub.stores()) {

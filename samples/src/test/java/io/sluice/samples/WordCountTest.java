@@ -8,6 +8,16 @@ import org.junit.jupiter.api.Test;
 
 class WordCountTest {
     @Test
+    void shouldSplitLikeTheNonWordRegex() {
+        for (String line : new String[] {"To be, or not to be:", "  leading and trailing  ", "", "a_b-c9 d",
+                "ÄÖ ascii only", "x"}) {
+            java.util.List<String> expected = java.util.Arrays.stream(
+                    line.toLowerCase(java.util.Locale.ROOT).split("\\W+")).filter(w -> !w.isEmpty()).toList();
+            assertThat(WordCount.words(line)).as(line).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void shouldCountEachWordAcrossAllPartitions() {
         try (TestDriver driver = TestDriver.builder(WordCount.topology())
                 .partitions(WordCount.INPUT_TOPIC, 3).partitions(WordCount.OUTPUT_TOPIC, 3).build()) {

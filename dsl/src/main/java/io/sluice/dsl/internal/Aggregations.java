@@ -1,5 +1,6 @@
 package io.sluice.dsl.internal;
 
+import io.sluice.broker.Header;
 import io.sluice.engine.KeyValue;
 import io.sluice.engine.KeyValueStore;
 import io.sluice.engine.Processor;
@@ -24,15 +25,7 @@ public final class Aggregations {
     /** Folds a grouped stream's values per key. Records with a null key or value are dropped and counted. */
     public static <K, V, A> Supplier<Processor<K, V>> stream(String store, Supplier<A> initializer,
                                                            BiFunction<A, ? super V, A> adder) {
-        return () -> new Processors.Forwarding<>() {
-            private KeyValueStore<K, A> aggregates;
-
-            @Override
-            public void init(ProcessorContext processorContext) {
-                super.init(processorContext);
-                aggregates = processorContext.store(store);
-            }
-
+        return () -> new KeyValueAggregation<K, V, A>(store) {
             @Override
             public void process(Record<K, V> r) {
                 if (r.key() == null || r.value() == null) {
@@ -42,7 +35,7 @@ public final class Aggregations {
                 A old = aggregates.get(r.key());
                 A now = adder.apply(old == null ? initializer.get() : old, r.value());
                 aggregates.put(r.key(), now);
-                context.forward(r.withValue(new Change<>(old, now)));
+                forward(r, old, now);
             }
         };
     }
@@ -54,15 +47,7 @@ public final class Aggregations {
     public static <K, V, A> Supplier<Processor<K, Change<V>>> table(String store, Supplier<A> initializer,
                                                                    BiFunction<A, ? super V, A> adder,
                                                                    BiFunction<A, ? super V, A> subtractor) {
-        return () -> new Processors.Forwarding<>() {
-            private KeyValueStore<K, A> aggregates;
-
-            @Override
-            public void init(ProcessorContext processorContext) {
-                super.init(processorContext);
-                aggregates = processorContext.store(store);
-            }
-
+        return () -> new KeyValueAggregation<K, Change<V>, A>(store) {
             @Override
             public void process(Record<K, Change<V>> r) {
                 if (r.key() == null) {
@@ -78,9 +63,44 @@ public final class Aggregations {
                     now = adder.apply(now, r.value().newValue());
                 }
                 aggregates.put(r.key(), now);
-                context.forward(r.withValue(new Change<>(old, now)));
+                forward(r, old, now);
             }
         };
+    }
+
+    /** An aggregation into a key-value store whose updates may be held back until the commit. */
+    private abstract static class KeyValueAggregation<K, V, A> extends Processors.Forwarding<K, V> {
+        private final String store;
+        KeyValueStore<K, A> aggregates;
+        private UpdateCache<K, A> cache;
+
+        KeyValueAggregation(String store) {
+            this.store = store;
+        }
+
+        @Override
+        public void init(ProcessorContext processorContext) {
+            super.init(processorContext);
+            aggregates = processorContext.store(store);
+            cache = new UpdateCache<>(processorContext.cacheMaxRecords());
+        }
+
+        void forward(Record<K, ?> r, A old, A now) {
+            if (cache.holds(r.key())) {
+                cache.update(r.key(), old, r.timestamp(), r.headers(), this::emit);
+            } else {
+                context.forward(r.withValue(new Change<>(old, now)));
+            }
+        }
+
+        private void emit(K key, A old, long timestamp, List<Header> headers) {
+            context.forward(new Record<>(key, new Change<>(old, aggregates.get(key)), timestamp, headers));
+        }
+
+        @Override
+        public void flush() {
+            cache.flush(this::emit);
+        }
     }
 
     /** Folds values into every fixed window containing the record; late records are dropped and counted. */
@@ -89,11 +109,23 @@ public final class Aggregations {
                                                              BiFunction<A, ? super V, A> adder) {
         return () -> new Processors.Forwarding<>() {
             private WindowStore<K, A> aggregates;
+            private UpdateCache<Windowed<K>, A> cache;
 
             @Override
             public void init(ProcessorContext processorContext) {
                 super.init(processorContext);
                 aggregates = processorContext.store(store);
+                cache = new UpdateCache<>(processorContext.cacheMaxRecords());
+            }
+
+            private void emit(Windowed<K> key, A old, long timestamp, List<Header> headers) {
+                A now = aggregates.fetch(key.key(), key.window().start());
+                context.forward(new Record<>(key, new Change<>(old, now), timestamp, headers));
+            }
+
+            @Override
+            public void flush() {
+                cache.flush(this::emit);
             }
 
             @Override
@@ -112,8 +144,12 @@ public final class Aggregations {
                     A old = aggregates.fetch(r.key(), start);
                     A now = adder.apply(old == null ? initializer.get() : old, r.value());
                     aggregates.put(r.key(), now, start);
-                    context.forward(new Record<>(Windowed.of(r.key(), start, end), new Change<>(old, now),
-                            r.timestamp(), r.headers()));
+                    Windowed<K> key = Windowed.of(r.key(), start, end);
+                    if (cache.holds(key)) {
+                        cache.update(key, old, r.timestamp(), r.headers(), this::emit);
+                    } else {
+                        context.forward(new Record<>(key, new Change<>(old, now), r.timestamp(), r.headers()));
+                    }
                 }
             }
         };

@@ -71,6 +71,10 @@ final class JobPerf implements Callable<Integer> {
             description = "commit.interval.ms (${DEFAULT-VALUE}).")
     long commitIntervalMs;
 
+    @Option(names = "--cache-max-records", paramLabel = "N", defaultValue = "0",
+            description = "statestore.cache.max.records: updates held back per task until commit (${DEFAULT-VALUE}).")
+    long cacheMaxRecords;
+
     @Option(names = "--driver", description = "Run in the test driver instead of on the embedded broker.")
     boolean driver;
 
@@ -105,7 +109,8 @@ final class JobPerf implements Callable<Integer> {
             createTopics(b, w);
             loadTables(b, w);
             JobConfig config = JobConfig.defaults().with(JobConfig.NUM_STREAM_THREADS, streamThreads)
-                    .with(JobConfig.COMMIT_INTERVAL_MS, commitIntervalMs);
+                    .with(JobConfig.COMMIT_INTERVAL_MS, commitIntervalMs)
+                    .with(JobConfig.CACHE_MAX_RECORDS, cacheMaxRecords);
             return rate > 0 ? runLatency(b, w, config) : runThroughput(b, w, config, n);
         }
     }

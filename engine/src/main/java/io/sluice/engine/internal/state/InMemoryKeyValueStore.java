@@ -4,16 +4,29 @@ import io.sluice.engine.KeyValue;
 import io.sluice.engine.KeyValueStore;
 import io.sluice.engine.StoreSpec;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A key-value store in a hash map. Range queries sort on demand: they are for queries, not the hot path. */
+/**
+ * A key-value store in a hash map. Each entry carries its dirty flag, so that updating a key costs one lookup and
+ * the keys to log are a plain list; a deleted key stays as an empty entry until the next flush logs its tombstone.
+ * Range queries sort on demand: they are for queries, not the hot path.
+ */
 final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueStore<K, V> {
-    private final ConcurrentHashMap<Object, V> map = new ConcurrentHashMap<>();
-    private final Set<Object> dirty = new HashSet<>();
+    /** A value and whether it changed since the last flush; the value is read by query threads. */
+    private static final class Entry<V> {
+        volatile V value;
+        boolean dirty;
+
+        Entry(V value) {
+            this.value = value;
+        }
+    }
+
+    private final ConcurrentHashMap<Object, Entry<V>> map = new ConcurrentHashMap<>();
+    private final List<Object> dirty = new ArrayList<>();
+    private long live;
 
     InMemoryKeyValueStore(StoreSpec spec, String applicationId, int partition) {
         super(spec, applicationId, partition);
@@ -21,25 +34,41 @@ final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueS
 
     @Override
     public V get(K key) {
-        return map.get(StoreKeys.wrap(key));
+        Entry<V> e = map.get(StoreKeys.wrap(key));
+        return e == null ? null : e.value;
     }
 
     @Override
     public void put(K key, V value) {
         Object k = StoreKeys.wrap(requireKey(key));
-        if (value == null) {
-            map.remove(k);
+        Entry<V> e = map.get(k);
+        if (e == null) {
+            if (value == null) {
+                return;
+            }
+            e = new Entry<>(value);
+            map.put(k, e);
+            live++;
         } else {
-            map.put(k, value);
+            if (e.value == null && value != null) {
+                live++;
+            } else if (e.value != null && value == null) {
+                live--;
+            }
+            e.value = value;
         }
-        dirty.add(k);
+        if (!e.dirty) {
+            e.dirty = true;
+            dirty.add(k);
+        }
     }
 
     @Override
     public V delete(K key) {
-        Object k = StoreKeys.wrap(requireKey(key));
-        V old = map.remove(k);
-        dirty.add(k);
+        V old = get(key);
+        if (old != null) {
+            put(key, null);
+        }
         return old;
     }
 
@@ -55,11 +84,10 @@ final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueS
         byte[] low = keyBytes(from);
         byte[] high = keyBytes(to);
         List<Map.Entry<byte[], KeyValue<K, V>>> hits = new ArrayList<>();
-        for (Map.Entry<Object, V> e : map.entrySet()) {
-            K key = StoreKeys.unwrap(e.getKey());
-            byte[] bytes = keyBytes(key);
+        for (KeyValue<K, V> kv : all()) {
+            byte[] bytes = keyBytes(kv.key());
             if (StoreKeys.compare(bytes, low) >= 0 && StoreKeys.compare(bytes, high) <= 0) {
-                hits.add(Map.entry(bytes, KeyValue.of(key, e.getValue())));
+                hits.add(Map.entry(bytes, kv));
             }
         }
         hits.sort((a, b) -> StoreKeys.compare(a.getKey(), b.getKey()));
@@ -69,13 +97,18 @@ final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueS
     @Override
     public List<KeyValue<K, V>> all() {
         List<KeyValue<K, V>> all = new ArrayList<>(map.size());
-        map.forEach((k, v) -> all.add(KeyValue.of(StoreKeys.unwrap(k), v)));
+        map.forEach((k, e) -> {
+            V v = e.value;
+            if (v != null) {
+                all.add(KeyValue.of(StoreKeys.unwrap(k), v));
+            }
+        });
         return all;
     }
 
     @Override
     public long size() {
-        return map.size();
+        return live;
     }
 
     @Override
@@ -83,22 +116,37 @@ final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueS
     public void restore(byte[] key, byte[] value) {
         Object k = StoreKeys.wrap(keySerde.deserialize(key));
         if (value == null) {
-            map.remove(k);
-        } else {
-            map.put(k, (V) valueSerde.deserialize(value));
+            if (map.remove(k) != null) {
+                live--;
+            }
+        } else if (map.put(k, new Entry<>((V) valueSerde.deserialize(value))) == null) {
+            live++;
         }
     }
 
     @Override
     protected void flushDirty(ChangelogSink sink) {
         for (Object k : dirty) {
-            sink.send(keyBytes(StoreKeys.unwrap(k)), valueBytes(map.get(k)));
+            Entry<V> e = map.get(k);
+            e.dirty = false;
+            V value = e.value;
+            sink.send(keyBytes(StoreKeys.unwrap(k)), valueBytes(value));
+            if (value == null) {
+                map.remove(k);
+            }
         }
         dirty.clear();
     }
 
     @Override
     protected void clearDirty() {
+        for (Object k : dirty) {
+            Entry<V> e = map.get(k);
+            e.dirty = false;
+            if (e.value == null) {
+                map.remove(k);
+            }
+        }
         dirty.clear();
     }
 }

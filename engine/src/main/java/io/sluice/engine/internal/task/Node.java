@@ -35,6 +35,9 @@ abstract class Node {
     void init() {
     }
 
+    void flush() {
+    }
+
     void close() {
     }
 }

@@ -60,8 +60,24 @@ final class ProcessorNode extends Node implements ProcessorContext {
     }
 
     @Override
+    void flush() {
+        try {
+            processor.flush();
+        } catch (ProcessingException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ProcessingException("Processor failed to flush", name, task.id(), null, -1, -1, e);
+        }
+    }
+
+    @Override
     void close() {
         processor.close();
+    }
+
+    @Override
+    public long cacheMaxRecords() {
+        return task.cacheMaxRecords();
     }
 
     @Override

@@ -286,6 +286,11 @@ public final class Task implements AutoCloseable {
      * has flushed: the next offset to read per input partition that made progress.
      */
     public Map<TopicPartition, Long> prepareCommit() {
+        if (initialized) {
+            for (Node node : nodes.values()) {
+                node.flush();
+            }
+        }
         long timestamp = streamTime == Long.MIN_VALUE ? wallClockTime() : streamTime;
         for (LoggedStore store : stores.values()) {
             store.flush(collector, timestamp);
@@ -334,6 +339,10 @@ public final class Task implements AutoCloseable {
 
     public LoggedStore store(String name) {
         return stores.get(name);
+    }
+
+    long cacheMaxRecords() {
+        return settings.cacheMaxRecords();
     }
 
     Metrics metrics() {
