@@ -58,6 +58,11 @@ public final class GroupedStream<K, V> {
         return new WindowedStream<>(this, Objects.requireNonNull(windows, "windows"));
     }
 
+    /** Aggregates per key and sliding window. */
+    public SlidingWindowedStream<K, V> windowedBy(SlidingWindows windows) {
+        return new SlidingWindowedStream<>(this, Objects.requireNonNull(windows, "windows"));
+    }
+
     /** Aggregates per key and session. */
     public SessionWindowedStream<K, V> windowedBy(SessionWindows windows) {
         return new SessionWindowedStream<>(this, Objects.requireNonNull(windows, "windows"));

@@ -85,6 +85,27 @@ class WindowTest {
     }
 
     @Test
+    void shouldAggregateSlidingWindowsAsRecordsArriveInAnyOrder() {
+        Pipeline p = Pipeline.named("sliding");
+        p.stream("events", Serdes.string()).groupByKey()
+                .windowedBy(SlidingWindows.withTimeDifference(TEN_SECONDS).grace(Duration.ofSeconds(30)))
+                .count("sliding-counts").toStream().to("out");
+        try (TestDriver driver = TestDriver.of(p.build())) {
+            TestInput<String, String> in = driver.input("events");
+            in.send("k", "a", 10_000L).send("k", "b", 15_000L).send("k", "c", 30_000L).send("k", "late", 12_000L);
+            TestOutput<Windowed<String>, Long> out = driver.output("out");
+            // Windows [t-10s, t] for each record, and [t+1ms, t+10s+1ms] after each record that has later ones.
+            assertThat(out.latest()).containsOnly(
+                    java.util.Map.entry(Windowed.of("k", 0, 10_000), 1L),         // a
+                    java.util.Map.entry(Windowed.of("k", 5_000, 15_000), 3L),     // a, late, b
+                    java.util.Map.entry(Windowed.of("k", 10_001, 20_001), 2L),    // after a: late, b
+                    java.util.Map.entry(Windowed.of("k", 20_000, 30_000), 1L),    // c
+                    java.util.Map.entry(Windowed.of("k", 2_000, 12_000), 2L),     // late's own: a, late
+                    java.util.Map.entry(Windowed.of("k", 12_001, 22_001), 1L));   // after late: b
+        }
+    }
+
+    @Test
     void shouldNotMergeIntoASessionThatClosed() {
         Pipeline p = Pipeline.named("sessions");
         p.stream("clicks", Serdes.string()).groupByKey()
