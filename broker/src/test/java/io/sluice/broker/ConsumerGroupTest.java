@@ -260,6 +260,9 @@ class ConsumerGroupTest {
                 start = c.beginningOffsets(List.of(tp)).get(tp);
             }
             assertThat(start).as("retention ran").isGreaterThan(0);
+            // Stop deleting, so that what the consumer resets to is still there when it reads.
+            broker.admin().setTopicConfig("t", Map.of("retention.ms", "-1"));
+            produce(producer, "t", 51, 1);
             List<ConsumerRecord> read = pollAtLeast(c, 1);
             assertThat(read.get(0).offset()).isGreaterThanOrEqualTo(start);
         }

@@ -46,6 +46,15 @@ public final class Pipeline {
         return this;
     }
 
+    /**
+     * Keeps the stores of the operators declared from here on in RocksDB on local disk (under the job's
+     * {@code state.dir}) instead of in memory: for state larger than the heap.
+     */
+    public Pipeline persistentStores() {
+        state.persistentStores();
+        return this;
+    }
+
     /** Reads {@code topic} as a stream with string keys. */
     public <V> Stream<String, V> stream(String topic, Serde<V> valueSerde) {
         return stream(topic, Serdes.string(), valueSerde, null);

@@ -41,8 +41,10 @@ public final class WindowedStream<K, V> {
         Serde<K> k = state.keySerde(grouped.keySerde(), "windowed aggregate " + n);
         Serde<A> a = state.valueSerde(aggregateSerde, "windowed aggregate " + n);
         state.topology().processor(n, Aggregations.windowed(n, windows, initializer, adder), parent);
-        state.addStore(StoreSpec.window(n, k, a, Duration.ofMillis(windows.sizeMs()),
-                Duration.ofMillis(windows.sizeMs() + windows.graceMs())), n);
+        // Closed windows stay queryable for a day, as in Kafka Streams; no longer than that by default.
+        long retentionMs = Math.max(windows.sizeMs() + windows.graceMs(), Duration.ofDays(1).toMillis());
+        state.addStore(StoreSpec.window(n, k, a, Duration.ofMillis(windows.sizeMs()), Duration.ofMillis(retentionMs)),
+                n);
         return new Table<>(state, n, new WindowedSerde<>(k), a, null, windows.graceMs());
     }
 }

@@ -50,6 +50,28 @@ class AggregationTest {
     }
 
     @Test
+    void shouldGiveTheSameCountsWithStoresInRocksDb() {
+        Pipeline p = Pipeline.named("persistent-count").persistentStores();
+        p.stream("lines", Serdes.string())
+                .flatMapValues(line -> List.of(line.split(" ")))
+                .withValueSerde(Serdes.string())
+                .groupBy((k, word) -> word, Serdes.string())
+                .windowedBy(Windows.tumbling(java.time.Duration.ofSeconds(1)).noGrace())
+                .count("windowed-words")
+                .toStream()
+                .to("counts");
+        Topology topology = p.build();
+        assertThat(topology.stores()).allMatch(io.sluice.engine.StoreSpec::isPersistent);
+        try (TestDriver driver = TestDriver.builder(topology).partitions("lines", 2).build()) {
+            driver.input("lines").send("a", "x y x", 100L).send("b", "y", 200L).send("c", "x", 1_500L);
+            io.sluice.engine.ReadOnlyWindowStore<String, Long> store = driver.store("windowed-words");
+            assertThat(store.fetch("x", 0)).isEqualTo(2L);
+            assertThat(store.fetch("y", 0)).isEqualTo(2L);
+            assertThat(store.fetch("x", 1_000)).isEqualTo(1L);
+        }
+    }
+
+    @Test
     void shouldAggregateJsonRecordsPerKey() {
         Pipeline p = Pipeline.named("card-spend");
         p.stream("payments", Serdes.json(Payment.class))

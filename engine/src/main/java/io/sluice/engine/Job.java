@@ -115,7 +115,8 @@ public final class Job implements AutoCloseable {
 
     private void startThread(int index, List<TaskId> taskIds) {
         TaskSettings taskSettings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
-                deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords());
+                deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords(),
+                config.stateDir(model.applicationId()));
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
                 config.pollMs(), config.maxPollRecords(), metrics);
         String name = model.applicationId() + "-stream-" + index;

@@ -24,6 +24,8 @@ import java.util.Map;
  *   <li>{@code statestore.cache.max.records} — how many updates per task an aggregation may hold back until the
  *       next commit, forwarding only the latest per key (Kafka Streams' record cache, counted in records; default
  *       0: every update is forwarded at once, for the lowest latency).</li>
+ *   <li>{@code state.dir} — where persistent (RocksDB) stores live (default {@code <java.io.tmpdir>/sluice-state}).
+ *       </li>
  *   <li>{@code uncaught.error.policy} — a processing error: {@code shutdown} (default) stops the whole job;
  *       {@code replace-thread} restarts the failed thread's tasks from their last commit.</li>
  * </ul>
@@ -37,6 +39,7 @@ public final class JobConfig {
     public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
     public static final String UNCAUGHT_ERROR_POLICY = "uncaught.error.policy";
     public static final String CACHE_MAX_RECORDS = "statestore.cache.max.records";
+    public static final String STATE_DIR = "state.dir";
 
     static final ConfigDefinition DEFINITION = new ConfigDefinition("job")
             .define(NUM_STREAM_THREADS, INT, 1, Check.atLeast(1), "threads", "threads that run the job's tasks")
@@ -53,6 +56,8 @@ public final class JobConfig {
             .define(CACHE_MAX_RECORDS, LONG, 0L, Check.atLeast(0), "records",
                     "updates per task an aggregation may hold back and merge until the next commit; 0 forwards "
                             + "every update at once")
+            .define(STATE_DIR, STRING, System.getProperty("java.io.tmpdir") + "/sluice-state", "",
+                    "where persistent (RocksDB) stores live; rebuilt from their changelogs on start")
             .define(UNCAUGHT_ERROR_POLICY, STRING, "shutdown", Check.oneOf("shutdown", "replace-thread"), "",
                     "what a processing error does: stop the job, or restart the thread's tasks from their last "
                             + "commit");
@@ -107,6 +112,11 @@ public final class JobConfig {
 
     public long cacheMaxRecords() {
         return (Long) values.get(CACHE_MAX_RECORDS);
+    }
+
+    /** The directory of the persistent stores of the job {@code applicationId}. */
+    public java.nio.file.Path stateDir(String applicationId) {
+        return java.nio.file.Path.of((String) values.get(STATE_DIR), applicationId);
     }
 
     public boolean replaceThreadOnError() {

@@ -22,9 +22,10 @@ public final class StoreSpec {
     private final long windowSizeMs;
     private final long retentionMs;
     private final boolean logged;
+    private final boolean persistent;
 
     private StoreSpec(String name, Kind kind, Serde<?> keySerde, Serde<?> valueSerde, long windowSizeMs,
-                      long retentionMs, boolean logged) {
+                      long retentionMs, boolean logged, boolean persistent) {
         this.name = Objects.requireNonNull(name, "name");
         if (!LEGAL_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("Invalid store name: name=" + name
@@ -36,11 +37,12 @@ public final class StoreSpec {
         this.windowSizeMs = windowSizeMs;
         this.retentionMs = retentionMs;
         this.logged = logged;
+        this.persistent = persistent;
     }
 
     /** A key-value store. */
     public static StoreSpec keyValue(String name, Serde<?> keySerde, Serde<?> valueSerde) {
-        return new StoreSpec(name, Kind.KEY_VALUE, keySerde, valueSerde, 0, Long.MAX_VALUE, true);
+        return new StoreSpec(name, Kind.KEY_VALUE, keySerde, valueSerde, 0, Long.MAX_VALUE, true, false);
     }
 
     /** A store of fixed-size windows, kept for {@code retention} behind stream time (at least the window size). */
@@ -51,17 +53,29 @@ public final class StoreSpec {
             throw new IllegalArgumentException("Invalid window size: store=" + name + ", size=" + windowSize);
         }
         return new StoreSpec(name, Kind.WINDOW, keySerde, valueSerde, size, Math.max(size, retention.toMillis()),
-                true);
+                true, false);
     }
 
     /** A session store, keeping sessions whose end is within {@code retention} of stream time. */
     public static StoreSpec session(String name, Serde<?> keySerde, Serde<?> valueSerde, Duration retention) {
-        return new StoreSpec(name, Kind.SESSION, keySerde, valueSerde, 0, retention.toMillis(), true);
+        return new StoreSpec(name, Kind.SESSION, keySerde, valueSerde, 0, retention.toMillis(), true, false);
     }
 
     /** The same store without a changelog: its content is lost on restart. */
     public StoreSpec withoutChangelog() {
-        return new StoreSpec(name, kind, keySerde, valueSerde, windowSizeMs, retentionMs, false);
+        return new StoreSpec(name, kind, keySerde, valueSerde, windowSizeMs, retentionMs, false, persistent);
+    }
+
+    /**
+     * The same store on local disk (RocksDB, under the job's {@code state.dir}) instead of in memory: for state
+     * larger than the heap. Rebuilt from its changelog when a task starts, like an in-memory store.
+     */
+    public StoreSpec persistent() {
+        return new StoreSpec(name, kind, keySerde, valueSerde, windowSizeMs, retentionMs, logged, true);
+    }
+
+    public boolean isPersistent() {
+        return persistent;
     }
 
     public String name() {
@@ -105,6 +119,6 @@ public final class StoreSpec {
 
     @Override
     public String toString() {
-        return "StoreSpec[" + name + ": " + signature() + "]";
+        return "StoreSpec[" + name + ": " + signature() + (persistent ? ", RocksDB" : "") + "]";
     }
 }

@@ -41,6 +41,7 @@ public final class TestDriver implements AutoCloseable {
     private final Map<TaskId, Task> tasks = new LinkedHashMap<>();
     private final Map<String, SubTopology> readers = new LinkedHashMap<>();
     private final Metrics metrics = new Metrics();
+    private final java.nio.file.Path stateDir;
     private long wallClockMs;
     private boolean closed;
 
@@ -48,6 +49,11 @@ public final class TestDriver implements AutoCloseable {
         this.model = topology.model();
         this.wallClockMs = startMs;
         this.topics = new MemoryTopics(this::onAppend);
+        try {
+            this.stateDir = java.nio.file.Files.createTempDirectory("sluice-test-driver-");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot create a state directory for persistent stores", e);
+        }
         Map<String, Integer> external = new LinkedHashMap<>();
         for (String topic : model.externalTopics()) {
             external.put(topic, partitionCounts.getOrDefault(topic, 1));
@@ -63,7 +69,8 @@ public final class TestDriver implements AutoCloseable {
             topics.create(deadLetters, 1);
         }
         TaskSettings settings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
-                deadLetters, metrics, () -> wallClockMs, config.cacheMaxRecords());
+                deadLetters, metrics, () -> wallClockMs, config.cacheMaxRecords(),
+                stateDir);
         for (SubTopology sub : model.subTopologies()) {
             sub.sourceTopics().forEach(t -> readers.put(t, sub));
             for (String store : sub.stores()) {
@@ -219,6 +226,13 @@ public final class TestDriver implements AutoCloseable {
                     first.addSuppressed(e);
                 }
             }
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(stateDir)) {
+            for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            // a leftover of a store that failed to close; the temporary directory is the OS's to clean
         }
         if (first != null) {
             throw first;

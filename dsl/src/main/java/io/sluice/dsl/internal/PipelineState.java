@@ -30,6 +30,7 @@ public final class PipelineState {
     private Serde<?> defaultKeySerde;
     private Serde<?> defaultValueSerde;
     private boolean built;
+    private boolean persistentStores;
 
     public PipelineState(String applicationId) {
         this.topology = Topology.builder(applicationId);
@@ -87,8 +88,12 @@ public final class PipelineState {
         problems.add(problem);
     }
 
+    public void persistentStores() {
+        this.persistentStores = true;
+    }
+
     public void addStore(StoreSpec spec, String... processors) {
-        topology.store(spec, processors);
+        topology.store(persistentStores ? spec.persistent() : spec, processors);
     }
 
     /** Resolves serdes, builds the engine topology and reports every problem of both at once. */

@@ -4,6 +4,7 @@ import io.sluice.engine.Serde;
 import io.sluice.engine.StateStore;
 import io.sluice.engine.StoreSpec;
 import io.sluice.engine.internal.task.RecordCollector;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -13,7 +14,7 @@ import java.util.function.LongSupplier;
  * changelog record. {@link #restore} applies changelog records on start. Written by the task's thread only;
  * reads may come from query threads, so the maps are concurrent.
  */
-public abstract class LoggedStore implements StateStore {
+public abstract class LoggedStore implements StateStore, AutoCloseable {
     protected final StoreSpec spec;
     @SuppressWarnings("rawtypes")
     protected final Serde keySerde;
@@ -31,8 +32,16 @@ public abstract class LoggedStore implements StateStore {
         this.partition = partition;
     }
 
-    /** A new, empty store for one task. */
-    public static LoggedStore create(StoreSpec spec, String applicationId, int partition) {
+    /** A new, empty store for one task; a persistent one lives under {@code taskDir}. */
+    public static LoggedStore create(StoreSpec spec, String applicationId, int partition, Path taskDir) {
+        if (spec.isPersistent()) {
+            Path dir = taskDir.resolve(spec.name());
+            return switch (spec.kind()) {
+                case KEY_VALUE -> new RocksKeyValueStore<>(spec, applicationId, partition, dir);
+                case WINDOW -> new RocksWindowStore<>(spec, applicationId, partition, dir);
+                case SESSION -> new RocksSessionStore<>(spec, applicationId, partition, dir);
+            };
+        }
         return switch (spec.kind()) {
             case KEY_VALUE -> new InMemoryKeyValueStore<>(spec, applicationId, partition);
             case WINDOW -> new InMemoryWindowStore<>(spec, applicationId, partition);
@@ -75,6 +84,11 @@ public abstract class LoggedStore implements StateStore {
             return;
         }
         flushDirty((key, value) -> collector.send(changelogTopic, partition, key, value, timestamp, List.of()));
+    }
+
+    /** Releases what the store holds outside the heap; in-memory stores hold nothing. */
+    @Override
+    public void close() {
     }
 
     /** Applies one changelog record (a null value deletes). */

@@ -62,7 +62,8 @@ public final class Task implements AutoCloseable {
         this.processed = settings.metrics().counter("records-processed", "task", id.toString());
         for (String storeName : sub.stores()) {
             StoreSpec spec = model.stores().get(storeName);
-            LoggedStore store = LoggedStore.create(spec, settings.applicationId(), id.partition());
+            LoggedStore store = LoggedStore.create(spec, settings.applicationId(), id.partition(),
+                    settings.stateDir().resolve(id.toString()));
             store.streamTime(this::streamTime);
             stores.put(storeName, store);
         }
@@ -318,6 +319,17 @@ public final class Task implements AutoCloseable {
             }
         }
         initialized = false;
+        for (LoggedStore store : stores.values()) {
+            try {
+                store.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
         if (first != null) {
             throw first;
         }

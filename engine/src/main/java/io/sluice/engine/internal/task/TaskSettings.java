@@ -1,5 +1,6 @@
 package io.sluice.engine.internal.task;
 
+import java.nio.file.Path;
 import java.util.function.LongSupplier;
 
 /**
@@ -7,7 +8,9 @@ import java.util.function.LongSupplier;
  *
  * @param deserializationPolicy {@code fail}, {@code log-and-continue} or {@code dead-letter}
  * @param cacheMaxRecords       updates an aggregation may hold back per task until the next commit
+ * @param stateDir              where persistent stores live: {@code <stateDir>/<task>/<store>}
  */
 public record TaskSettings(String applicationId, String deserializationPolicy, String deadLetterTopic,
-                           Metrics metrics, LongSupplier wallClock, long cacheMaxRecords) {
+                           Metrics metrics, LongSupplier wallClock, long cacheMaxRecords,
+                           Path stateDir) {
 }

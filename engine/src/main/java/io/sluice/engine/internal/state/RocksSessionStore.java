@@ -1,0 +1,134 @@
+package io.sluice.engine.internal.state;
+
+import io.sluice.engine.KeyValue;
+import io.sluice.engine.SessionStore;
+import io.sluice.engine.StoreSpec;
+import io.sluice.engine.Windowed;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Sessions in RocksDB under {@code [key][end][start]} (sign bits flipped), so that a lookup seeks to the first
+ * session of a key ending late enough. Changelog keys keep Kafka's {@code [key][end][start]} layout.
+ */
+final class RocksSessionStore<K, V> extends LoggedStore implements SessionStore<K, V> {
+    private final RocksTable table;
+    private final long retentionMs;
+    private long lastExpiry = Long.MIN_VALUE;
+
+    RocksSessionStore(StoreSpec spec, String applicationId, int partition, Path dir) {
+        super(spec, applicationId, partition);
+        this.table = new RocksTable(dir);
+        this.retentionMs = spec.retentionMs();
+    }
+
+    private static byte[] rocksKey(byte[] key, long end, long start) {
+        return ByteBuffer.allocate(key.length + 16).put(key).putLong(end ^ Long.MIN_VALUE)
+                .putLong(start ^ Long.MIN_VALUE).array();
+    }
+
+    private static byte[] changelogKey(byte[] key, long end, long start) {
+        return ByteBuffer.allocate(key.length + 16).put(key).putLong(end).putLong(start).array();
+    }
+
+    @Override
+    public void put(Windowed<K> session, V value) {
+        byte[] k = keyBytes(session.key());
+        long end = session.window().end();
+        long start = session.window().start();
+        table.put(rocksKey(k, end, start), valueBytes(value), changelogKey(k, end, start));
+    }
+
+    @Override
+    public void remove(Windowed<K> session) {
+        put(session, null);
+    }
+
+    @Override
+    public List<KeyValue<Windowed<K>, V>> fetch(K key) {
+        return findSessions(key, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<KeyValue<Windowed<K>, V>> findSessions(K key, long earliestEnd, long latestStart) {
+        byte[] k = keyBytes(key);
+        List<KeyValue<Windowed<K>, V>> out = new ArrayList<>();
+        table.scan(rocksKey(k, earliestEnd, Long.MIN_VALUE), RocksTable.after(k), (rk, v) -> {
+            if (rk.length == k.length + 16) {
+                ByteBuffer times = ByteBuffer.wrap(rk, k.length, 16);
+                long end = times.getLong() ^ Long.MIN_VALUE;
+                long start = times.getLong() ^ Long.MIN_VALUE;
+                if (start <= latestStart) {
+                    out.add(KeyValue.of(Windowed.of(key, start, end), (V) valueSerde.deserialize(v)));
+                }
+            }
+        });
+        out.sort(Comparator.comparingLong(kv -> kv.key().window().start()));
+        return out;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<KeyValue<Windowed<K>, V>> all() {
+        List<KeyValue<Windowed<K>, V>> out = new ArrayList<>();
+        table.scan(null, null, (rk, v) -> {
+            ByteBuffer times = ByteBuffer.wrap(rk, rk.length - 16, 16);
+            long end = times.getLong() ^ Long.MIN_VALUE;
+            long start = times.getLong() ^ Long.MIN_VALUE;
+            K key = (K) keySerde.deserialize(Arrays.copyOf(rk, rk.length - 16));
+            out.add(KeyValue.of(Windowed.of(key, start, end), (V) valueSerde.deserialize(v)));
+        });
+        out.sort(Comparator.comparingLong(kv -> kv.key().window().start()));
+        return out;
+    }
+
+    @Override
+    public long size() {
+        return table.estimatedSize();
+    }
+
+    @Override
+    protected void expire(long now) {
+        if (now == Long.MIN_VALUE || (lastExpiry != Long.MIN_VALUE && now - lastExpiry < retentionMs / 4)) {
+            return;
+        }
+        lastExpiry = now;
+        long oldestEnd = now - retentionMs;
+        List<byte[]> expired = new ArrayList<>();
+        table.scan(null, null, (rk, v) -> {
+            if ((ByteBuffer.wrap(rk, rk.length - 16, 8).getLong() ^ Long.MIN_VALUE) < oldestEnd) {
+                expired.add(rk);
+            }
+        });
+        expired.forEach(rk -> table.restore(rk, null));
+    }
+
+    @Override
+    public void restore(byte[] key, byte[] value) {
+        int keyLength = key.length - 16;
+        ByteBuffer times = ByteBuffer.wrap(key, keyLength, 16);
+        long end = times.getLong();
+        long start = times.getLong();
+        table.restore(rocksKey(Arrays.copyOf(key, keyLength), end, start), value);
+    }
+
+    @Override
+    protected void flushDirty(ChangelogSink sink) {
+        table.takeDirty().forEach((k, v) -> sink.send(k.bytes(), v));
+    }
+
+    @Override
+    protected void clearDirty() {
+        table.takeDirty();
+    }
+
+    @Override
+    public void close() {
+        table.close();
+    }
+}
