@@ -21,11 +21,10 @@ public final class Serdes {
 
     private static final Serde<String> STRING = of("string", s -> s.getBytes(StandardCharsets.UTF_8),
             b -> new String(b, StandardCharsets.UTF_8));
-    private static final Serde<Long> LONG = of("long", v -> ByteBuffer.allocate(8).putLong(v).array(),
-            b -> fixed(b, 8, "long").getLong());
-    private static final Serde<Integer> INTEGER = of("integer", v -> ByteBuffer.allocate(4).putInt(v).array(),
+    private static final Serde<Long> LONG = of("long", Serdes::longBytes, b -> fixed(b, 8, "long").getLong());
+    private static final Serde<Integer> INTEGER = of("integer", Serdes::intBytes,
             b -> fixed(b, 4, "integer").getInt());
-    private static final Serde<Double> DOUBLE = of("double", v -> ByteBuffer.allocate(8).putDouble(v).array(),
+    private static final Serde<Double> DOUBLE = of("double", v -> longBytes(Double.doubleToLongBits(v)),
             b -> fixed(b, 8, "double").getDouble());
     private static final Serde<byte[]> BYTES = of("bytes", b -> b, b -> b);
     private static final Serde<UUID> UUID_SERDE = of("uuid", u -> u.toString().getBytes(StandardCharsets.UTF_8),
@@ -109,6 +108,15 @@ public final class Serdes {
                 return "Serde[" + name + "]";
             }
         };
+    }
+
+    private static byte[] longBytes(long v) {
+        return new byte[] {(byte) (v >>> 56), (byte) (v >>> 48), (byte) (v >>> 40), (byte) (v >>> 32),
+            (byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    private static byte[] intBytes(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
     private static ByteBuffer fixed(byte[] bytes, int size, String type) {

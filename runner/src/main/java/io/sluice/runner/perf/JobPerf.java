@@ -52,7 +52,7 @@ final class JobPerf implements Callable<Integer> {
     BrokerOptions broker;
 
     @Option(names = "--workload", defaultValue = "wordcount",
-            description = "wordcount, windowed or join (${DEFAULT-VALUE}).")
+            description = "wordcount, windowed, join, or table (a table of N distinct keys) (${DEFAULT-VALUE}).")
     String workload;
 
     @Option(names = "--records", paramLabel = "N", defaultValue = "0",
@@ -75,6 +75,9 @@ final class JobPerf implements Callable<Integer> {
             description = "statestore.cache.max.records: updates held back per task until commit (${DEFAULT-VALUE}).")
     long cacheMaxRecords;
 
+    @Option(names = "--restore", description = "Then restart the job and time restoring its stores.")
+    boolean restore;
+
     @Option(names = "--driver", description = "Run in the test driver instead of on the embedded broker.")
     boolean driver;
 
@@ -95,7 +98,7 @@ final class JobPerf implements Callable<Integer> {
         try {
             w = JobWorkload.valueOf(workload.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw PerfCommand.usage(spec, "--workload must be wordcount, windowed or join: " + workload);
+            throw PerfCommand.usage(spec, "--workload must be wordcount, windowed, join or table: " + workload);
         }
         long n = records > 0 ? records : w.defaultRecords();
         if (partitions < 1 || streamThreads < 1 || rate < 0 || durationSeconds < 1) {
@@ -163,6 +166,17 @@ final class JobPerf implements Callable<Integer> {
             System.out.printf("  cpu             %.1f cores on average; peak RSS %,d MiB%n",
                     (processCpuNanos() - cpu0) / (double) elapsed, peakRssMib());
             printMetrics(job.metrics());
+        }
+        if (restore) {
+            long restoreStart = System.nanoTime();
+            try (Job job = Job.start(w.topology(), b, config)) {
+                job.awaitRunning(Duration.ofMinutes(10));
+                double seconds = (System.nanoTime() - restoreStart) / 1e9;
+                long restored = job.metrics().entrySet().stream().filter(e -> e.getKey().startsWith("restored-"))
+                        .mapToLong(Map.Entry::getValue).sum();
+                System.out.printf("  restore         %,.0f records/s  (%,d changelog records into the stores in "
+                        + "%.2f s, start to running)%n", restored / seconds, restored, seconds);
+            }
         }
         return 0;
     }

@@ -53,6 +53,25 @@ enum JobWorkload {
                     .withTimestamp(timestamp);
         }
     },
+    TABLE("entries", "entries-out") {
+        @Override
+        Topology topology() {
+            Pipeline p = Pipeline.named("table-load");
+            p.table("entries", Serdes.string(), Serdes.string()).toStream().to("entries-out");
+            return p.build();
+        }
+
+        @Override
+        ProducerRecord record(long i, Random random, long timestamp) {
+            return ProducerRecord.of("entries", utf8("key-" + i), utf8("value-" + i + "-" + PADDING))
+                    .withTimestamp(timestamp);
+        }
+
+        @Override
+        long defaultRecords() {
+            return 1_000_000;
+        }
+    },
     JOIN("orders", "enriched-orders") {
         @Override
         Topology topology() {
@@ -77,6 +96,7 @@ enum JobWorkload {
     };
 
     static final int PRODUCTS = 100_000;
+    private static final String PADDING = "x".repeat(40);
     private static final String[] VOCABULARY = vocabulary();
 
     final String inputTopic;

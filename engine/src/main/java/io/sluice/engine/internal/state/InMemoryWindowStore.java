@@ -7,30 +7,65 @@ import io.sluice.engine.Windowed;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Fixed-size windows, grouped by start time: a lookup touches only the windows in its time range, and expiry
- * drops whole start times. Changelog key layout: {@code [serialized key][window start: 8 bytes big-endian]}.
+ * drops whole start times. Records mostly arrive in time order, so the last window start used is remembered and
+ * new per-start maps are sized like the previous one. Each entry carries its dirty flag, and the entries to log
+ * are a list: flushing needs no lookups. Changelog key layout: {@code [serialized key][window start: 8 bytes]}.
  */
 final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore<K, V> {
-    private final ConcurrentSkipListMap<Long, ConcurrentHashMap<Object, V>> byStart = new ConcurrentSkipListMap<>();
-    private final Set<DirtyWindow> dirty = new HashSet<>();
+    /** A window's value and whether it changed since the last flush; the value is read by query threads. */
+    private static final class Entry<V> {
+        final Object key;
+        final long start;
+        volatile V value;
+        boolean dirty;
+
+        Entry(Object key, long start, V value) {
+            this.key = key;
+            this.start = start;
+            this.value = value;
+        }
+    }
+
+    private final ConcurrentSkipListMap<Long, ConcurrentHashMap<Object, Entry<V>>> byStart =
+            new ConcurrentSkipListMap<>();
+    private final List<Entry<V>> dirty = new ArrayList<>();
     private final long sizeMs;
     private final long retentionMs;
-
-    private record DirtyWindow(Object key, long start) {
-    }
+    private long lastStart = Long.MIN_VALUE;
+    private ConcurrentHashMap<Object, Entry<V>> lastWindows;
+    private int lastWindowCount = 16;
 
     InMemoryWindowStore(StoreSpec spec, String applicationId, int partition) {
         super(spec, applicationId, partition);
         this.sizeMs = spec.windowSizeMs();
         this.retentionMs = spec.retentionMs();
+    }
+
+    private ConcurrentHashMap<Object, Entry<V>> windows(long start, boolean create) {
+        if (start == lastStart && lastWindows != null) {
+            return lastWindows;
+        }
+        ConcurrentHashMap<Object, Entry<V>> windows = byStart.get(start);
+        if (windows == null) {
+            if (!create) {
+                return null;
+            }
+            windows = new ConcurrentHashMap<>(Math.max(16, lastWindowCount * 4 / 3));
+            byStart.put(start, windows);
+        }
+        if (lastWindows != null) {
+            lastWindowCount = Math.max(lastWindowCount, lastWindows.size());
+        }
+        lastStart = start;
+        lastWindows = windows;
+        return windows;
     }
 
     @Override
@@ -39,21 +74,31 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
             throw new IllegalArgumentException("Null key: store=" + name());
         }
         Object k = StoreKeys.wrap(key);
-        if (value == null) {
-            Map<Object, V> windows = byStart.get(windowStart);
-            if (windows != null) {
-                windows.remove(k);
-            }
-        } else {
-            byStart.computeIfAbsent(windowStart, s -> new ConcurrentHashMap<>()).put(k, value);
+        ConcurrentHashMap<Object, Entry<V>> windows = windows(windowStart, value != null);
+        if (windows == null) {
+            return;
         }
-        dirty.add(new DirtyWindow(k, windowStart));
+        Entry<V> e = windows.get(k);
+        if (e == null) {
+            if (value == null) {
+                return;
+            }
+            e = new Entry<>(k, windowStart, value);
+            windows.put(k, e);
+        } else {
+            e.value = value;
+        }
+        if (!e.dirty) {
+            e.dirty = true;
+            dirty.add(e);
+        }
     }
 
     @Override
     public V fetch(K key, long windowStart) {
-        Map<Object, V> windows = byStart.get(windowStart);
-        return windows == null ? null : windows.get(StoreKeys.wrap(key));
+        Map<Object, Entry<V>> windows = windows(windowStart, false);
+        Entry<V> e = windows == null ? null : windows.get(StoreKeys.wrap(key));
+        return e == null ? null : e.value;
     }
 
     @Override
@@ -63,11 +108,12 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         if (timeFrom > timeTo) {
             return result;
         }
-        for (Map.Entry<Long, ConcurrentHashMap<Object, V>> e : byStart.subMap(timeFrom, true, timeTo, true)
+        for (Map.Entry<Long, ConcurrentHashMap<Object, Entry<V>>> w : byStart.subMap(timeFrom, true, timeTo, true)
                 .entrySet()) {
-            V v = e.getValue().get(k);
+            Entry<V> e = w.getValue().get(k);
+            V v = e == null ? null : e.value;
             if (v != null) {
-                result.add(KeyValue.of(windowed(key, e.getKey()), v));
+                result.add(KeyValue.of(windowed(key, w.getKey()), v));
             }
         }
         return result;
@@ -79,9 +125,14 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         if (timeFrom > timeTo) {
             return result;
         }
-        for (Map.Entry<Long, ConcurrentHashMap<Object, V>> e : byStart.subMap(timeFrom, true, timeTo, true)
+        for (Map.Entry<Long, ConcurrentHashMap<Object, Entry<V>>> w : byStart.subMap(timeFrom, true, timeTo, true)
                 .entrySet()) {
-            e.getValue().forEach((k, v) -> result.add(KeyValue.of(windowed(StoreKeys.unwrap(k), e.getKey()), v)));
+            w.getValue().forEach((k, e) -> {
+                V v = e.value;
+                if (v != null) {
+                    result.add(KeyValue.of(windowed(StoreKeys.unwrap(k), w.getKey()), v));
+                }
+            });
         }
         return result;
     }
@@ -97,7 +148,15 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
 
     @Override
     public long size() {
-        return byStart.values().stream().mapToLong(Map::size).sum();
+        long n = 0;
+        for (ConcurrentHashMap<Object, Entry<V>> windows : byStart.values()) {
+            for (Entry<V> e : windows.values()) {
+                if (e.value != null) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     @Override
@@ -106,7 +165,12 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
             return;
         }
         // A window is kept while stream time is within the retention period of its start.
-        byStart.headMap(now - retentionMs, true).clear();
+        Map<Long, ?> expired = byStart.headMap(now - retentionMs, true);
+        if (!expired.isEmpty()) {
+            expired.clear();
+            lastStart = Long.MIN_VALUE;
+            lastWindows = null;
+        }
     }
 
     @Override
@@ -115,25 +179,33 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         int keyLength = key.length - Long.BYTES;
         long start = ByteBuffer.wrap(key, keyLength, Long.BYTES).getLong();
         Object k = StoreKeys.wrap(keySerde.deserialize(Arrays.copyOf(key, keyLength)));
+        ConcurrentHashMap<Object, Entry<V>> windows = windows(start, value != null);
+        if (windows == null) {
+            return;
+        }
         if (value == null) {
-            Map<Object, V> windows = byStart.get(start);
-            if (windows != null) {
-                windows.remove(k);
-            }
+            windows.remove(k);
         } else {
-            byStart.computeIfAbsent(start, s -> new ConcurrentHashMap<>()).put(k, (V) valueSerde.deserialize(value));
+            windows.put(k, new Entry<>(k, start, (V) valueSerde.deserialize(value)));
         }
     }
 
     @Override
     protected void flushDirty(ChangelogSink sink) {
-        for (DirtyWindow w : dirty) {
-            Map<Object, V> windows = byStart.get(w.start);
-            V value = windows == null ? null : windows.get(w.key);
-            if (value == null && windows == null && w.start <= streamTime() - retentionMs) {
+        long oldestKept = streamTime() == Long.MIN_VALUE ? Long.MIN_VALUE : streamTime() - retentionMs;
+        for (Entry<V> e : dirty) {
+            e.dirty = false;
+            if (e.start <= oldestKept) {
                 continue; // expired since it was written: nothing to restore
             }
-            sink.send(changelogKey(keyBytes(StoreKeys.unwrap(w.key)), w.start), valueBytes(value));
+            V value = e.value;
+            sink.send(changelogKey(keyBytes(StoreKeys.unwrap(e.key)), e.start), valueBytes(value));
+            if (value == null) {
+                ConcurrentHashMap<Object, Entry<V>> windows = byStart.get(e.start);
+                if (windows != null) {
+                    windows.remove(e.key, e);
+                }
+            }
         }
         dirty.clear();
     }
@@ -144,6 +216,9 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
 
     @Override
     protected void clearDirty() {
+        for (Entry<V> e : dirty) {
+            e.dirty = false;
+        }
         dirty.clear();
     }
 }

@@ -39,14 +39,13 @@ public final class Task implements AutoCloseable {
     private final TaskSettings settings;
     private final RecordCollector collector;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
-    private final Map<String, SourceNode> sourceByTopic = new LinkedHashMap<>();
     private final Map<String, LoggedStore> stores = new LinkedHashMap<>();
-    private final Map<TopicPartition, ArrayDeque<ConsumerRecord>> queues = new LinkedHashMap<>();
-    private final List<ArrayDeque<ConsumerRecord>> queueList = new ArrayList<>();
-    private final Map<TopicPartition, Long> consumed = new LinkedHashMap<>();
+    private final Map<TopicPartition, InputQueue> queues = new LinkedHashMap<>();
+    private final List<InputQueue> queueList = new ArrayList<>();
     private final List<Punctuation> streamPunctuations = new ArrayList<>();
     private final List<Punctuation> wallPunctuations = new ArrayList<>();
     private final LongAdder processed;
+    private long processedSinceReport;
     private long streamTime = Long.MIN_VALUE;
     private boolean initialized;
     private String currentTopic;
@@ -72,9 +71,8 @@ public final class Task implements AutoCloseable {
             Node node;
             if (spec instanceof NodeSpec.Source s) {
                 SourceNode source = new SourceNode(s);
-                sourceByTopic.put(s.topic(), source);
                 TopicPartition tp = new TopicPartition(s.topic(), id.partition());
-                ArrayDeque<ConsumerRecord> queue = new ArrayDeque<>();
+                InputQueue queue = new InputQueue(tp, source);
                 queues.put(tp, queue);
                 queueList.add(queue);
                 node = source;
@@ -116,11 +114,11 @@ public final class Task implements AutoCloseable {
 
     /** Queues records of one input partition. */
     public void add(TopicPartition partition, List<ConsumerRecord> records) {
-        ArrayDeque<ConsumerRecord> queue = queues.get(partition);
+        InputQueue queue = queues.get(partition);
         if (queue == null) {
             throw new IllegalArgumentException("Not an input of task " + id + ": " + partition);
         }
-        queue.addAll(records);
+        queue.records.addAll(records);
         buffered += records.size();
     }
 
@@ -139,17 +137,18 @@ public final class Task implements AutoCloseable {
             processOne(nextQueue());
             done++;
         }
+        processedSinceReport += done;
         return done;
     }
 
-    private ArrayDeque<ConsumerRecord> nextQueue() {
+    private InputQueue nextQueue() {
         if (queueList.size() == 1) {
             return queueList.get(0);
         }
-        ArrayDeque<ConsumerRecord> best = null;
+        InputQueue best = null;
         long bestTime = Long.MAX_VALUE;
-        for (ArrayDeque<ConsumerRecord> q : queueList) {
-            ConsumerRecord head = q.peek();
+        for (InputQueue q : queueList) {
+            ConsumerRecord head = q.records.peek();
             if (head != null && (best == null || head.timestamp() < bestTime)) {
                 best = q;
                 bestTime = head.timestamp();
@@ -159,10 +158,10 @@ public final class Task implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private void processOne(ArrayDeque<ConsumerRecord> queue) {
-        ConsumerRecord raw = queue.poll();
+    private void processOne(InputQueue queue) {
+        ConsumerRecord raw = queue.records.poll();
         buffered--;
-        SourceNode source = sourceByTopic.get(raw.topic());
+        SourceNode source = queue.source;
         currentTopic = raw.topic();
         currentPartition = raw.partition();
         currentOffset = raw.offset();
@@ -190,9 +189,8 @@ public final class Task implements AutoCloseable {
                 advanceStreamTime(record.timestamp());
             }
             source.process(record);
-            processed.increment();
         } finally {
-            consumed.put(new TopicPartition(raw.topic(), raw.partition()), raw.offset() + 1);
+            queue.nextOffset = raw.offset() + 1;
             currentTopic = null;
             currentPartition = -1;
             currentOffset = -1;
@@ -296,8 +294,15 @@ public final class Task implements AutoCloseable {
         for (LoggedStore store : stores.values()) {
             store.flush(collector, timestamp);
         }
-        Map<TopicPartition, Long> offsets = new LinkedHashMap<>(consumed);
-        consumed.clear();
+        processed.add(processedSinceReport);
+        processedSinceReport = 0;
+        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+        for (InputQueue q : queueList) {
+            if (q.nextOffset > q.reportedOffset) {
+                offsets.put(q.partition, q.nextOffset);
+                q.reportedOffset = q.nextOffset;
+            }
+        }
         return offsets;
     }
 
@@ -337,7 +342,7 @@ public final class Task implements AutoCloseable {
 
     /** Drops buffered input, e.g. after a failure, so that it is read again from the committed offsets. */
     public void clearBuffers() {
-        queues.values().forEach(ArrayDeque::clear);
+        queues.values().forEach(q -> q.records.clear());
         buffered = 0;
     }
 
@@ -384,5 +389,19 @@ public final class Task implements AutoCloseable {
     @Override
     public String toString() {
         return "Task[" + id + "]";
+    }
+
+    /** The buffered records of one input partition, and how far the task got in it. */
+    private static final class InputQueue {
+        final TopicPartition partition;
+        final SourceNode source;
+        final ArrayDeque<ConsumerRecord> records = new ArrayDeque<>();
+        long nextOffset = -1;
+        long reportedOffset = -1;
+
+        InputQueue(TopicPartition partition, SourceNode source) {
+            this.partition = partition;
+            this.source = source;
+        }
     }
 }

@@ -1,0 +1,2 @@
+/** The test driver's in-memory, partitioned topics. */
+package io.sluice.engine.internal.testing;
