@@ -279,6 +279,54 @@ public final class Job implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Waits until the job has processed everything produced to its inputs so far — through its repartition topics
+     * too — whether or not it has committed it yet; false on timeout or if the job stopped. What benchmarks time.
+     */
+    public boolean awaitProcessed(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Consumer consumer = broker.consumer()) {
+            while (System.nanoTime() < deadline) {
+                if (state() != State.RUNNING && state() != State.RESTORING) {
+                    return false;
+                }
+                Map<TopicPartition, Long> processed = new LinkedHashMap<>();
+                for (StreamThread t : threads) {
+                    for (Task task : t.tasks()) {
+                        processed.putAll(task.processedOffsets());
+                    }
+                }
+                // Processed positions are read before end offsets: an upstream task that processed all of its
+                // input has already sent what it forwards, so a repartition topic's end offset covers it.
+                if (processed.size() == inputPartitionCount() && caughtUp(consumer, processed)) {
+                    return true;
+                }
+                Thread.sleep(2);
+            }
+        }
+        return false;
+    }
+
+    private static boolean caughtUp(Consumer consumer, Map<TopicPartition, Long> processed) {
+        Map<TopicPartition, Long> begin = consumer.beginningOffsets(processed.keySet());
+        for (Map.Entry<TopicPartition, Long> end : consumer.endOffsets(processed.keySet()).entrySet()) {
+            if (Math.max(processed.get(end.getKey()), begin.get(end.getKey())) < end.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int inputPartitionCount() {
+        int n = 0;
+        for (SubTopology sub : model.subTopologies()) {
+            for (String topic : sub.sourceTopics()) {
+                n += partitions.getOrDefault(topic, 0);
+            }
+        }
+        return n;
+    }
+
     /** Counters: records processed per task, late and skipped records per operator, restore progress per store. */
     public Map<String, Long> metrics() {
         return metrics.snapshot();

@@ -12,16 +12,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.record.CompressionType;
+import org.apache.kafka.common.record.DefaultRecordBatch;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
 
 /**
  * Batches read from one partition's log and decoded into records as the consumer asks for them. The bytes are
- * copied once, from the page cache into a reused buffer; keys and values are copied out per record. Not
- * thread-safe.
+ * copied once, from the page cache into a reused buffer; keys and values are copied out per record. Batches are
+ * validated by kafka-clients (sizes, CRC32C); the records of an uncompressed v2 batch — all that sluice writes —
+ * are decoded here straight from the buffer's array, without the intermediate objects of {@code DefaultRecord}.
+ * Not thread-safe.
  */
 final class FetchBuffer {
     private final TopicPartition topicPartition;
@@ -32,6 +38,17 @@ final class FetchBuffer {
     private Iterator<Record> records;
     private Path file;
     private long fileStart;
+    /** Where the current batch starts in {@code bytes}, and where the next one does. */
+    private int batchStart;
+    private int nextBatchStart;
+    /** The fast path's cursor in the current batch: next record position and records left; -1 when not in use. */
+    private int recordPosition;
+    private int recordsLeft = -1;
+    private long baseOffset;
+    private long baseTimestamp;
+    private long maxTimestamp;
+    private boolean logAppendTime;
+    private int batchEnd;
 
     FetchBuffer(TopicPartition topicPartition, int initialBytes, boolean checkCrcs) {
         this.topicPartition = topicPartition;
@@ -58,16 +75,19 @@ final class FetchBuffer {
         batches = MemoryRecords.readableRecords(bytes).batches().iterator();
         batch = null;
         records = null;
+        recordsLeft = -1;
+        nextBatchStart = 0;
     }
 
     void clear() {
         batches = null;
         batch = null;
         records = null;
+        recordsLeft = -1;
     }
 
     boolean isEmpty() {
-        return records == null && batches == null;
+        return records == null && recordsLeft < 0 && batches == null;
     }
 
     /**
@@ -79,11 +99,24 @@ final class FetchBuffer {
         int taken = 0;
         long next = position;
         while (taken < max) {
-            if (records == null || !records.hasNext()) {
+            if (recordsLeft > 0) {
+                ConsumerRecord record = decodeNext();
+                if (record.offset() >= next) {
+                    out.add(record);
+                    next = record.offset() + 1;
+                    taken++;
+                }
+                continue;
+            }
+            if (recordsLeft == 0 || records == null || !records.hasNext()) {
                 if (batch != null) {
+                    if (recordsLeft == 0 && recordPosition != batchEnd) {
+                        throw corrupt("Records do not fill their batch at offset " + batch.baseOffset());
+                    }
                     next = Math.max(next, batch.lastOffset() + 1);
                     batch = null;
                     records = null;
+                    recordsLeft = -1;
                 }
                 if (batches == null || !batches.hasNext()) {
                     batches = null;
@@ -94,7 +127,9 @@ final class FetchBuffer {
                     records = null;
                     continue;
                 }
-                records = batch.iterator();
+                if (!startFastPath()) {
+                    records = batch.iterator();
+                }
                 continue;
             }
             Record record = records.next();
@@ -111,6 +146,8 @@ final class FetchBuffer {
     private MutableRecordBatch nextBatch() {
         try {
             MutableRecordBatch b = batches.next();
+            batchStart = nextBatchStart;
+            nextBatchStart = batchStart + b.sizeInBytes();
             if (checkCrcs && !b.isValid()) {
                 throw corrupt("CRC32C mismatch in batch at offset " + b.baseOffset());
             }
@@ -118,6 +155,114 @@ final class FetchBuffer {
         } catch (KafkaException e) {
             throw corrupt(e.getMessage());
         }
+    }
+
+    /** Starts decoding the current batch from the array if it is an uncompressed v2 batch. */
+    private boolean startFastPath() {
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2 || batch.compressionType() != CompressionType.NONE
+                || !bytes.hasArray()) {
+            return false;
+        }
+        int base = bytes.arrayOffset() + batchStart;
+        ByteBuffer header = ByteBuffer.wrap(bytes.array(), base, DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        baseOffset = header.getLong(base);
+        baseTimestamp = header.getLong(base + 27);
+        maxTimestamp = header.getLong(base + 35);
+        int count = header.getInt(base + 57);
+        logAppendTime = batch.timestampType() == org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME;
+        recordPosition = base + DefaultRecordBatch.RECORD_BATCH_OVERHEAD;
+        batchEnd = base + batch.sizeInBytes();
+        if (count < 0 || recordPosition > batchEnd) {
+            throw corrupt("Invalid record count " + count + " in batch at offset " + baseOffset);
+        }
+        recordsLeft = count;
+        if (count == 0 && recordPosition != batchEnd) {
+            throw corrupt("Records do not fill their batch at offset " + baseOffset);
+        }
+        return true;
+    }
+
+    /** Decodes the record at {@code recordPosition}: Kafka's v2 record layout (varints are zigzag-encoded). */
+    private ConsumerRecord decodeNext() {
+        byte[] a = bytes.array();
+        try {
+            int bodySize = readVarint(a);
+            int bodyStart = recordPosition;
+            if (bodySize < 0 || bodyStart + bodySize > batchEnd) {
+                throw corrupt("Invalid record size " + bodySize + " in batch at offset " + baseOffset);
+            }
+            recordPosition++; // attributes: unused in v2
+            long timestampDelta = readVarlong(a);
+            int offsetDelta = readVarint(a);
+            byte[] key = readBytes(a, readVarint(a));
+            byte[] value = readBytes(a, readVarint(a));
+            int headerCount = readVarint(a);
+            List<Header> headers = List.of();
+            if (headerCount != 0) {
+                if (headerCount < 0) {
+                    throw corrupt("Invalid header count in batch at offset " + baseOffset);
+                }
+                headers = new ArrayList<>(headerCount);
+                for (int i = 0; i < headerCount; i++) {
+                    byte[] name = readBytes(a, readVarint(a));
+                    if (name == null) {
+                        throw corrupt("Header without a key in batch at offset " + baseOffset);
+                    }
+                    headers.add(new Header(new String(name, StandardCharsets.UTF_8), readBytes(a, readVarint(a))));
+                }
+            }
+            if (recordPosition != bodyStart + bodySize) {
+                throw corrupt("Record size mismatch in batch at offset " + baseOffset);
+            }
+            recordsLeft--;
+            return new ConsumerRecord(topicPartition.topic(), topicPartition.partition(), baseOffset + offsetDelta,
+                    logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta,
+                    logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME, key, value, headers);
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw corrupt("Record runs past its batch at offset " + baseOffset);
+        }
+    }
+
+    private byte[] readBytes(byte[] a, int length) {
+        if (length < 0) {
+            return null;
+        }
+        if (recordPosition + length > batchEnd) {
+            throw corrupt("Record field runs past its batch at offset " + baseOffset);
+        }
+        byte[] out = java.util.Arrays.copyOfRange(a, recordPosition, recordPosition + length);
+        recordPosition += length;
+        return out;
+    }
+
+    private int readVarint(byte[] a) {
+        int value = 0;
+        int shift = 0;
+        byte b;
+        do {
+            if (shift > 28) {
+                throw corrupt("Varint too long in batch at offset " + baseOffset);
+            }
+            b = a[recordPosition++];
+            value |= (b & 0x7f) << shift;
+            shift += 7;
+        } while (b < 0);
+        return (value >>> 1) ^ -(value & 1);
+    }
+
+    private long readVarlong(byte[] a) {
+        long value = 0;
+        int shift = 0;
+        byte b;
+        do {
+            if (shift > 63) {
+                throw corrupt("Varlong too long in batch at offset " + baseOffset);
+            }
+            b = a[recordPosition++];
+            value |= (long) (b & 0x7f) << shift;
+            shift += 7;
+        } while (b < 0);
+        return (value >>> 1) ^ -(value & 1);
     }
 
     private CorruptLogException corrupt(String reason) {

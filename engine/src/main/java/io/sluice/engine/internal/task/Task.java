@@ -138,7 +138,23 @@ public final class Task implements AutoCloseable {
             done++;
         }
         processedSinceReport += done;
+        for (int i = 0; i < queueList.size(); i++) {
+            InputQueue q = queueList.get(i);
+            q.published = q.nextOffset;
+        }
         return done;
+    }
+
+    /**
+     * The next offset to process per input partition, as of the end of the last {@code process} call: safe to read
+     * from other threads, for progress reports (what is committed may lag behind).
+     */
+    public Map<TopicPartition, Long> processedOffsets() {
+        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+        for (InputQueue q : queueList) {
+            offsets.put(q.partition, q.published);
+        }
+        return offsets;
     }
 
     private InputQueue nextQueue() {
@@ -398,6 +414,7 @@ public final class Task implements AutoCloseable {
         final ArrayDeque<ConsumerRecord> records = new ArrayDeque<>();
         long nextOffset = -1;
         long reportedOffset = -1;
+        volatile long published = -1;
 
         InputQueue(TopicPartition partition, SourceNode source) {
             this.partition = partition;
