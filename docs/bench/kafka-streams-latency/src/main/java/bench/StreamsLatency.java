@@ -75,17 +75,21 @@ public final class StreamsLatency {
             while (streams.state() != KafkaStreams.State.RUNNING) {
                 Thread.sleep(10);
             }
-            Thread reader = new Thread(() -> read(bootstrap, out, latency, measuring, stop));
+            AtomicBoolean seen = new AtomicBoolean();
+            Thread reader = new Thread(() -> read(bootstrap, out, latency, measuring, stop, seen));
             reader.start();
-            Thread.sleep(2_000); // the reader's group joins and seeks to the end
+            long ready = System.nanoTime();
+            probe(bootstrap, in, seen);
+            System.out.printf(Locale.ROOT, "first result through the topology after %d ms%n",
+                    (System.nanoTime() - ready) / 1_000_000);
             send(bootstrap, in, rate, durationS, measuring);
             Thread.sleep(5_000);
             stop.set(true);
             reader.join();
         }
-        System.out.printf(Locale.ROOT, "RESULT rate=%d duration_s=%d linger_ms=%s timed=%d p50_us=%.1f p99_us=%.1f "
+        System.out.printf(Locale.ROOT, "RESULT rate=%d duration_s=%d linger_ms=%s expected=%d timed=%d p50_us=%.1f p99_us=%.1f "
                         + "p999_us=%.1f max_us=%.1f%n", rate, durationS, linger == null ? "default" : linger,
-                latency.getTotalCount(), latency.getValueAtPercentile(50) / 1e3,
+                rate * durationS * 10, latency.getTotalCount(), latency.getValueAtPercentile(50) / 1e3,
                 latency.getValueAtPercentile(99) / 1e3, latency.getValueAtPercentile(99.9) / 1e3,
                 latency.getMaxValue() / 1e3);
     }
@@ -94,6 +98,21 @@ public final class StreamsLatency {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         return p;
+    }
+
+    /** Sends a line every 100 ms until results come out: the topology is assigned, its topics created. */
+    private static void probe(String bootstrap, String topic, AtomicBoolean seen) throws InterruptedException {
+        Properties pp = props(bootstrap);
+        pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!seen.get() && System.nanoTime() < deadline) {
+                producer.send(new ProducerRecord<>(topic, null, "probe"));
+                producer.flush();
+                Thread.sleep(100);
+            }
+        }
     }
 
     private static void send(String bootstrap, String topic, long rate, int durationS, AtomicBoolean measuring) {
@@ -128,11 +147,10 @@ public final class StreamsLatency {
     }
 
     private static void read(String bootstrap, String topic, Histogram latency, AtomicBoolean measuring,
-                             AtomicBoolean stop) {
+                             AtomicBoolean stop, AtomicBoolean seen) {
         Properties cp = props(bootstrap);
         cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        cp.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
             List<TopicPartition> parts = new ArrayList<>();
             consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
@@ -140,6 +158,7 @@ public final class StreamsLatency {
             consumer.seekToEnd(parts);
             while (!stop.get()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                    seen.set(true);
                     long now = System.nanoTime();
                     Header h = r.headers().lastHeader(HEADER);
                     if (h != null && measuring.get()) {

@@ -207,7 +207,7 @@ final class JobPerf implements Callable<Integer> {
                     }
                     byte[] stamp = ByteBuffer.allocate(8).putLong(next).array();
                     producer.send(w.record(sent, random, System.currentTimeMillis()).withHeader(SENT_HEADER, stamp),
-                            null);
+                            (metadata, error) -> { });
                     sent++;
                     next += interval;
                 }
