@@ -41,6 +41,7 @@ public final class TestDriver implements AutoCloseable {
     private final Map<TaskId, Task> tasks = new LinkedHashMap<>();
     private final Map<String, SubTopology> readers = new LinkedHashMap<>();
     private final Metrics metrics = new Metrics();
+    private final java.util.Set<Task> touched = new java.util.LinkedHashSet<>();
     private final java.nio.file.Path stateDir;
     private long wallClockMs;
     private boolean closed;
@@ -140,6 +141,7 @@ public final class TestDriver implements AutoCloseable {
         for (Task task : tasks.values()) {
             task.punctuateWallClock(wallClockMs);
         }
+        touched.addAll(tasks.values());
         runUntilIdle();
     }
 
@@ -194,13 +196,16 @@ public final class TestDriver implements AutoCloseable {
             for (Task task : tasks.values()) {
                 if (task.hasBuffered()) {
                     task.process(Integer.MAX_VALUE);
+                    touched.add(task);
                     busy = true;
                 }
             }
         }
-        for (Task task : tasks.values()) {
+        // Commit what ran: flush held-back updates and changelogs, as a job does at each commit.
+        for (Task task : touched) {
             task.prepareCommit();
         }
+        touched.clear();
     }
 
     private void ensureOpen() {
