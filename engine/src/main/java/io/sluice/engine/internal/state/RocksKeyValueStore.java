@@ -8,12 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A key-value store in RocksDB: serialized keys in bytewise order, so ranges are scans. */
-final class RocksKeyValueStore<K, V> extends LoggedStore implements KeyValueStore<K, V> {
-    private final RocksTable table;
-
+final class RocksKeyValueStore<K, V> extends RocksStore implements KeyValueStore<K, V> {
     RocksKeyValueStore(StoreSpec spec, String applicationId, int partition, Path dir) {
-        super(spec, applicationId, partition);
-        this.table = new RocksTable(dir);
+        super(spec, applicationId, partition, dir);
     }
 
     @Override
@@ -60,29 +57,9 @@ final class RocksKeyValueStore<K, V> extends LoggedStore implements KeyValueStor
         return out;
     }
 
-    /** RocksDB's estimate: approximate, unlike the in-memory store's count. */
-    @Override
-    public long size() {
-        return table.estimatedSize();
-    }
-
     @Override
     public void restore(byte[] key, byte[] value) {
         table.restore(key, value);
     }
 
-    @Override
-    protected void flushDirty(ChangelogSink sink) {
-        table.takeDirty().forEach((k, v) -> sink.send(k.bytes(), v));
-    }
-
-    @Override
-    protected void clearDirty() {
-        table.takeDirty();
-    }
-
-    @Override
-    public void close() {
-        table.close();
-    }
 }

@@ -15,15 +15,10 @@ import java.util.List;
  * Sessions in RocksDB under {@code [key][end][start]} (sign bits flipped), so that a lookup seeks to the first
  * session of a key ending late enough. Changelog keys keep Kafka's {@code [key][end][start]} layout.
  */
-final class RocksSessionStore<K, V> extends LoggedStore implements SessionStore<K, V> {
-    private final RocksTable table;
-    private final long retentionMs;
-    private long lastExpiry = Long.MIN_VALUE;
+final class RocksSessionStore<K, V> extends RocksStore implements SessionStore<K, V> {
 
     RocksSessionStore(StoreSpec spec, String applicationId, int partition, Path dir) {
-        super(spec, applicationId, partition);
-        this.table = new RocksTable(dir);
-        this.retentionMs = spec.retentionMs();
+        super(spec, applicationId, partition, dir);
     }
 
     private static byte[] rocksKey(byte[] key, long end, long start) {
@@ -88,24 +83,8 @@ final class RocksSessionStore<K, V> extends LoggedStore implements SessionStore<
     }
 
     @Override
-    public long size() {
-        return table.estimatedSize();
-    }
-
-    @Override
     protected void expire(long now) {
-        if (now == Long.MIN_VALUE || (lastExpiry != Long.MIN_VALUE && now - lastExpiry < retentionMs / 4)) {
-            return;
-        }
-        lastExpiry = now;
-        long oldestEnd = now - retentionMs;
-        List<byte[]> expired = new ArrayList<>();
-        table.scan(null, null, (rk, v) -> {
-            if ((ByteBuffer.wrap(rk, rk.length - 16, 8).getLong() ^ Long.MIN_VALUE) < oldestEnd) {
-                expired.add(rk);
-            }
-        });
-        expired.forEach(rk -> table.restore(rk, null));
+        expireByTime(now, 16, 1); // a session goes when its end is more than a retention period behind
     }
 
     @Override
@@ -117,18 +96,4 @@ final class RocksSessionStore<K, V> extends LoggedStore implements SessionStore<
         table.restore(rocksKey(Arrays.copyOf(key, keyLength), end, start), value);
     }
 
-    @Override
-    protected void flushDirty(ChangelogSink sink) {
-        table.takeDirty().forEach((k, v) -> sink.send(k.bytes(), v));
-    }
-
-    @Override
-    protected void clearDirty() {
-        table.takeDirty();
-    }
-
-    @Override
-    public void close() {
-        table.close();
-    }
 }

@@ -15,17 +15,12 @@ import java.util.List;
  * Windows in RocksDB under {@code [key][window start, sign bit flipped]}, so that a key's windows are adjacent and
  * ordered by start. Expiry scans the store, at most once per quarter of the retention period of stream time.
  */
-final class RocksWindowStore<K, V> extends LoggedStore implements WindowStore<K, V> {
-    private final RocksTable table;
+final class RocksWindowStore<K, V> extends RocksStore implements WindowStore<K, V> {
     private final long sizeMs;
-    private final long retentionMs;
-    private long lastExpiry = Long.MIN_VALUE;
 
     RocksWindowStore(StoreSpec spec, String applicationId, int partition, Path dir) {
-        super(spec, applicationId, partition);
-        this.table = new RocksTable(dir);
+        super(spec, applicationId, partition, dir);
         this.sizeMs = spec.windowSizeMs();
-        this.retentionMs = spec.retentionMs();
     }
 
     static byte[] rocksKey(byte[] key, long start) {
@@ -86,24 +81,8 @@ final class RocksWindowStore<K, V> extends LoggedStore implements WindowStore<K,
     }
 
     @Override
-    public long size() {
-        return table.estimatedSize();
-    }
-
-    @Override
     protected void expire(long now) {
-        if (now == Long.MIN_VALUE || (lastExpiry != Long.MIN_VALUE && now - lastExpiry < retentionMs / 4)) {
-            return;
-        }
-        lastExpiry = now;
-        long oldest = now - retentionMs;
-        List<byte[]> expired = new ArrayList<>();
-        table.scan(null, null, (rk, v) -> {
-            if ((ByteBuffer.wrap(rk, rk.length - 8, 8).getLong() ^ Long.MIN_VALUE) <= oldest) {
-                expired.add(rk);
-            }
-        });
-        expired.forEach(rk -> table.restore(rk, null));
+        expireByTime(now, 8, 0); // a window goes when its start is a retention period behind
     }
 
     @Override
@@ -113,18 +92,4 @@ final class RocksWindowStore<K, V> extends LoggedStore implements WindowStore<K,
         table.restore(rocksKey(Arrays.copyOf(key, keyLength), start), value);
     }
 
-    @Override
-    protected void flushDirty(ChangelogSink sink) {
-        table.takeDirty().forEach((k, v) -> sink.send(k.bytes(), v));
-    }
-
-    @Override
-    protected void clearDirty() {
-        table.takeDirty();
-    }
-
-    @Override
-    public void close() {
-        table.close();
-    }
 }
