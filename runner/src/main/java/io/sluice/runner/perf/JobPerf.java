@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
  * into an HdrHistogram (coordinated omission corrected). {@code --driver} runs the topology in the test driver.
  */
 @Command(name = "job", mixinStandardHelpOptions = true,
-        description = "Stream job throughput and end-to-end latency: wordcount, windowed or join.")
+        description = "Stream job throughput and end-to-end latency: wordcount, windowed, join or table.")
 final class JobPerf implements Callable<Integer> {
     private static final String SENT_HEADER = "perf-sent-nanos";
 

@@ -1,0 +1,83 @@
+package io.sluice.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.Admin;
+import io.sluice.broker.Broker;
+import io.sluice.broker.Consumer;
+import io.sluice.broker.ConsumerRecord;
+import io.sluice.broker.NewTopic;
+import io.sluice.broker.Producer;
+import io.sluice.broker.ProducerRecord;
+import io.sluice.broker.TopicPartition;
+import io.sluice.engine.Job;
+import io.sluice.engine.JobConfig;
+import io.sluice.engine.ReadOnlyKeyValueStore;
+import io.sluice.engine.Serdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Word count on the embedded broker: words spread over partitions meet in one task through the repartition topic. */
+@Timeout(60)
+class WordCountOnBrokerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldCountEveryWordOnceAcrossPartitionsAndThreads() throws Exception {
+        Map<String, Long> expected = new HashMap<>();
+        try (Broker broker = Broker.start(dir)) {
+            try (Admin admin = broker.admin()) {
+                admin.createTopic(NewTopic.of(WordCount.INPUT_TOPIC, 3));
+                admin.createTopic(NewTopic.of(WordCount.OUTPUT_TOPIC, 5));
+            }
+            JobConfig config = JobConfig.defaults().with(JobConfig.NUM_STREAM_THREADS, 2)
+                    .with(JobConfig.COMMIT_INTERVAL_MS, 50);
+            try (Job job = Job.start(WordCount.topology(), broker, config)) {
+                Random random = new Random(11);
+                try (Producer producer = broker.producer()) {
+                    for (int i = 0; i < 2_000; i++) {
+                        StringBuilder line = new StringBuilder();
+                        for (int w = 0; w < 5; w++) {
+                            String word = "w" + random.nextInt(50);
+                            expected.merge(word, 1L, Long::sum);
+                            line.append(word).append(' ');
+                        }
+                        producer.send(ProducerRecord.of(WordCount.INPUT_TOPIC, "doc-" + i, line.toString()));
+                    }
+                    producer.flush();
+                }
+                assertThat(job.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+                ReadOnlyKeyValueStore<String, Long> counts = job.store(WordCount.STORE);
+                assertThat(counts.size()).isEqualTo(expected.size());
+                expected.forEach((word, n) -> assertThat(counts.get(word)).as(word).isEqualTo(n));
+            }
+            // The output topic's last update per word is the final count, and each word lives on one partition.
+            Map<String, Long> latest = new HashMap<>();
+            Map<String, Integer> partitionOf = new HashMap<>();
+            try (Consumer consumer = broker.consumer()) {
+                List<TopicPartition> parts = consumer.partitionsFor(WordCount.OUTPUT_TOPIC);
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
+                long total = consumer.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
+                for (long read = 0; read < total; ) {
+                    for (ConsumerRecord r : consumer.poll(Duration.ofMillis(100))) {
+                        latest.put(r.keyAsString(), Serdes.longs().deserialize(r.value()));
+                        Integer before = partitionOf.put(r.keyAsString(), r.partition());
+                        assertThat(before == null || before == r.partition()).isTrue();
+                        read++;
+                    }
+                }
+                assertThat(total).isEqualTo(10_000);
+            }
+            assertThat(latest).isEqualTo(expected);
+        }
+    }
+}
