@@ -4,8 +4,10 @@ import java.time.Duration;
 
 /**
  * How far apart in event time two records of a stream–stream join may be: a record of this stream at {@code t}
- * joins records of the other stream in {@code [t - before, t + after]}. For left and outer joins, a record without
- * a partner is emitted with null once its window closed: when stream time passes {@code t + after + grace}.
+ * joins records of the other stream in {@code [t - before, t + after]}. A record is late — dropped and counted —
+ * once stream time passes {@code t + after + grace}. For left and outer joins, a record without a partner is emitted
+ * with null once no record that is not late could still join it: when stream time passes
+ * {@code t + before + after + grace}.
  */
 public final class JoinWindows {
     private final long beforeMs;

@@ -47,6 +47,7 @@ public final class SessionWindowedStream<K, V> {
         Serde<A> a = state.valueSerde(aggregateSerde, "session aggregate " + n);
         state.topology().processor(n, Aggregations.session(n, windows, initializer, adder, merger), parent);
         state.addStore(StoreSpec.session(n, k, a, Duration.ofMillis(windows.gapMs() + windows.graceMs())), n);
-        return new Table<>(state, n, new WindowedSerde<>(k), a, null, windows.gapMs() + windows.graceMs());
+        // A session's end is inclusive, and a record at end + gap + grace still joins it: final one ms later.
+        return new Table<>(state, n, new WindowedSerde<>(k), a, null, windows.gapMs() + windows.graceMs() + 1);
     }
 }

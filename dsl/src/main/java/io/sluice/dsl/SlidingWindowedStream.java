@@ -52,6 +52,7 @@ public final class SlidingWindowedStream<K, V> {
         state.addStore(StoreSpec.window(n, k, a, Duration.ofMillis(d), Duration.ofMillis(d + grace + 1)), n);
         state.addStore(StoreSpec.window(valuesStore, k, new ListSerde<>(v), Duration.ofMillis(1),
                 Duration.ofMillis(2 * d + grace + 2)), n);
-        return new Table<>(state, n, new WindowedSerde<>(k), a, null, grace);
+        // A sliding window's end is inclusive, and a record at end + grace still updates it: final one ms later.
+        return new Table<>(state, n, new WindowedSerde<>(k), a, null, grace + 1);
     }
 }

@@ -42,7 +42,7 @@ class JoinTest {
         right.send("k", "r1", 15 * S);     // out of order, 5 s from l1: joins it
         left.send("k", "l2", 28 * S);      // 7 s from r0: joins it; 13 s from r1: does not
         right.send("k", "r2", 50 * S);
-        right.send("other", "x", 70 * S);  // stream time 70 s closes r2's window (50 + 10 + 2)
+        right.send("other", "x", 75 * S);  // stream time 75 s: nothing can join r2 any more (50 + 10 + 10 + 2)
         left.send("k", "late", 5 * S);     // its window closed long ago: dropped
         assertThat(driver.metrics()).containsEntry("dropped-late-records{operator=lr-this-join}", 1L);
         return driver.output("joined");
@@ -61,13 +61,25 @@ class JoinTest {
             TestInput<String, String> left = driver.input("left");
             left.send("k", "alone", 0L);
             assertThat(driver.<String, String>output("joined").isEmpty()).isTrue();
-            left.send("k", "later", 11 * S);  // stream time 11 s < 0 + 10 s after + 2 s grace
+            // "alone" could still be joined by a right record at 10 s, which is not late until 22 s
+            left.send("k", "later", 22 * S);
             assertThat(driver.<String, String>output("joined").isEmpty()).isTrue();
-            left.send("k", "much-later", 13 * S);
+            left.send("k", "much-later", 23 * S);
             assertThat(driver.<String, String>output("joined").values()).containsExactly("alone+null");
         }
         try (TestDriver driver = TestDriver.of(streamJoin("left"))) {
             assertThat(runJoin(driver).values()).containsExactly("l1+r1", "l2+r0");
+        }
+    }
+
+    @Test
+    void shouldNeverEmitARecordBothUnmatchedAndMatched() {
+        try (TestDriver driver = TestDriver.of(streamJoin("left"))) {
+            driver.input("left").send("k", "a", 100 * S);
+            driver.input("left").send("k", "b", 111 * S);   // a's own window (110 s) has closed ...
+            driver.input("right").send("k", "x", 105 * S);  // ... but x is not late (105 + 10 + 2 >= 111) and joins a
+            driver.input("left").send("k", "c", 200 * S);   // long after: a and b were both matched
+            assertThat(driver.<String, String>output("joined").values()).containsExactly("a+x", "b+x");
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Job implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Job.class);
+    private static final int MAX_REPLACEMENTS = 10;
 
     /** Lifecycle of a job. */
     public enum State { CREATED, RESTORING, RUNNING, STOPPING, STOPPED, FAILED }
@@ -62,6 +64,8 @@ public final class Job implements AutoCloseable {
     private final Map<String, Integer> partitions;
     private final String deadLetterTopic;
     private final Set<Integer> restored = ConcurrentHashMap.newKeySet();
+    /** Failed threads replaced so far; a record that always fails would otherwise restart threads forever. */
+    private final AtomicInteger replacements = new AtomicInteger();
 
     private Job(Topology topology, Broker broker, JobConfig config) {
         this.model = topology.model();
@@ -90,7 +94,12 @@ public final class Job implements AutoCloseable {
     public static Job start(Topology topology, Broker broker, JobConfig config) {
         Job job = new Job(Objects.requireNonNull(topology, "topology"), Objects.requireNonNull(broker, "broker"),
                 Objects.requireNonNull(config, "config"));
-        job.startThreads();
+        try {
+            job.startThreads();
+        } catch (RuntimeException e) {
+            job.close(Duration.ofSeconds(30));
+            throw e;
+        }
         return job;
     }
 
@@ -107,7 +116,15 @@ public final class Job implements AutoCloseable {
         }
         transition(State.RESTORING);
         for (int i = 0; i < perThread.size(); i++) {
-            startThread(i, perThread.get(i));
+            try {
+                startThread(i, perThread.get(i));
+            } catch (RuntimeException e) {
+                // The threads that never started will not count themselves down.
+                for (int j = i; j < perThread.size(); j++) {
+                    stopped.countDown();
+                }
+                throw e;
+            }
         }
         log.info("Job started: application.id={}, threads={}, tasks={}", model.applicationId(), perThread.size(),
                 next);
@@ -149,11 +166,25 @@ public final class Job implements AutoCloseable {
 
     private void threadStopped(int index, StreamThread thread, List<TaskId> taskIds, Throwable failure) {
         threads.remove(thread);
-        if (failure != null && state() != State.STOPPING && config.replaceThreadOnError()) {
-            log.warn("Replacing failed stream thread: thread={}, error={}", thread.name(), failure.toString());
-            metrics.counter("replaced-threads", "job", model.applicationId()).increment();
-            startThread(index, taskIds);
-            return;
+        if (failure != null && config.replaceThreadOnError()) {
+            synchronized (this) {
+                // Under the lock close() takes for STOPPING: a replacement is never started after close began.
+                if (state() == State.RUNNING || state() == State.RESTORING) {
+                    if (replacements.incrementAndGet() <= MAX_REPLACEMENTS) {
+                        log.warn("Replacing failed stream thread: thread={}, error={}", thread.name(),
+                                failure.toString());
+                        metrics.counter("replaced-threads", "job", model.applicationId()).increment();
+                        try {
+                            startThread(index, taskIds);
+                            return;
+                        } catch (RuntimeException e) {
+                            failure.addSuppressed(e);
+                        }
+                    } else {
+                        log.error("Stream threads failed {} times; stopping the job", MAX_REPLACEMENTS);
+                    }
+                }
+            }
         }
         if (failure != null && error.compareAndSet(null, failure)) {
             transition(State.FAILED);
@@ -339,7 +370,9 @@ public final class Job implements AutoCloseable {
     }
 
     public void close(Duration timeout) {
-        transition(State.STOPPING);
+        synchronized (this) {
+            transition(State.STOPPING);
+        }
         threads.forEach(StreamThread::shutdown);
         try {
             if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -190,22 +190,26 @@ public final class TestDriver implements AutoCloseable {
     }
 
     private void runUntilIdle() {
-        boolean busy = true;
-        while (busy) {
-            busy = false;
-            for (Task task : tasks.values()) {
-                if (task.hasBuffered()) {
-                    task.process(Integer.MAX_VALUE);
-                    touched.add(task);
-                    busy = true;
+        do {
+            boolean busy = true;
+            while (busy) {
+                busy = false;
+                for (Task task : tasks.values()) {
+                    if (task.hasBuffered()) {
+                        task.process(Integer.MAX_VALUE);
+                        touched.add(task);
+                        busy = true;
+                    }
                 }
             }
-        }
-        // Commit what ran: flush held-back updates and changelogs, as a job does at each commit.
-        for (Task task : touched) {
-            task.prepareCommit();
-        }
-        touched.clear();
+            // Commit what ran: flush held-back updates and changelogs, as a job does at each commit. What the
+            // flush forwards through repartition topics is processed in the next round.
+            List<Task> committing = new ArrayList<>(touched);
+            touched.clear();
+            for (Task task : committing) {
+                task.prepareCommit();
+            }
+        } while (tasks.values().stream().anyMatch(Task::hasBuffered));
     }
 
     private void ensureOpen() {

@@ -16,8 +16,9 @@ import java.util.function.Supplier;
  * (key, timestamp); a record joins the other side's records within the join window, and the result carries the
  * later of the two timestamps. A record whose own window has already closed ({@code t + after + grace} behind
  * stream time) is late: dropped and counted. For left and outer joins, a record that found no partner waits in a
- * second store and is emitted with null once stream time passes {@code t + after + grace} — not at once, which
- * would emit a spurious null result for every record whose partner arrives a little later.
+ * second store and is emitted with null once nothing can join it any more: when stream time passes
+ * {@code t + before + after + grace} — not at once, which would emit a spurious null result for every record whose
+ * partner arrives a little later.
  */
 public final class StreamJoin {
     private StreamJoin() {
@@ -80,14 +81,27 @@ public final class StreamJoin {
                 emitExpired();
             }
 
-            /** Emits the unmatched records of both sides whose join window has closed. */
+            /**
+             * Emits the unmatched records of both sides that nothing can join any more: a record at {@code t} can
+             * still meet a partner until stream time passes {@code t + before + after + grace} — the last partner
+             * that could join it, at {@code t + after}, is itself late only after its own window closes.
+             */
             private void emitExpired() {
-                long now = context.streamTime();
+                long closedBefore = context.streamTime() - side.beforeMs() - side.afterMs() - side.graceMs();
                 if (ownPending != null) {
-                    emit(ownPending, now - side.afterMs() - side.graceMs(), true);
+                    emit(ownPending, closedBefore, true);
                 }
                 if (otherPending != null) {
-                    emit(otherPending, now - side.beforeMs() - side.graceMs(), false);
+                    emit(otherPending, closedBefore, false);
+                }
+            }
+
+            @Override
+            public void flush() {
+                // Stream time may have moved on through records that never reached this join; emit before the
+                // commit's store flush expires what is pending.
+                if (context.streamTime() != Long.MIN_VALUE) {
+                    emitExpired();
                 }
             }
 

@@ -26,11 +26,17 @@ public final class Suppression {
         return () -> new Processors.Forwarding<>() {
             private KeyValueStore<Windowed<K>, V> buffer;
             private final TreeMap<Long, List<Windowed<K>>> byCloseTime = new TreeMap<>();
+            /**
+             * The latest timestamp seen here. Not the task's stream time: with a record cache upstream, updates
+             * arrive at the commit, behind stream time, and a window must not be final before they are in.
+             */
+            private long observed;
 
             @Override
             public void init(ProcessorContext processorContext) {
                 super.init(processorContext);
                 buffer = processorContext.store(store);
+                observed = processorContext.streamTime();
                 for (KeyValue<Windowed<K>, V> kv : buffer.all()) {
                     index(kv.key());
                 }
@@ -42,6 +48,7 @@ public final class Suppression {
 
             @Override
             public void process(Record<Windowed<K>, Change<V>> r) {
+                observed = Math.max(observed, r.timestamp());
                 V latest = r.value().newValue();
                 boolean known = buffer.get(r.key()) != null;
                 buffer.put(r.key(), latest);
@@ -52,7 +59,7 @@ public final class Suppression {
             }
 
             private void emitClosed(Record<Windowed<K>, Change<V>> trigger) {
-                long now = context.streamTime();
+                long now = observed;
                 while (!byCloseTime.isEmpty() && byCloseTime.firstKey() <= now) {
                     Map.Entry<Long, List<Windowed<K>>> due = byCloseTime.pollFirstEntry();
                     for (Windowed<K> key : due.getValue()) {

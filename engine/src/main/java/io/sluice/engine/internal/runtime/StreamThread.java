@@ -61,14 +61,29 @@ public final class StreamThread implements Runnable {
         this.listener = listener;
         this.producer = broker.producer(ProducerConfig.builder().acks("all").clientId(name).build());
         this.collector = new BrokerCollector(producer);
-        this.tasks = taskFactory.apply(collector);
-        this.consumer = broker.consumer(ConsumerConfig.builder()
-                .set(ConsumerConfig.GROUP_ID, settings.applicationId())
-                .set(ConsumerConfig.CLIENT_ID, name)
-                .set(ConsumerConfig.ENABLE_AUTO_COMMIT, false)
-                .set(ConsumerConfig.AUTO_OFFSET_RESET, "earliest")
-                .set(ConsumerConfig.MAX_POLL_RECORDS, settings.maxPollRecords())
-                .build());
+        List<Task> created = List.of();
+        try {
+            created = taskFactory.apply(collector);
+            this.consumer = broker.consumer(ConsumerConfig.builder()
+                    .set(ConsumerConfig.GROUP_ID, settings.applicationId())
+                    .set(ConsumerConfig.CLIENT_ID, name)
+                    .set(ConsumerConfig.ENABLE_AUTO_COMMIT, false)
+                    .set(ConsumerConfig.AUTO_OFFSET_RESET, "earliest")
+                    .set(ConsumerConfig.MAX_POLL_RECORDS, settings.maxPollRecords())
+                    .build());
+        } catch (RuntimeException e) {
+            // A constructor that fails releases what it opened: the producer and the tasks' stores.
+            for (Task task : created) {
+                try {
+                    task.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            producer.close();
+            throw e;
+        }
+        this.tasks = created;
         for (Task task : tasks) {
             for (TopicPartition tp : task.inputs()) {
                 taskByInput.put(tp, task);
@@ -98,6 +113,7 @@ public final class StreamThread implements Runnable {
             List<LoggedStore> stores = new ArrayList<>();
             tasks.forEach(t -> stores.addAll(t.stores()));
             Restorer.restore(broker, stores, settings.metrics(), () -> running);
+            restoreStreamTimes();
             for (Task task : tasks) {
                 task.initialize();
             }
@@ -167,10 +183,28 @@ public final class StreamThread implements Runnable {
         }
     }
 
+    /** Commit metadata: the task's stream time, restored on start. */
+    private static final String STREAM_TIME = "stream-time=";
+
+    private void restoreStreamTimes() {
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(taskByInput.keySet());
+        committed.forEach((tp, c) -> {
+            String meta = c == null ? null : c.metadata();
+            if (meta != null && meta.startsWith(STREAM_TIME)) {
+                try {
+                    taskByInput.get(tp).restoreStreamTime(Long.parseLong(meta.substring(STREAM_TIME.length())));
+                } catch (NumberFormatException e) {
+                    log.warn("Ignoring unreadable commit metadata: partition={}, metadata={}", tp, meta);
+                }
+            }
+        });
+    }
+
     private void commit() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (Task task : tasks) {
-            task.prepareCommit().forEach((tp, offset) -> offsets.put(tp, new OffsetAndMetadata(offset, "")));
+            String meta = STREAM_TIME + task.streamTime();
+            task.prepareCommit().forEach((tp, offset) -> offsets.put(tp, new OffsetAndMetadata(offset, meta)));
         }
         collector.flush();
         if (!offsets.isEmpty()) {

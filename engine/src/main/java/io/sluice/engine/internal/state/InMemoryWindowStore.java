@@ -48,6 +48,7 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         this.retentionMs = spec.retentionMs();
     }
 
+    /** The windows starting at {@code start}; for the task's thread only (it caches, without synchronization). */
     private ConcurrentHashMap<Object, Entry<V>> windows(long start, boolean create) {
         if (start == lastStart && lastWindows != null) {
             return lastWindows;

@@ -30,6 +30,10 @@ final class RocksTable implements AutoCloseable {
     private final WriteOptions writeOptions;
     private final RocksDB db;
     private final Map<Bytes, byte[]> dirty = new LinkedHashMap<>();
+    /** Queries may run while the task closes the store: no call may reach a closed native handle. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean closed;
 
     /** Changelog keys compare by content. */
     record Bytes(byte[] bytes) {
@@ -46,29 +50,46 @@ final class RocksTable implements AutoCloseable {
 
     RocksTable(Path dir) {
         this.dir = dir;
+        Options opts = new Options().setCreateIfMissing(true);
+        // The changelog makes the data durable: no write-ahead log.
+        WriteOptions writes = new WriteOptions().setDisableWAL(true);
         try {
             deleteRecursively(dir);
             Files.createDirectories(dir);
-            options = new Options().setCreateIfMissing(true);
-            // The changelog makes the data durable: no write-ahead log.
-            writeOptions = new WriteOptions().setDisableWAL(true);
-            db = RocksDB.open(options, dir.toString());
+            db = RocksDB.open(opts, dir.toString());
         } catch (IOException | RocksDBException e) {
+            writes.close();
+            opts.close();
             throw new StorageException("Cannot open RocksDB store in " + dir + ": " + e.getMessage(), e);
         }
+        options = opts;
+        writeOptions = writes;
     }
 
     byte[] get(byte[] key) {
+        lifecycle.readLock().lock();
         try {
+            ensureOpen();
             return db.get(key);
         } catch (RocksDBException e) {
             throw failure("read", e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("RocksDB store is closed: " + dir
+                    + " (its task stopped or moved; query again)");
         }
     }
 
     /** Writes or (value null) deletes a key, and notes {@code changelogKey} for the next flush. */
     void put(byte[] key, byte[] value, byte[] changelogKey) {
+        lifecycle.readLock().lock();
         try {
+            ensureOpen();
             if (value == null) {
                 db.delete(writeOptions, key);
             } else {
@@ -76,6 +97,8 @@ final class RocksTable implements AutoCloseable {
             }
         } catch (RocksDBException e) {
             throw failure("write", e);
+        } finally {
+            lifecycle.readLock().unlock();
         }
         if (changelogKey != null) {
             dirty.put(new Bytes(changelogKey), value);
@@ -89,7 +112,8 @@ final class RocksTable implements AutoCloseable {
 
     /** Entries with keys in {@code [from, to)} (null: unbounded) until {@code visitor} has seen enough. */
     void scan(byte[] from, byte[] to, BiConsumer<byte[], byte[]> visitor) {
-        try (RocksIterator it = db.newIterator()) {
+        lifecycle.readLock().lock();
+        try (RocksIterator it = openIterator()) {
             if (from == null) {
                 it.seekToFirst();
             } else {
@@ -103,14 +127,25 @@ final class RocksTable implements AutoCloseable {
                 visitor.accept(key, it.value());
                 it.next();
             }
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
+    private RocksIterator openIterator() {
+        ensureOpen();
+        return db.newIterator();
+    }
+
     long estimatedSize() {
+        lifecycle.readLock().lock();
         try {
+            ensureOpen();
             return db.getLongProperty("rocksdb.estimate-num-keys");
         } catch (RocksDBException e) {
             throw failure("read", e);
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
@@ -127,9 +162,18 @@ final class RocksTable implements AutoCloseable {
 
     @Override
     public void close() {
-        db.close();
-        writeOptions.close();
-        options.close();
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            db.close();
+            writeOptions.close();
+            options.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
         try {
             deleteRecursively(dir);
         } catch (IOException e) {

@@ -83,10 +83,11 @@ public final class StoreViews {
         @Override
         @SuppressWarnings("unchecked")
         public V fetch(K key, long windowStart) {
+            // The range lookup, not fetch(key, start): the single-window lookup is the writer's fast path.
             for (LoggedStore store : instances.get()) {
-                V v = ((WindowStore<K, V>) store).fetch(key, windowStart);
-                if (v != null) {
-                    return v;
+                List<KeyValue<Windowed<K>, V>> hit = ((WindowStore<K, V>) store).fetch(key, windowStart, windowStart);
+                if (!hit.isEmpty()) {
+                    return hit.get(0).value();
                 }
             }
             return null;

@@ -104,6 +104,16 @@ public final class Task implements AutoCloseable {
         return stores.values();
     }
 
+    /**
+     * Resumes stream time where the last commit left it, so that a replay after a crash does not accept records
+     * that were already late (and, say, emit a window's final result twice).
+     */
+    public void restoreStreamTime(long committedStreamTime) {
+        if (committedStreamTime > streamTime) {
+            streamTime = committedStreamTime;
+        }
+    }
+
     /** Initializes the processors; call after the stores are restored. */
     public void initialize() {
         for (Node node : nodes.values()) {
