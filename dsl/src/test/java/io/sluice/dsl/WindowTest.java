@@ -106,6 +106,23 @@ class WindowTest {
     }
 
     @Test
+    void shouldEmitOneFinalResultPerSessionEvenWhenARecordArrivesAtTheLastMoment() {
+        Pipeline p = Pipeline.named("final-sessions");
+        p.stream("clicks", Serdes.string()).groupByKey()
+                .windowedBy(SessionWindows.inactivityGap(Duration.ofMillis(10)).noGrace())
+                .count("sessions").suppressUntilWindowCloses("final-sessions").toStream().to("out");
+        try (TestDriver driver = TestDriver.of(p.build())) {
+            TestInput<String, String> in = driver.input("clicks");
+            in.send("k", "a", 0L).send("j", "b", 10L);   // stream time 10: k's session [0,0] can still grow
+            in.send("k", "c", 10L);                       // and does: [0,10]
+            in.send("j", "d", 21L);                       // 10 + gap 10 + 1: final
+            TestOutput<Windowed<String>, Long> out = driver.output("out");
+            assertThat(out.keyValues()).filteredOn(kv -> kv.key().key().equals("k"))
+                    .containsExactly(KeyValue.of(Windowed.of("k", 0, 10), 2L));
+        }
+    }
+
+    @Test
     void shouldNotMergeIntoASessionThatClosed() {
         Pipeline p = Pipeline.named("sessions");
         p.stream("clicks", Serdes.string()).groupByKey()

@@ -118,6 +118,36 @@ class JobTest {
     }
 
     @Test
+    void shouldResumeStreamTimeFromTheLastCommit() throws Exception {
+        java.util.List<Long> seenAtInit = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Topology topology = Topology.builder("clock")
+                .source("in", "text", Serdes.string(), Serdes.string())
+                .processor("watch", () -> new Processor<String, String>() {
+                    @Override
+                    public void init(ProcessorContext context) {
+                        if (context.taskId().partition() == 0) {
+                            seenAtInit.add(context.streamTime());
+                        }
+                    }
+
+                    @Override
+                    public void process(Record<String, String> record) {
+                    }
+                }, "in")
+                .build();
+        try (Producer producer = broker.producer()) {
+            producer.send(ProducerRecord.of("text", "k", "v").withPartition(0).withTimestamp(1_000_000)).join();
+        }
+        try (Job job = Job.start(topology, broker)) {
+            assertThat(job.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+        }
+        try (Job job = Job.start(topology, broker)) {
+            assertThat(job.awaitRunning(Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(seenAtInit).containsExactly(Long.MIN_VALUE, 1_000_000L);
+    }
+
+    @Test
     void shouldListEveryMissingTopicBeforeStarting() {
         Topology topology = Topology.builder("missing")
                 .source("in", "nope-in", Serdes.string(), Serdes.string())
