@@ -30,6 +30,7 @@ import org.apache.kafka.common.record.RecordBatch;
  * Not thread-safe.
  */
 final class FetchBuffer {
+    private static final byte[] NO_BYTES = new byte[0];
     private final TopicPartition topicPartition;
     private final boolean checkCrcs;
     private ByteBuffer bytes;
@@ -226,6 +227,9 @@ final class FetchBuffer {
     private byte[] readBytes(byte[] a, int length) {
         if (length < 0) {
             return null;
+        }
+        if (length == 0) {
+            return NO_BYTES; // nothing to change in an empty array: one serves every record
         }
         if (recordPosition + length > batchEnd) {
             throw corrupt("Record field runs past its batch at offset " + baseOffset);
