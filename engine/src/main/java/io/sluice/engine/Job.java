@@ -49,18 +49,22 @@ import org.slf4j.LoggerFactory;
 public final class Job implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Job.class);
     private static final int MAX_REPLACEMENTS = 10;
+    /** Jobs running in this JVM, by broker cluster id and application.id. */
+    private static final Set<String> RUNNING = ConcurrentHashMap.newKeySet();
 
     /** Lifecycle of a job. */
     public enum State { CREATED, RESTORING, RUNNING, STOPPING, STOPPED, FAILED }
 
     private final TopologyModel model;
     private final Broker broker;
+    private final String runningKey;
     private final JobConfig config;
     private final Metrics metrics = new Metrics();
     private final List<StreamThread> threads = new CopyOnWriteArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     private final AtomicReference<Throwable> error = new AtomicReference<>();
     private final CountDownLatch stopped;
+    private final AtomicInteger running;
     private final Map<String, Integer> partitions;
     private final String deadLetterTopic;
     private final Set<Integer> restored = ConcurrentHashMap.newKeySet();
@@ -71,14 +75,36 @@ public final class Job implements AutoCloseable {
         this.model = topology.model();
         this.broker = broker;
         this.config = config;
-        this.deadLetterTopic = "dead-letter".equals(config.deserializationErrorPolicy())
-                ? config.deadLetterTopic(model.applicationId()) : null;
-        List<String> problems = new ArrayList<>();
-        this.partitions = JobSetup.prepare(broker, model, deadLetterTopic, problems);
-        if (partitions == null) {
-            throw new TopologyException("Cannot start job " + model.applicationId(), problems);
+        this.runningKey = broker.clusterId() + "/" + model.applicationId();
+        // One instance runs all of a job's tasks: a second one would process and commit the same partitions.
+        if (!RUNNING.add(runningKey)) {
+            throw new IllegalStateException("Job already running on this broker: application.id="
+                    + model.applicationId() + " (close it first; instances sharing the work come with the network "
+                    + "group protocol)");
         }
-        this.stopped = new CountDownLatch(config.numStreamThreads());
+        try {
+            this.deadLetterTopic = "dead-letter".equals(config.deserializationErrorPolicy())
+                    ? config.deadLetterTopic(model.applicationId()) : null;
+            List<String> problems = new ArrayList<>();
+            this.partitions = JobSetup.prepare(broker, model, deadLetterTopic, problems);
+            if (partitions == null) {
+                throw new TopologyException("Cannot start job " + model.applicationId(), problems);
+            }
+            this.stopped = new CountDownLatch(config.numStreamThreads());
+            this.running = new AtomicInteger(config.numStreamThreads());
+        } catch (RuntimeException e) {
+            RUNNING.remove(runningKey);
+            throw e;
+        }
+    }
+
+    /** One thread fewer running; the last one frees the application.id for another instance. */
+    private void threadDone() {
+        // Freed before the count reaches zero, so that whoever waited for the stop can start the job again.
+        if (running.decrementAndGet() == 0) {
+            RUNNING.remove(runningKey);
+        }
+        stopped.countDown();
     }
 
     /** Starts {@code topology} against {@code broker} with default settings. */
@@ -121,7 +147,7 @@ public final class Job implements AutoCloseable {
             } catch (RuntimeException e) {
                 // The threads that never started will not count themselves down.
                 for (int j = i; j < perThread.size(); j++) {
-                    stopped.countDown();
+                    threadDone();
                 }
                 throw e;
             }
@@ -190,7 +216,7 @@ public final class Job implements AutoCloseable {
             transition(State.FAILED);
             threads.forEach(StreamThread::shutdown);
         }
-        stopped.countDown();
+        threadDone();
     }
 
     private synchronized void transition(State to) {

@@ -148,6 +148,17 @@ class JobTest {
     }
 
     @Test
+    void shouldRefuseASecondInstanceOfARunningJob() throws Exception {
+        try (Job job = Job.start(ProcessorApiTest.wordCount(), broker)) {
+            assertThatThrownBy(() -> Job.start(ProcessorApiTest.wordCount(), broker))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("application.id=word-count");
+        }
+        try (Job again = Job.start(ProcessorApiTest.wordCount(), broker)) {
+            assertThat(again.awaitRunning(Duration.ofSeconds(10))).isTrue();
+        }
+    }
+
+    @Test
     void shouldListEveryMissingTopicBeforeStarting() {
         Topology topology = Topology.builder("missing")
                 .source("in", "nope-in", Serdes.string(), Serdes.string())
