@@ -1,10 +1,8 @@
 package io.sluice.engine;
 
-import io.sluice.broker.Admin;
 import io.sluice.broker.Broker;
-import io.sluice.broker.Consumer;
-import io.sluice.broker.OffsetAndMetadata;
 import io.sluice.broker.TopicPartition;
+import io.sluice.engine.internal.runtime.JobProgress;
 import io.sluice.engine.internal.runtime.JobSetup;
 import io.sluice.engine.internal.runtime.RuntimeSettings;
 import io.sluice.engine.internal.runtime.StreamThread;
@@ -296,24 +294,7 @@ public final class Job implements AutoCloseable {
      * and committed.
      */
     public Map<TopicPartition, Long> lag() {
-        List<TopicPartition> inputs = new ArrayList<>();
-        for (SubTopology sub : model.subTopologies()) {
-            for (String topic : sub.sourceTopics()) {
-                for (int p = 0; p < partitions.getOrDefault(topic, 0); p++) {
-                    inputs.add(new TopicPartition(topic, p));
-                }
-            }
-        }
-        Map<TopicPartition, Long> lag = new LinkedHashMap<>();
-        try (Consumer consumer = broker.consumer(); Admin admin = broker.admin()) {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listGroupOffsets(model.applicationId());
-            Map<TopicPartition, Long> begin = consumer.beginningOffsets(inputs);
-            consumer.endOffsets(inputs).forEach((tp, end) -> {
-                OffsetAndMetadata c = committed.get(tp);
-                lag.put(tp, Math.max(0, end - (c == null ? begin.get(tp) : c.offset())));
-            });
-        }
-        return lag;
+        return progress().lag();
     }
 
     /**
@@ -321,19 +302,7 @@ public final class Job implements AutoCloseable {
      * through its repartition topics; false on timeout or if the job stopped.
      */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (state() != State.RUNNING && state() != State.RESTORING) {
-                return false;
-            }
-            // Committed offsets are read before end offsets, and upstream sub-topologies flush their repartition
-            // output before they commit: an upstream that is caught up has passed on everything it read.
-            if (lag().values().stream().allMatch(l -> l == 0)) {
-                return true;
-            }
-            Thread.sleep(10);
-        }
-        return false;
+        return progress().awaitCommitted(timeout, this::active);
     }
 
     /**
@@ -341,47 +310,23 @@ public final class Job implements AutoCloseable {
      * too — whether or not it has committed it yet; false on timeout or if the job stopped. What benchmarks time.
      */
     public boolean awaitProcessed(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Consumer consumer = broker.consumer()) {
-            while (System.nanoTime() < deadline) {
-                if (state() != State.RUNNING && state() != State.RESTORING) {
-                    return false;
+        return progress().awaitProcessed(timeout, this::active, () -> {
+            Map<TopicPartition, Long> processed = new LinkedHashMap<>();
+            for (StreamThread t : threads) {
+                for (Task task : t.tasks()) {
+                    processed.putAll(task.processedOffsets());
                 }
-                Map<TopicPartition, Long> processed = new LinkedHashMap<>();
-                for (StreamThread t : threads) {
-                    for (Task task : t.tasks()) {
-                        processed.putAll(task.processedOffsets());
-                    }
-                }
-                // Processed positions are read before end offsets: an upstream task that processed all of its
-                // input has already sent what it forwards, so a repartition topic's end offset covers it.
-                if (processed.size() == inputPartitionCount() && caughtUp(consumer, processed)) {
-                    return true;
-                }
-                Thread.sleep(2);
             }
-        }
-        return false;
+            return processed;
+        });
     }
 
-    private static boolean caughtUp(Consumer consumer, Map<TopicPartition, Long> processed) {
-        Map<TopicPartition, Long> begin = consumer.beginningOffsets(processed.keySet());
-        for (Map.Entry<TopicPartition, Long> end : consumer.endOffsets(processed.keySet()).entrySet()) {
-            if (Math.max(processed.get(end.getKey()), begin.get(end.getKey())) < end.getValue()) {
-                return false;
-            }
-        }
-        return true;
+    private boolean active() {
+        return state() == State.RUNNING || state() == State.RESTORING;
     }
 
-    private int inputPartitionCount() {
-        int n = 0;
-        for (SubTopology sub : model.subTopologies()) {
-            for (String topic : sub.sourceTopics()) {
-                n += partitions.getOrDefault(topic, 0);
-            }
-        }
-        return n;
+    private JobProgress progress() {
+        return new JobProgress(broker, model, partitions);
     }
 
     /** Counters: records processed per task, late and skipped records per operator, restore progress per store. */

@@ -1,7 +1,6 @@
 package io.sluice.engine.internal.task;
 
 import io.sluice.broker.ConsumerRecord;
-import io.sluice.broker.Header;
 import io.sluice.broker.TopicPartition;
 import io.sluice.engine.Cancellable;
 import io.sluice.engine.ProcessingException;
@@ -15,7 +14,6 @@ import io.sluice.engine.internal.state.LoggedStore;
 import io.sluice.engine.internal.topology.NodeSpec;
 import io.sluice.engine.internal.topology.SubTopology;
 import io.sluice.engine.internal.topology.TopologyModel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,8 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One partition of one sub-topology: its processor instances, stores and input queues. Records are processed in
@@ -33,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * stream thread owns a task.
  */
 public final class Task implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Task.class);
-
     private final TaskId id;
     private final TaskSettings settings;
     private final RecordCollector collector;
@@ -247,32 +241,7 @@ public final class Task implements AutoCloseable {
     }
 
     private void onDeserializationError(ConsumerRecord raw, SourceNode source, RuntimeException e) {
-        switch (settings.deserializationPolicy()) {
-            case "log-and-continue" -> {
-                log.warn("Skipping a record that cannot be deserialized: task={}, topic={}, partition={}, offset={}, "
-                        + "error={}", id, raw.topic(), raw.partition(), raw.offset(), e.toString());
-                settings.metrics().counter("skipped-records-deserialization", "operator", source.name).increment();
-            }
-            case "dead-letter" -> {
-                List<Header> headers = new ArrayList<>(raw.headers());
-                headers.add(header("sluice.error.topic", raw.topic()));
-                headers.add(header("sluice.error.partition", Integer.toString(raw.partition())));
-                headers.add(header("sluice.error.offset", Long.toString(raw.offset())));
-                headers.add(header("sluice.error.operator", source.name));
-                headers.add(header("sluice.error.exception", e.getClass().getName()));
-                headers.add(header("sluice.error.message", String.valueOf(e.getMessage())));
-                collector.send(settings.deadLetterTopic(), RecordCollector.BY_KEY, raw.key(), raw.value(),
-                        raw.timestamp(), headers);
-                settings.metrics().counter("dead-letter-records", "operator", source.name).increment();
-            }
-            default -> throw new ProcessingException("Cannot deserialize a record (key serde " + source.keySerde.name()
-                    + ", value serde " + source.valueSerde.name() + ")", source.name, id, raw.topic(),
-                    raw.partition(), raw.offset(), e);
-        }
-    }
-
-    private static Header header(String key, String value) {
-        return new Header(key, value.getBytes(StandardCharsets.UTF_8));
+        DeserializationErrors.handle(settings, collector, id, raw, source, e);
     }
 
     private void punctuateStreamTime() {
