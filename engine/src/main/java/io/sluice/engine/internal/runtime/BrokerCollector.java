@@ -1,5 +1,6 @@
 package io.sluice.engine.internal.runtime;
 
+import io.sluice.broker.Callback;
 import io.sluice.broker.Header;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
@@ -19,6 +20,12 @@ final class BrokerCollector implements RecordCollector {
     private final Producer producer;
     private final Map<String, Integer> partitionCounts = new HashMap<>();
     private final AtomicReference<Exception> error = new AtomicReference<>();
+    /** One callback for every send: it only keeps the first failure. */
+    private final Callback onCompletion = (metadata, exception) -> {
+        if (exception != null) {
+            error.compareAndSet(null, exception);
+        }
+    };
 
     BrokerCollector(Producer producer) {
         this.producer = producer;
@@ -29,11 +36,7 @@ final class BrokerCollector implements RecordCollector {
         throwIfFailed();
         ProducerRecord record = new ProducerRecord(topic, partition == BY_KEY ? ProducerRecord.ANY_PARTITION
                 : partition, key, value, Math.max(timestamp, 0), headers);
-        producer.send(record, (metadata, exception) -> {
-            if (exception != null) {
-                error.compareAndSet(null, exception);
-            }
-        });
+        producer.send(record, onCompletion);
     }
 
     @Override
