@@ -28,8 +28,7 @@ public final class Aggregations {
         return () -> new KeyValueAggregation<K, V, A>(store) {
             @Override
             public void process(Record<K, V> r) {
-                if (r.key() == null || r.value() == null) {
-                    context.count("dropped-null-key-or-value");
+                if (lacksKeyOrValue(r)) {
                     return;
                 }
                 A old = aggregates.get(r.key());
@@ -130,8 +129,7 @@ public final class Aggregations {
 
             @Override
             public void process(Record<K, V> r) {
-                if (r.key() == null || r.value() == null) {
-                    context.count("dropped-null-key-or-value");
+                if (lacksKeyOrValue(r)) {
                     return;
                 }
                 long closeBefore = context.streamTime() - windows.graceMs();
@@ -174,8 +172,7 @@ public final class Aggregations {
 
             @Override
             public void process(Record<K, V> r) {
-                if (r.key() == null || r.value() == null) {
-                    context.count("dropped-null-key-or-value");
+                if (lacksKeyOrValue(r)) {
                     return;
                 }
                 long t = r.timestamp();

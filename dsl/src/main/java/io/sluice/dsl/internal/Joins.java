@@ -75,8 +75,7 @@ public final class Joins {
 
             @Override
             public void process(Record<K, V> r) {
-                if (r.key() == null || r.value() == null) {
-                    context.count("dropped-null-key-or-value");
+                if (lacksKeyOrValue(r)) {
                     return;
                 }
                 T match = table.get(r.key());

@@ -22,6 +22,15 @@ public final class Processors {
         public void init(ProcessorContext processorContext) {
             this.context = processorContext;
         }
+
+        /** Whether {@code r} lacks a key or a value, which aggregations and joins drop (and count). */
+        final boolean lacksKeyOrValue(Record<?, ?> r) {
+            if (r.key() == null || r.value() == null) {
+                context.count("dropped-null-key-or-value");
+                return true;
+            }
+            return false;
+        }
     }
 
     public static <K, V> Supplier<Processor<K, V>> filter(BiPredicate<? super K, ? super V> predicate,

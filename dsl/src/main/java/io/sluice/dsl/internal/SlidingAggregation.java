@@ -39,8 +39,7 @@ public final class SlidingAggregation {
 
             @Override
             public void process(Record<K, V> r) {
-                if (r.key() == null || r.value() == null) {
-                    context.count("dropped-null-key-or-value");
+                if (lacksKeyOrValue(r)) {
                     return;
                 }
                 long t = r.timestamp();
