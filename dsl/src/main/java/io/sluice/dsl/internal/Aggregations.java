@@ -161,15 +161,7 @@ public final class Aggregations {
                                                             Supplier<A> initializer,
                                                             BiFunction<A, ? super V, A> adder,
                                                             BinaryOperator<A> merger) {
-        return () -> new Processors.Forwarding<>() {
-            private SessionStore<K, A> sessions;
-
-            @Override
-            public void init(ProcessorContext processorContext) {
-                super.init(processorContext);
-                sessions = processorContext.store(store);
-            }
-
+        return () -> new Processors.WithStore<K, V, SessionStore<K, A>>(store) {
             @Override
             public void process(Record<K, V> r) {
                 if (lacksKeyOrValue(r)) {
@@ -179,7 +171,7 @@ public final class Aggregations {
                 long start = t;
                 long end = t;
                 A aggregate = initializer.get();
-                List<KeyValue<Windowed<K>, A>> overlapping = sessions.findSessions(r.key(), t - windows.gapMs(),
+                List<KeyValue<Windowed<K>, A>> overlapping = store.findSessions(r.key(), t - windows.gapMs(),
                         t + windows.gapMs());
                 for (KeyValue<Windowed<K>, A> s : overlapping) {
                     start = Math.min(start, s.key().window().start());
@@ -191,12 +183,12 @@ public final class Aggregations {
                     return;
                 }
                 for (KeyValue<Windowed<K>, A> s : overlapping) {
-                    sessions.remove(s.key());
+                    store.remove(s.key());
                     context.forward(new Record<>(s.key(), new Change<>(s.value(), null), t, r.headers()));
                 }
                 aggregate = adder.apply(aggregate, r.value());
                 Windowed<K> merged = Windowed.of(r.key(), start, end);
-                sessions.put(merged, aggregate);
+                store.put(merged, aggregate);
                 context.forward(new Record<>(merged, new Change<>(null, aggregate), t, r.headers()));
             }
         };

@@ -2,7 +2,6 @@ package io.sluice.dsl.internal;
 
 import io.sluice.engine.KeyValueStore;
 import io.sluice.engine.Processor;
-import io.sluice.engine.ProcessorContext;
 import io.sluice.engine.Record;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
@@ -17,23 +16,15 @@ public final class Joins {
      * forwarded. Records without a key are dropped and counted.
      */
     public static <K, V> Supplier<Processor<K, V>> tableSource(String store) {
-        return () -> new Processors.Forwarding<>() {
-            private KeyValueStore<K, V> table;
-
-            @Override
-            public void init(ProcessorContext processorContext) {
-                super.init(processorContext);
-                table = processorContext.store(store);
-            }
-
+        return () -> new Processors.WithStore<K, V, KeyValueStore<K, V>>(store) {
             @Override
             public void process(Record<K, V> r) {
                 if (r.key() == null) {
                     context.count("dropped-null-key-or-value");
                     return;
                 }
-                V old = table.get(r.key());
-                table.put(r.key(), r.value());
+                V old = store.get(r.key());
+                store.put(r.key(), r.value());
                 if (old != null || r.value() != null) {
                     context.forward(r.withValue(new Change<>(old, r.value())));
                 }
@@ -43,42 +34,26 @@ public final class Joins {
 
     /** Materializes a table that is derived from another (filter, mapValues) so it can be joined and queried. */
     public static <K, V> Supplier<Processor<K, Change<V>>> materialize(String store) {
-        return () -> new Processors.Forwarding<>() {
-            private KeyValueStore<K, V> table;
-
-            @Override
-            public void init(ProcessorContext processorContext) {
-                super.init(processorContext);
-                table = processorContext.store(store);
-            }
-
+        return () -> new Processors.WithStore<K, Change<V>, KeyValueStore<K, V>>(store) {
             @Override
             public void process(Record<K, Change<V>> r) {
-                table.put(r.key(), r.value().newValue());
+                store.put(r.key(), r.value().newValue());
                 context.forward(r);
             }
         };
     }
 
-    /** Joins each stream record with the table's current value for its key; {@code left} keeps unmatched ones. */
+    /** Joins each stream record with the store's current value for its key; {@code left} keeps unmatched ones. */
     public static <K, V, T, R> Supplier<Processor<K, V>> streamTable(String tableStore,
                                                                    BiFunction<? super V, ? super T, ? extends R> joiner,
                                                                    boolean left) {
-        return () -> new Processors.Forwarding<>() {
-            private KeyValueStore<K, T> table;
-
-            @Override
-            public void init(ProcessorContext processorContext) {
-                super.init(processorContext);
-                table = processorContext.store(tableStore);
-            }
-
+        return () -> new Processors.WithStore<K, V, KeyValueStore<K, T>>(tableStore) {
             @Override
             public void process(Record<K, V> r) {
                 if (lacksKeyOrValue(r)) {
                     return;
                 }
-                T match = table.get(r.key());
+                T match = store.get(r.key());
                 if (match != null || left) {
                     context.forward(r.withValue(joiner.apply(r.value(), match)));
                 }
@@ -95,15 +70,7 @@ public final class Joins {
     public static <K, V, O, R> Supplier<Processor<K, Change<V>>> tableTable(
             String otherStore, BiFunction<Object, Object, R> joiner, boolean thisIsLeft, boolean keepThis,
             boolean keepOther) {
-        return () -> new Processors.Forwarding<>() {
-            private KeyValueStore<K, O> other;
-
-            @Override
-            public void init(ProcessorContext processorContext) {
-                super.init(processorContext);
-                other = processorContext.store(otherStore);
-            }
-
+        return () -> new Processors.WithStore<K, Change<V>, KeyValueStore<K, O>>(otherStore) {
             private R join(V mine, O theirs) {
                 if (mine == null && theirs == null) {
                     return null;
@@ -116,7 +83,7 @@ public final class Joins {
 
             @Override
             public void process(Record<K, Change<V>> r) {
-                O theirs = other.get(r.key());
+                O theirs = store.get(r.key());
                 R old = join(r.value().oldValue(), theirs);
                 R now = join(r.value().newValue(), theirs);
                 if (old != null || now != null) {

@@ -33,6 +33,22 @@ public final class Processors {
         }
     }
 
+    /** A forwarding processor that uses one state store, looked up by name when it starts. */
+    abstract static class WithStore<K, V, S> extends Forwarding<K, V> {
+        private final String storeName;
+        S store;
+
+        WithStore(String storeName) {
+            this.storeName = storeName;
+        }
+
+        @Override
+        public void init(ProcessorContext processorContext) {
+            super.init(processorContext);
+            store = processorContext.store(storeName);
+        }
+    }
+
     public static <K, V> Supplier<Processor<K, V>> filter(BiPredicate<? super K, ? super V> predicate,
                                                          boolean keepMatches) {
         return () -> new Forwarding<>() {
