@@ -15,6 +15,8 @@ import io.sluice.broker.TopicPartition;
 import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.ingest.BatchEncoder;
+import io.sluice.broker.internal.ingest.JournalShard;
+import io.sluice.broker.internal.ingest.PartitionWriter;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
@@ -66,12 +68,108 @@ public final class EmbeddedProducer implements Producer {
     }
 
     private void publish(ProducerRecord record, Callback callback) {
+        checkOpen();
+        Topic topic = topicOrFail(record, callback);
+        Accepted accepted = topic == null ? null : accept(topic, record, callback);
+        if (accepted == null) {
+            return;
+        }
+        Partition partition = accepted.partition;
+        if (!partition.shard().tryPublish(partition.writer(), record.key(), record.value(), accepted.timestamp,
+                accepted.headers, waitForAppend ? callback : null)) {
+            throw new ClosedException("broker");
+        }
+        if (!waitForAppend) {
+            callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
+                    accepted.timestamp), null);
+        }
+    }
+
+    @Override
+    public void sendAll(List<ProducerRecord> records, Callback callback) {
+        java.util.Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        int n = records.size();
+        Partition[] partitions = new Partition[n];
+        PartitionWriter[] writers = new PartitionWriter[n];
+        byte[][] keys = new byte[n][];
+        byte[][] values = new byte[n][];
+        long[] timestamps = new long[n];
+        org.apache.kafka.common.header.Header[][] headers = new org.apache.kafka.common.header.Header[n][];
+        int count = 0;
+        Topic topic = null;
+        String topicName = null;
+        for (ProducerRecord record : records) {
+            // Records at hand mostly go to one topic, named by one String: look the topic up once per run.
+            if (topic == null || record.topic() != topicName || topic.isDeleted()) {
+                topic = topicOrFail(record, callback);
+                topicName = topic == null ? null : record.topic();
+                if (topic == null) {
+                    continue;
+                }
+            }
+            Accepted accepted = accept(topic, record, callback);
+            if (accepted != null) {
+                partitions[count] = accepted.partition;
+                writers[count] = accepted.partition.writer();
+                keys[count] = record.key();
+                values[count] = record.value();
+                timestamps[count] = accepted.timestamp;
+                headers[count] = accepted.headers;
+                count++;
+            }
+        }
+        Callback[] callbacks = new Callback[count];
+        if (waitForAppend) {
+            java.util.Arrays.fill(callbacks, callback);
+        }
+        // Runs of records for the same shard go into its ring together; order per partition is kept.
+        int from = 0;
+        while (from < count) {
+            JournalShard shard = partitions[from].shard();
+            int to = from + 1;
+            while (to < count && partitions[to].shard() == shard) {
+                to++;
+            }
+            if (!shard.tryPublishAll(writers, keys, values, timestamps, headers, callbacks, from, to)) {
+                throw new ClosedException("broker");
+            }
+            from = to;
+        }
+        if (!waitForAppend) {
+            for (int i = 0; i < count; i++) {
+                callback.onCompletion(new RecordMetadata(partitions[i].topicPartition(),
+                        RecordMetadata.UNKNOWN_OFFSET, timestamps[i]), null);
+            }
+        }
+    }
+
+    private void checkOpen() {
         if (closed) {
             throw new ClosedException("producer");
         }
         core.ensureOpen();
+    }
+
+    /** A record that passed validation: where it goes, and its timestamp and headers as stored. */
+    private record Accepted(Partition partition, long timestamp, org.apache.kafka.common.header.Header[] headers) {
+    }
+
+    /** The record's topic; if there is none (or it cannot be created), tells the callback and returns null. */
+    private Topic topicOrFail(ProducerRecord record, Callback callback) {
         try {
-            Topic topic = topicFor(record.topic());
+            return topicFor(record.topic());
+        } catch (ClosedException e) {
+            throw e;
+        } catch (SluiceException e) {
+            callback.onCompletion(null, e);
+            return null;
+        }
+    }
+
+    /** Validates a record and chooses its partition; on a bad record tells the callback and returns null. */
+    private Accepted accept(Topic topic, ProducerRecord record, Callback callback) {
+        try {
             if (topic.internal()) {
                 throw new InvalidTopicException("Cannot produce to an internal topic: topic=" + record.topic());
             }
@@ -97,18 +195,12 @@ public final class EmbeddedProducer implements Producer {
             Partition partition = topic.partition(p);
             long timestamp = record.timestamp() == ProducerRecord.NO_TIMESTAMP
                     ? System.currentTimeMillis() : record.timestamp();
-            if (!partition.shard().tryPublish(partition.writer(), key, value, timestamp, headers,
-                    waitForAppend ? callback : null)) {
-                throw new ClosedException("broker");
-            }
-            if (!waitForAppend) {
-                callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
-                        timestamp), null);
-            }
+            return new Accepted(partition, timestamp, headers);
         } catch (ClosedException e) {
             throw e;
         } catch (SluiceException e) {
             callback.onCompletion(null, e);
+            return null;
         }
     }
 

@@ -1,0 +1,95 @@
+package io.sluice.broker;
+
+import static io.sluice.broker.BrokerTest.pollAtLeast;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SendAllTest {
+    @TempDir
+    Path dir;
+
+    /** Bad records fail one by one; the good ones around them are stored, in order per partition. */
+    @ParameterizedTest(name = "journal threads: {0}")
+    @ValueSource(ints = {1, 2})
+    void shouldStoreEveryGoodRecordInOrderAndFailOnlyTheBadOnes(int journalThreads) {
+        BrokerConfig config = BrokerConfig.builder(dir).set(BrokerConfig.JOURNAL_THREADS, journalThreads)
+                .set(BrokerConfig.JOURNAL_RING_SIZE, 1024).build();
+        try (Broker broker = Broker.start(config); Admin admin = broker.admin(); Producer producer = broker.producer();
+             Consumer consumer = broker.consumer()) {
+            admin.createTopic(NewTopic.of("orders", 4).withConfig("max.message.bytes", "500"));
+            admin.createTopic(NewTopic.of("audit", 1));
+            List<ProducerRecord> records = new ArrayList<>();
+            int good = 0;
+            // More records than a ring holds, so that a call claims slots in several chunks.
+            for (int i = 0; i < 3000; i++) {
+                records.add(ProducerRecord.of(i % 3 == 0 ? "audit" : "orders", "key-" + (i % 17), "value-" + i));
+                good++;
+                if (i % 500 == 0) {
+                    records.add(ProducerRecord.of("nope", "k", "lost"));
+                    records.add(ProducerRecord.of("orders", "k", "x".repeat(600)));
+                    records.add(ProducerRecord.of("orders", "k", "v").withPartition(9));
+                }
+            }
+            ConcurrentLinkedQueue<RecordMetadata> stored = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<Exception> failed = new ConcurrentLinkedQueue<>();
+            producer.sendAll(records, (metadata, error) -> {
+                if (error != null) {
+                    failed.add(error);
+                } else {
+                    stored.add(metadata);
+                }
+            });
+            producer.flush();
+
+            assertThat(stored).hasSize(good);
+            assertThat(failed).hasSize(18);
+            assertThat(failed.stream().map(e -> e.getClass().getSimpleName()).collect(Collectors.toSet()))
+                    .containsExactlyInAnyOrder("UnknownTopicException", "RecordTooLargeException",
+                            "InvalidPartitionException");
+            consumer.assign(List.of(new TopicPartition("orders", 0), new TopicPartition("orders", 1),
+                    new TopicPartition("orders", 2), new TopicPartition("orders", 3), new TopicPartition("audit", 0)));
+            consumer.seekToBeginning(consumer.assignment());
+            List<ConsumerRecord> read = pollAtLeast(consumer, good);
+            assertThat(read).hasSize(good);
+            Map<TopicPartition, List<Integer>> sequence = new HashMap<>();
+            for (ConsumerRecord r : read) {
+                sequence.computeIfAbsent(r.topicPartition(), tp -> new ArrayList<>())
+                        .add(Integer.parseInt(r.valueAsString().substring("value-".length())));
+            }
+            sequence.values().forEach(values -> assertThat(values).isSortedAccordingTo(Comparator.naturalOrder()));
+            assertThat(sequence.values().stream().mapToInt(List::size).sum()).isEqualTo(good);
+            // Same key, same partition, as with one send each.
+            Map<String, Integer> partitionOfKey = new HashMap<>();
+            for (ConsumerRecord r : read) {
+                if (r.topic().equals("orders")) {
+                    Integer earlier = partitionOfKey.putIfAbsent(r.keyAsString(), r.partition());
+                    assertThat(earlier == null || earlier == r.partition()).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldFailSendAllOnAClosedProducer() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of("t", 1));
+            Producer producer = broker.producer();
+            producer.close();
+            assertThatThrownBy(() -> producer.sendAll(
+                    List.of(ProducerRecord.of("t", "k", "v")), (m, e) -> { })).isInstanceOf(ClosedException.class);
+        }
+    }
+}
