@@ -6,6 +6,7 @@ import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
 import io.sluice.broker.SluiceException;
 import io.sluice.engine.internal.task.RecordCollector;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +14,18 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sends a stream thread's output to the broker without waiting; the first failed send is kept and thrown by the
- * next call, so a commit never covers output that was lost. Used by one thread (callbacks come from broker
- * threads and only set the error).
+ * next call, so a commit never covers output that was lost. Sends are handed to the broker in groups (at
+ * {@link #HAND_OFF_RECORDS}, and whenever the thread finishes a batch of input): the journal is woken once per
+ * group rather than once per record. Used by one thread (callbacks come from broker threads and only set the
+ * error).
  */
 final class BrokerCollector implements RecordCollector {
     private final Producer producer;
+    /** Enough to spread the hand-off's cost; small enough that output is not held back noticeably. */
+    static final int HAND_OFF_RECORDS = 256;
+
     private final Map<String, Integer> partitionCounts = new HashMap<>();
+    private final List<ProducerRecord> pending = new ArrayList<>(HAND_OFF_RECORDS);
     private final AtomicReference<Exception> error = new AtomicReference<>();
     /** One callback for every send: it only keeps the first failure. */
     private final Callback onCompletion = (metadata, exception) -> {
@@ -36,7 +43,21 @@ final class BrokerCollector implements RecordCollector {
         throwIfFailed();
         ProducerRecord record = new ProducerRecord(topic, partition == BY_KEY ? ProducerRecord.ANY_PARTITION
                 : partition, key, value, Math.max(timestamp, 0), headers);
-        producer.send(record, onCompletion);
+        pending.add(record);
+        if (pending.size() >= HAND_OFF_RECORDS) {
+            handOff();
+        }
+    }
+
+    @Override
+    public void handOff() {
+        if (!pending.isEmpty()) {
+            try {
+                producer.sendAll(pending, onCompletion);
+            } finally {
+                pending.clear();
+            }
+        }
     }
 
     @Override
@@ -46,6 +67,7 @@ final class BrokerCollector implements RecordCollector {
 
     @Override
     public void flush() {
+        handOff();
         producer.flush();
         throwIfFailed();
     }

@@ -127,6 +127,7 @@ public final class StreamThread implements Runnable {
                 for (Task task : tasks) {
                     task.punctuateWallClock(now);
                 }
+                collector.handOff();
                 if (now - lastCommit >= settings.commitIntervalMs()) {
                     commit();
                     lastCommit = now;

@@ -13,9 +13,13 @@ public interface RecordCollector {
 
     void send(String topic, int partition, byte[] key, byte[] value, long timestamp, List<Header> headers);
 
+    /** Passes on sends the collector may still hold; the thread calls it when it finishes a batch of input. */
+    default void handOff() {
+    }
+
     /** The partition count of {@code topic}. */
     int partitionCount(String topic);
 
-    /** Waits until everything sent is stored; throws the first send error. */
+    /** Hands off and waits until everything sent is stored; throws the first send error. */
     void flush();
 }
