@@ -122,7 +122,7 @@ public final class Task implements AutoCloseable {
         if (queue == null) {
             throw new IllegalArgumentException("Not an input of task " + id + ": " + partition);
         }
-        queue.records.addAll(records);
+        queue.records.add(records);
         buffered += records.size();
     }
 
@@ -387,10 +387,48 @@ public final class Task implements AutoCloseable {
     }
 
     /** The buffered records of one input partition, and how far the task got in it. */
+    /**
+     * A partition's buffered records, kept as the polled lists themselves (a record is not copied into the queue:
+     * polls are fresh lists that nothing else changes).
+     */
+    private static final class Segments {
+        private final ArrayDeque<List<ConsumerRecord>> lists = new ArrayDeque<>();
+        private int headIndex;
+
+        void add(List<ConsumerRecord> records) {
+            if (!records.isEmpty()) {
+                lists.add(records);
+            }
+        }
+
+        ConsumerRecord peek() {
+            List<ConsumerRecord> head = lists.peek();
+            return head == null ? null : head.get(headIndex);
+        }
+
+        ConsumerRecord poll() {
+            List<ConsumerRecord> head = lists.peek();
+            if (head == null) {
+                return null;
+            }
+            ConsumerRecord r = head.get(headIndex++);
+            if (headIndex == head.size()) {
+                lists.poll();
+                headIndex = 0;
+            }
+            return r;
+        }
+
+        void clear() {
+            lists.clear();
+            headIndex = 0;
+        }
+    }
+
     private static final class InputQueue {
         final TopicPartition partition;
         final SourceNode source;
-        final ArrayDeque<ConsumerRecord> records = new ArrayDeque<>();
+        final Segments records = new Segments();
         long nextOffset = -1;
         long reportedOffset = -1;
         volatile long published = -1;
