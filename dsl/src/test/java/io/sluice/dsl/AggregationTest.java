@@ -2,6 +2,7 @@ package io.sluice.dsl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.engine.KeyValue;
 import io.sluice.engine.ReadOnlyKeyValueStore;
 import io.sluice.engine.Serdes;
 import io.sluice.engine.TestDriver;
@@ -120,6 +121,86 @@ class AggregationTest {
             assertThat(driver.metrics()).containsEntry("dropped-null-key-or-value{operator=counts}", 1L);
             assertThat(driver.<io.sluice.engine.ReadOnlyKeyValueStore<String, Long>>store("counts").get("k"))
                     .isEqualTo(1L);
+        }
+    }
+
+    private static TestDriver withCache(Topology topology, long maxRecords) {
+        return TestDriver.builder(topology)
+                .config(io.sluice.engine.JobConfig.defaults().with(io.sluice.engine.JobConfig.CACHE_MAX_RECORDS,
+                        maxRecords))
+                .build();
+    }
+
+    @Test
+    void shouldForwardAndLogOneUpdatePerKeyPerCommitWithTheCache() {
+        try (TestDriver driver = withCache(wordCount(), 100)) {
+            driver.input("lines").send("doc-1", "x x y x");
+            assertThat(driver.<String, Long>output("counts").keyValues())
+                    .containsExactlyInAnyOrder(KeyValue.of("x", 3L), KeyValue.of("y", 1L));
+            driver.input("lines").send("doc-2", "x");
+            assertThat(driver.<String, Long>output("counts").keyValues()).hasSize(3).endsWith(KeyValue.of("x", 4L));
+            ReadOnlyKeyValueStore<String, Long> store = driver.store("word-counts");
+            assertThat(store.get("x")).isEqualTo(4L);
+            assertThat(store.get("y")).isEqualTo(1L);
+            List<Long> logged = driver.records("word-count-word-counts-changelog").stream()
+                    .map(r -> Serdes.longs().deserialize(r.value())).toList();
+            assertThat(logged).containsExactlyInAnyOrder(3L, 1L, 4L);
+        }
+    }
+
+    @Test
+    void shouldEmitTheOldestKeyWhenTheCacheIsFull() {
+        try (TestDriver driver = withCache(wordCount(), 1)) {
+            driver.input("lines").send("doc-1", "x y x z");
+            // x held; y evicts x=1; x evicts y=1; z evicts x=2; the commit emits z=1
+            assertThat(driver.<String, Long>output("counts").keyValues()).containsExactly(KeyValue.of("x", 1L),
+                    KeyValue.of("y", 1L), KeyValue.of("x", 2L), KeyValue.of("z", 1L));
+            ReadOnlyKeyValueStore<String, Long> store = driver.store("word-counts");
+            assertThat(store.get("x")).isEqualTo(2L);
+            assertThat(store.size()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldGiveTheSameResultsWithAndWithoutTheCache() {
+        String text = "the quick brown fox jumps over the lazy dog and the dog sleeps";
+        Pipeline p = Pipeline.named("regions");
+        p.table("user-region", Serdes.string(), Serdes.string())
+                .groupBy((user, region) -> KeyValue.of(region, user), Serdes.string(), Serdes.string())
+                .count("users-per-region")
+                .toStream().to("region-counts");
+        Topology regions = p.build();
+        Pipeline w = Pipeline.named("windowed");
+        w.stream("lines", Serdes.string())
+                .flatMapValues(line -> List.of(line.split(" ")))
+                .withValueSerde(Serdes.string())
+                .groupBy((k, word) -> word, Serdes.string())
+                .windowedBy(Windows.tumbling(java.time.Duration.ofSeconds(1)).noGrace())
+                .count("windowed-words")
+                .toStream()
+                .selectKey((window, count) -> window.key() + "@" + window.window().start())
+                .withKeySerde(Serdes.string())
+                .to("windowed-counts");
+        Topology windowed = w.build();
+        for (long cache : new long[] {0, 2, 1_000}) {
+            try (TestDriver driver = withCache(wordCount(), cache)) {
+                driver.input("lines").send("a", text).send("b", text);
+                assertThat(driver.<String, Long>output("counts").latest()).containsEntry("the", 6L)
+                        .containsEntry("dog", 4L).containsEntry("fox", 2L).hasSize(10);
+            }
+            try (TestDriver driver = withCache(regions, cache)) {
+                driver.input("user-region").send("alice", "eu").send("bob", "eu").send("alice", "us")
+                        .send("bob", null);
+                assertThat(driver.<String, Long>output("region-counts").latest())
+                        .containsEntry("eu", 0L).containsEntry("us", 1L);
+                assertThat(driver.<ReadOnlyKeyValueStore<String, Long>>store("users-per-region").get("us"))
+                        .isEqualTo(1L);
+            }
+            try (TestDriver driver = withCache(windowed, cache)) {
+                driver.input("lines").send("a", "x y x", 100L).send("b", "x", 900L).send("c", "x", 1_100L);
+                assertThat(driver.<String, Long>output("windowed-counts").latest()).containsEntry("x@0", 3L)
+                        .containsEntry("y@0", 1L).containsEntry("x@1000", 1L).hasSize(3);
+            }
         }
     }
 }

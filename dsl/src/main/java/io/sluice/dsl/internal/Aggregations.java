@@ -31,10 +31,10 @@ public final class Aggregations {
                 if (lacksKeyOrValue(r)) {
                     return;
                 }
-                A old = aggregates.get(r.key());
+                UpdateCache.Held<A> held = held(r.key());
+                A old = held != null ? held.newValue : aggregates.get(r.key());
                 A now = adder.apply(old == null ? initializer.get() : old, r.value());
-                aggregates.put(r.key(), now);
-                forward(r, old, now);
+                update(r, held, old, now);
             }
         };
     }
@@ -53,7 +53,8 @@ public final class Aggregations {
                     context.count("dropped-null-key-or-value");
                     return;
                 }
-                A old = aggregates.get(r.key());
+                UpdateCache.Held<A> held = held(r.key());
+                A old = held != null ? held.newValue : aggregates.get(r.key());
                 A now = old == null ? initializer.get() : old;
                 if (r.value().oldValue() != null) {
                     now = subtractor.apply(now, r.value().oldValue());
@@ -61,13 +62,17 @@ public final class Aggregations {
                 if (r.value().newValue() != null) {
                     now = adder.apply(now, r.value().newValue());
                 }
-                aggregates.put(r.key(), now);
-                forward(r, old, now);
+                update(r, held, old, now);
             }
         };
     }
 
-    /** An aggregation into a key-value store whose updates may be held back until the commit. */
+    /**
+     * An aggregation into a key-value store whose updates may be held back until the commit. A held key's latest
+     * aggregate lives in the cache and reaches the store (and its changelog) when the key leaves the cache, as in
+     * Kafka Streams: a hot key then costs one lookup per record. Queries of the store see held keys as of the last
+     * commit.
+     */
     private abstract static class KeyValueAggregation<K, V, A> extends Processors.Forwarding<K, V> {
         private final String store;
         KeyValueStore<K, A> aggregates;
@@ -84,16 +89,26 @@ public final class Aggregations {
             cache = new UpdateCache<>(processorContext.cacheMaxRecords());
         }
 
-        void forward(Record<K, ?> r, A old, A now) {
-            if (cache.holds(r.key())) {
-                cache.update(r.key(), old, r.timestamp(), r.headers(), this::emit);
+        /** The key's update held in the cache, or null. */
+        UpdateCache.Held<A> held(K key) {
+            return cache.holds(key) ? cache.get(key) : null;
+        }
+
+        /** Applies the key's new aggregate: to the held update, to the cache, or to the store and downstream. */
+        void update(Record<K, ?> r, UpdateCache.Held<A> held, A old, A now) {
+            if (held != null) {
+                held.update(now, r.timestamp(), r.headers());
+            } else if (cache.holds(r.key())) {
+                cache.hold(r.key(), old, now, r.timestamp(), r.headers(), this::emit);
             } else {
+                aggregates.put(r.key(), now);
                 context.forward(r.withValue(new Change<>(old, now)));
             }
         }
 
-        private void emit(K key, A old, long timestamp, List<Header> headers) {
-            context.forward(new Record<>(key, new Change<>(old, aggregates.get(key)), timestamp, headers));
+        private void emit(K key, A old, A now, long timestamp, List<Header> headers) {
+            aggregates.put(key, now);
+            context.forward(new Record<>(key, new Change<>(old, now), timestamp, headers));
         }
 
         @Override
@@ -117,8 +132,7 @@ public final class Aggregations {
                 cache = new UpdateCache<>(processorContext.cacheMaxRecords());
             }
 
-            private void emit(Windowed<K> key, A old, long timestamp, List<Header> headers) {
-                A now = aggregates.fetch(key.key(), key.window().start());
+            private void emit(Windowed<K> key, A old, A now, long timestamp, List<Header> headers) {
                 context.forward(new Record<>(key, new Change<>(old, now), timestamp, headers));
             }
 
@@ -144,7 +158,7 @@ public final class Aggregations {
                     aggregates.put(r.key(), now, start);
                     Windowed<K> key = Windowed.of(r.key(), start, end);
                     if (cache.holds(key)) {
-                        cache.update(key, old, r.timestamp(), r.headers(), this::emit);
+                        cache.update(key, old, now, r.timestamp(), r.headers(), this::emit);
                     } else {
                         context.forward(new Record<>(key, new Change<>(old, now), r.timestamp(), r.headers()));
                     }

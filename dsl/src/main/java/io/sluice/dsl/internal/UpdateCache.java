@@ -12,13 +12,32 @@ import java.util.Map;
  * the first held update and its latest one. Kafka Streams' record cache, counted in records. Used by one task.
  */
 final class UpdateCache<K, V> {
-    /** Forwards one key's change: the store gives the latest value. */
+    /** Passes on one key's change when it leaves the cache. */
     @FunctionalInterface
     interface Emitter<K, V> {
-        void emit(K key, V oldValue, long timestamp, List<Header> headers);
+        void emit(K key, V oldValue, V newValue, long timestamp, List<Header> headers);
     }
 
-    private record Held<V>(V oldValue, long timestamp, List<Header> headers) {
+    /** A held key: its value before the first held update, and the latest update. */
+    static final class Held<V> {
+        final V oldValue;
+        V newValue;
+        long timestamp;
+        List<Header> headers;
+
+        Held(V oldValue, V newValue, long timestamp, List<Header> headers) {
+            this.oldValue = oldValue;
+            this.newValue = newValue;
+            this.timestamp = timestamp;
+            this.headers = headers;
+        }
+
+        /** Records a later update of the key; it keeps its place in the eviction order. */
+        void update(V value, long timestamp, List<Header> headers) {
+            this.newValue = value;
+            this.timestamp = timestamp;
+            this.headers = headers;
+        }
     }
 
     private final long maxRecords;
@@ -33,15 +52,29 @@ final class UpdateCache<K, V> {
         return maxRecords > 0 && !(key instanceof byte[]);
     }
 
-    /** Notes an update of {@code key}, whose value was {@code oldValue} before it; may emit the oldest held key. */
-    void update(K key, V oldValue, long timestamp, List<Header> headers, Emitter<K, V> emitter) {
+    /** The key's held update, or null. */
+    Held<V> get(K key) {
+        return held.get(key);
+    }
+
+    /** Notes an update of {@code key} from {@code oldValue} to {@code newValue}; may emit the oldest held key. */
+    void update(K key, V oldValue, V newValue, long timestamp, List<Header> headers, Emitter<K, V> emitter) {
         Held<V> previous = held.get(key);
-        held.put(key, new Held<>(previous == null ? oldValue : previous.oldValue(), timestamp, headers));
+        if (previous != null) {
+            previous.update(newValue, timestamp, headers);
+        } else {
+            hold(key, oldValue, newValue, timestamp, headers, emitter);
+        }
+    }
+
+    /** Holds a key that {@link #get} did not find; may emit the oldest held key. */
+    void hold(K key, V oldValue, V newValue, long timestamp, List<Header> headers, Emitter<K, V> emitter) {
+        held.put(key, new Held<>(oldValue, newValue, timestamp, headers));
         if (held.size() > maxRecords) {
             Iterator<Map.Entry<K, Held<V>>> oldest = held.entrySet().iterator();
             Map.Entry<K, Held<V>> e = oldest.next();
             oldest.remove();
-            emitter.emit(e.getKey(), e.getValue().oldValue(), e.getValue().timestamp(), e.getValue().headers());
+            emit(e, emitter);
         }
     }
 
@@ -53,7 +86,12 @@ final class UpdateCache<K, V> {
         List<Map.Entry<K, Held<V>>> entries = List.copyOf(held.entrySet());
         held.clear();
         for (Map.Entry<K, Held<V>> e : entries) {
-            emitter.emit(e.getKey(), e.getValue().oldValue(), e.getValue().timestamp(), e.getValue().headers());
+            emit(e, emitter);
         }
+    }
+
+    private static <K, V> void emit(Map.Entry<K, Held<V>> e, Emitter<K, V> emitter) {
+        Held<V> h = e.getValue();
+        emitter.emit(e.getKey(), h.oldValue, h.newValue, h.timestamp, h.headers);
     }
 }
