@@ -37,7 +37,7 @@ public final class WordCount {
      * yields, without its empty strings, and without a regular expression per line.
      */
     public static List<String> words(String line) {
-        List<String> words = new ArrayList<>();
+        List<String> words = new ArrayList<>(16);
         String lower = line.toLowerCase(Locale.ROOT);
         int start = -1;
         for (int i = 0; i <= line.length(); i++) {

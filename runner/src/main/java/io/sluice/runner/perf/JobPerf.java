@@ -155,6 +155,8 @@ final class JobPerf implements Callable<Integer> {
         long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         try (Job job = Job.start(w.topology(), b, config)) {
+            job.awaitRunning(Duration.ofMinutes(1));
+            long running = System.nanoTime() - start;
             if (!job.awaitProcessed(Duration.ofMinutes(10))) {
                 System.out.println("FAILED: job " + job.state() + " " + job.error());
                 return 1;
@@ -164,7 +166,8 @@ final class JobPerf implements Callable<Integer> {
             long committed = System.nanoTime() - start;
             double seconds = elapsed / 1e9;
             System.out.printf("  throughput      %,.0f input records/s  (%,d records in %.2f s, start to all "
-                    + "processed; %.2f s to all committed)%n", n / seconds, n, seconds, committed / 1e9);
+                    + "processed; %.2f s to all committed; %,d ms start to running)%n", n / seconds, n, seconds,
+                    committed / 1e9, running / 1_000_000);
             System.out.printf("  cpu             %.1f cores on average; peak RSS %,d MiB%n",
                     (processCpuNanos() - cpu0) / (double) elapsed, peakRssMib());
             printMetrics(job.metrics());
