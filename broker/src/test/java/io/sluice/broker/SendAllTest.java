@@ -92,4 +92,82 @@ class SendAllTest {
                     List.of(ProducerRecord.of("t", "k", "v")), (m, e) -> { })).isInstanceOf(ClosedException.class);
         }
     }
+
+    /** Single sends and groups of sends to one partition land in the order they were made. */
+    @Test
+    void shouldKeepOrderBetweenSingleSendsAndGroups() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
+             Consumer consumer = broker.consumer()) {
+            admin.createTopic(NewTopic.of("log", 1));
+            int next = 0;
+            for (int round = 0; round < 50; round++) {
+                producer.send(ProducerRecord.of("log", "k", "v" + next++), (m, e) -> { });
+                List<ProducerRecord> group = new ArrayList<>();
+                for (int i = 0; i < round % 7; i++) {
+                    group.add(ProducerRecord.of("log", "k", "v" + next++));
+                }
+                producer.sendAll(group, (m, e) -> { });
+            }
+            producer.flush();
+            consumer.assign(List.of(new TopicPartition("log", 0)));
+            consumer.seekToBeginning(consumer.assignment());
+            List<ConsumerRecord> read = pollAtLeast(consumer, next);
+            assertThat(read).hasSize(next);
+            for (int i = 0; i < next; i++) {
+                assertThat(read.get(i).offset()).isEqualTo(i);
+                assertThat(read.get(i).valueAsString()).isEqualTo("v" + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldStampLogAppendTimeOnGroupsToo() {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
+             Consumer consumer = broker.consumer()) {
+            admin.createTopic(NewTopic.of("audit", 1).withConfig("message.timestamp.type", "LogAppendTime"));
+            long before = System.currentTimeMillis();
+            ConcurrentLinkedQueue<RecordMetadata> stored = new ConcurrentLinkedQueue<>();
+            producer.sendAll(List.of(ProducerRecord.of("audit", "a", "1").withTimestamp(5),
+                    ProducerRecord.of("audit", "b", "2").withTimestamp(6)), (m, e) -> stored.add(m));
+            producer.flush();
+            assertThat(stored).hasSize(2).allMatch(m -> m.timestamp() >= before);
+            consumer.assign(List.of(new TopicPartition("audit", 0)));
+            consumer.seekToBeginning(consumer.assignment());
+            List<ConsumerRecord> read = pollAtLeast(consumer, 2); // the consumer checks each batch's CRC
+            assertThat(read).extracting(ConsumerRecord::timestampType).containsOnly(TimestampType.LOG_APPEND_TIME);
+            assertThat(read).allMatch(r -> r.timestamp() >= before);
+        }
+    }
+
+    /** Many groups over small segments and a dense index: every offset is found again, also after a restart. */
+    @Test
+    void shouldFindEveryOffsetOfGroupsAcrossSegmentsAndRestarts() {
+        int total = 20_000;
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer()) {
+            admin.createTopic(NewTopic.of("big", 1).withConfig("segment.bytes", "65536")
+                    .withConfig("index.interval.bytes", "512"));
+            List<ProducerRecord> group = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                group.add(ProducerRecord.of("big", "k" + i, "value-" + i));
+                if (group.size() == 300) {
+                    producer.sendAll(group, (m, e) -> { });
+                    group = new ArrayList<>();
+                }
+            }
+            producer.sendAll(group, (m, e) -> { });
+            producer.flush();
+        }
+        try (Broker broker = Broker.start(dir); Consumer consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition("big", 0);
+            consumer.assign(List.of(tp));
+            for (long offset : new long[] {0, 1, 299, 300, 301, 4_567, 12_345, total - 1}) {
+                consumer.seek(tp, offset);
+                ConsumerRecord first = pollAtLeast(consumer, 1).get(0);
+                assertThat(first.offset()).isEqualTo(offset);
+                assertThat(first.valueAsString()).isEqualTo("value-" + offset);
+            }
+            consumer.seekToBeginning(List.of(tp));
+            assertThat(pollAtLeast(consumer, total)).hasSize(total);
+        }
+    }
 }

@@ -15,7 +15,6 @@ import io.sluice.broker.TopicPartition;
 import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.ingest.BatchEncoder;
-import io.sluice.broker.internal.ingest.JournalShard;
 import io.sluice.broker.internal.ingest.PartitionWriter;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.topic.Partition;
@@ -85,17 +84,23 @@ public final class EmbeddedProducer implements Producer {
         }
     }
 
+    /**
+     * Encodes each partition's records into batches on the caller's thread, as Kafka's producer does, so that the
+     * journal only copies them into the log: the caller has the bytes at hand, the journal would fetch them from
+     * another core's cache one record at a time.
+     */
     @Override
     public void sendAll(List<ProducerRecord> records, Callback callback) {
         java.util.Objects.requireNonNull(callback, "callback");
         checkOpen();
         int n = records.size();
-        Partition[] partitions = new Partition[n];
-        PartitionWriter[] writers = new PartitionWriter[n];
-        byte[][] keys = new byte[n][];
-        byte[][] values = new byte[n][];
+        ProducerRecord[] accepted = new ProducerRecord[n];
         long[] timestamps = new long[n];
         org.apache.kafka.common.header.Header[][] headers = new org.apache.kafka.common.header.Header[n][];
+        // The records of each partition, in order: a chain of indices from each partition's first record.
+        int[] nextOfPartition = new int[n];
+        java.util.IdentityHashMap<Partition, int[]> firstAndLast = new java.util.IdentityHashMap<>();
+        List<Partition> partitions = new java.util.ArrayList<>();
         int count = 0;
         Topic topic = null;
         String topicName = null;
@@ -108,41 +113,66 @@ public final class EmbeddedProducer implements Producer {
                     continue;
                 }
             }
-            Accepted accepted = accept(topic, record, callback);
-            if (accepted != null) {
-                partitions[count] = accepted.partition;
-                writers[count] = accepted.partition.writer();
-                keys[count] = record.key();
-                values[count] = record.value();
-                timestamps[count] = accepted.timestamp;
-                headers[count] = accepted.headers;
-                count++;
+            Accepted a = accept(topic, record, callback);
+            if (a == null) {
+                continue;
             }
-        }
-        Callback[] callbacks = new Callback[count];
-        if (waitForAppend) {
-            java.util.Arrays.fill(callbacks, callback);
-        }
-        // Runs of records for the same shard go into its ring together; order per partition is kept.
-        int from = 0;
-        while (from < count) {
-            JournalShard shard = partitions[from].shard();
-            int to = from + 1;
-            while (to < count && partitions[to].shard() == shard) {
-                to++;
+            accepted[count] = record;
+            timestamps[count] = a.timestamp;
+            headers[count] = a.headers;
+            nextOfPartition[count] = -1;
+            int[] ends = firstAndLast.get(a.partition);
+            if (ends == null) {
+                firstAndLast.put(a.partition, new int[] {count, count});
+                partitions.add(a.partition);
+            } else {
+                nextOfPartition[ends[1]] = count;
+                ends[1] = count;
             }
-            if (!shard.tryPublishAll(writers, keys, values, timestamps, headers, callbacks, from, to)) {
-                throw new ClosedException("broker");
-            }
-            from = to;
+            count++;
         }
-        if (!waitForAppend) {
-            for (int i = 0; i < count; i++) {
-                callback.onCompletion(new RecordMetadata(partitions[i].topicPartition(),
-                        RecordMetadata.UNKNOWN_OFFSET, timestamps[i]), null);
+        BatchEncoder encoder = ENCODER.get();
+        Callback journalCallback = waitForAppend ? callback : null;
+        for (Partition partition : partitions) {
+            LogConfig logConfig = partition.writer().log().config();
+            int limit = Math.min(PartitionWriter.MAX_BATCH_BYTES, Math.max(logConfig.maxMessageBytes(), 1));
+            int i = firstAndLast.get(partition)[0];
+            while (i >= 0) {
+                int first = i;
+                int inBatch = 0;
+                long maxTimestamp = -1;
+                int maxTimestampIndex = 0;
+                encoder.begin(timestamps[i]);
+                while (i >= 0 && (inBatch == 0 || encoder.sizeInBytes() + BatchEncoder.estimateSize(
+                        accepted[i].key(), accepted[i].value(), headers[i]) <= limit)) {
+                    encoder.append(timestamps[i], accepted[i].key(), accepted[i].value(), headers[i]);
+                    if (timestamps[i] > maxTimestamp) {
+                        maxTimestamp = timestamps[i];
+                        maxTimestampIndex = inBatch;
+                    }
+                    inBatch++;
+                    i = nextOfPartition[i];
+                }
+                long[] batchTimestamps = new long[inBatch];
+                for (int r = 0, j = first; r < inBatch; r++, j = nextOfPartition[j]) {
+                    batchTimestamps[r] = timestamps[j];
+                }
+                if (!partition.shard().tryPublishBuilt(partition.writer(), encoder.finishDetached(maxTimestamp),
+                        batchTimestamps, maxTimestampIndex, journalCallback)) {
+                    throw new ClosedException("broker");
+                }
+                if (!waitForAppend) {
+                    for (long t : batchTimestamps) {
+                        callback.onCompletion(new RecordMetadata(partition.topicPartition(),
+                                RecordMetadata.UNKNOWN_OFFSET, t), null);
+                    }
+                }
             }
         }
     }
+
+    /** Each sending thread encodes its batches in its own reused array. */
+    private static final ThreadLocal<BatchEncoder> ENCODER = ThreadLocal.withInitial(() -> new BatchEncoder(64 * 1024));
 
     private void checkOpen() {
         if (closed) {

@@ -1,13 +1,15 @@
 package io.sluice.broker.internal.ingest;
 
 import io.sluice.broker.Callback;
+import java.nio.ByteBuffer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.header.Header;
 
 /**
- * A preallocated slot of the ingest ring. Producers fill it with a record for a partition; a control kind carries a
- * task to run on the journal thread, in order with the records around it.
+ * A preallocated slot of the ingest ring. Producers fill it with a record for a partition, or with a batch of
+ * records they encoded themselves (as Kafka's producers do); a control kind carries a task to run on the journal
+ * thread, in order with the records around it.
  *
  * <p>Fields are written by one publisher before {@code publish(sequence)} and read by the journal thread after it:
  * the ring's sequence publication orders them, so they need no volatile.
@@ -16,6 +18,17 @@ final class IngestEvent {
     static final int RECORD = 1;
     static final int TASK = 2;
     static final int SHUTDOWN = 3;
+    static final int BUILT = 4;
+
+    /**
+     * A RecordBatch v2 a producer encoded (base offset 0, create time), with each record's timestamp, the index
+     * of the record with the largest one, and the callback told of each record (null for {@code acks=0}).
+     */
+    record Built(ByteBuffer batch, long[] timestamps, int maxTimestampIndex, Callback callback) {
+        int count() {
+            return timestamps.length;
+        }
+    }
 
     int kind;
     PartitionWriter writer;
@@ -25,12 +38,9 @@ final class IngestEvent {
     Header[] headers;
     /** Told of the outcome, or null for {@code acks=0}. */
     Callback callback;
+    Built built;
     Callable<?> task;
     CompletableFuture<Object> taskResult;
-
-    // Written by the journal when the record is appended.
-    long offset;
-    long storedTimestamp;
 
     void setRecord(PartitionWriter writer, byte[] key, byte[] value, long timestamp, Header[] headers,
                    Callback callback) {
@@ -41,6 +51,19 @@ final class IngestEvent {
         this.timestamp = timestamp;
         this.headers = headers;
         this.callback = callback;
+        this.built = null;
+        this.task = null;
+        this.taskResult = null;
+    }
+
+    void setBuilt(PartitionWriter writer, Built built) {
+        this.kind = BUILT;
+        this.writer = writer;
+        this.key = null;
+        this.value = null;
+        this.headers = null;
+        this.callback = null;
+        this.built = built;
         this.task = null;
         this.taskResult = null;
     }
@@ -53,15 +76,18 @@ final class IngestEvent {
         this.value = null;
         this.headers = null;
         this.callback = null;
+        this.built = null;
         this.task = task;
         this.taskResult = (CompletableFuture<Object>) result;
     }
 
-    /** Drops the references to a record's data once it is done with, so the ring does not keep it alive. */
+    /** Drops the references to records once the journal has taken them, so the ring does not keep them alive. */
     void release() {
+        writer = null;
         key = null;
         value = null;
         headers = null;
         callback = null;
+        built = null;
     }
 }

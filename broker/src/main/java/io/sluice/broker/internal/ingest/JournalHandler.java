@@ -49,7 +49,16 @@ final class JournalHandler implements EventHandler<IngestEvent> {
                 if (!writer.hasPending()) {
                     touched.add(writer);
                 }
-                writer.add(event);
+                writer.add(event.key, event.value, event.timestamp, event.headers, event.callback);
+                event.release();
+            }
+            case IngestEvent.BUILT -> {
+                PartitionWriter writer = event.writer;
+                if (!writer.hasPending()) {
+                    touched.add(writer);
+                }
+                writer.add(event.built);
+                event.release();
             }
             case IngestEvent.TASK -> {
                 endRun();

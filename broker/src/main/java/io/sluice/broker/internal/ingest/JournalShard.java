@@ -14,6 +14,7 @@ import io.sluice.broker.Callback;
 import io.sluice.broker.ClosedException;
 import io.sluice.broker.InvalidConfigException;
 import io.sluice.broker.internal.log.PartitionLog;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -162,59 +163,46 @@ public final class JournalShard implements AutoCloseable {
     }
 
     /**
-     * Publishes records {@code from} (inclusive) to {@code to} (exclusive) of the arrays, in order, claiming ring
-     * slots for many at once: one claim and one wake-up of the journal per chunk instead of one per record.
-     * Blocks while the ring is full, except on a broker thread, where the records that find no room fail.
+     * Publishes a batch the producer encoded for the writer's partition; the journal appends it as it is, with
+     * offsets assigned. Blocks while the ring is full (back-pressure); on a broker thread, fails instead.
      *
-     * @return false if the shard is closed; no record was published
+     * @return false if the shard is closed; the batch was not published
      */
-    public boolean tryPublishAll(PartitionWriter[] writers, byte[][] keys, byte[][] values, long[] timestamps,
-                                 Header[][] headers, Callback[] callbacks, int from, int to) {
+    public boolean tryPublishBuilt(PartitionWriter writer, ByteBuffer batch, long[] timestamps, int maxTimestampIndex,
+                                   Callback callback) {
         if (closed) {
             return false;
         }
-        int maxChunk = Math.max(1, ring.getBufferSize() / 4);
-        for (int start = from; start < to; ) {
-            int n = Math.min(to - start, maxChunk);
-            long high;
-            if (BrokerThread.current()) {
-                try {
-                    high = ring.tryNext(n);
-                } catch (com.lmax.disruptor.InsufficientCapacityException full) {
-                    for (int i = start; i < to; i++) {
-                        if (callbacks[i] != null) {
-                            callbacks[i].onCompletion(null, new BufferExhaustedException("Ingest ring full: a send "
-                                    + "from a broker thread (a send callback) cannot wait for room: shard=" + id
-                                    + ", partition=" + writers[i].log().topicPartition()));
-                        }
-                    }
-                    return true;
-                }
-            } else {
-                high = ring.next(n);
-            }
-            long low = high - n + 1;
+        long sequence;
+        if (BrokerThread.current()) {
             try {
-                for (int i = 0; i < n; i++) {
-                    int r = start + i;
-                    ring.get(low + i).setRecord(writers[r], keys[r], values[r], timestamps[r], headers[r],
-                            callbacks[r]);
-                }
-            } finally {
-                ring.publish(low, high);
+                sequence = ring.tryNext();
+            } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+                failEach(timestamps.length, callback, new BufferExhaustedException("Ingest ring full: a send from a "
+                        + "broker thread (a send callback) cannot wait for room: shard=" + id + ", partition="
+                        + writer.log().topicPartition()));
+                return true;
             }
-            if (closed) {
-                long shutdown = awaitShutdownSequence();
-                for (int i = 0; i < n; i++) {
-                    Callback callback = callbacks[start + i];
-                    if (low + i > shutdown && callback != null) {
-                        callback.onCompletion(null, new ClosedException("broker"));
-                    }
-                }
-            }
-            start += n;
+        } else {
+            sequence = ring.next();
+        }
+        try {
+            ring.get(sequence).setBuilt(writer, new IngestEvent.Built(batch, timestamps, maxTimestampIndex, callback));
+        } finally {
+            ring.publish(sequence);
+        }
+        if (closed && sequence > awaitShutdownSequence()) {
+            failEach(timestamps.length, callback, new ClosedException("broker"));
         }
         return true;
+    }
+
+    private static void failEach(int records, Callback callback, Exception error) {
+        if (callback != null) {
+            for (int i = 0; i < records; i++) {
+                callback.onCompletion(null, error);
+            }
+        }
     }
 
     /** Runs {@code task} on the journal thread, after every record published before it has been written. */

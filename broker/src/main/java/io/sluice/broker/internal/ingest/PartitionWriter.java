@@ -10,7 +10,7 @@ import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,13 +24,24 @@ public final class PartitionWriter {
     private static final Logger log = LoggerFactory.getLogger(PartitionWriter.class);
 
     /** Batches are cut at this size so that readers and replicas never face a huge one. */
-    static final int MAX_BATCH_BYTES = 1 << 20;
+    public static final int MAX_BATCH_BYTES = 1 << 20;
 
     private final PartitionLog partitionLog;
     private final TopicPartition topicPartition;
     private final JournalShard shard;
-    /** The run's records; slots past {@code pendingCount} are stale, not cleared (they point into the ring). */
-    private IngestEvent[] pending = new IngestEvent[64];
+    /**
+     * The run's records, copied out of the ring (whose slots are reused as soon as the run ends) into parallel
+     * arrays, with their outcome once written; cleared past each run so that they keep no record alive.
+     */
+    private byte[][] keys = new byte[64][];
+    private byte[][] values = new byte[64][];
+    private long[] timestamps = new long[64];
+    private Header[][] headers = new Header[64][];
+    private Callback[] callbacks = new Callback[64];
+    private long[] offsets = new long[64];
+    private long[] storedTimestamps = new long[64];
+    /** A producer's batch, at the index of its first record; the arrays hold each of its records' outcome. */
+    private IngestEvent.Built[] built = new IngestEvent.Built[64];
     private int pendingCount;
     private volatile Runnable appendListener = () -> { };
     /** Set by the journal, or by the flusher when an fsync fails. */
@@ -62,11 +73,53 @@ public final class PartitionWriter {
         return pendingCount > 0;
     }
 
-    void add(IngestEvent event) {
-        if (pendingCount == pending.length) {
-            pending = Arrays.copyOf(pending, pending.length * 2);
+    void add(byte[] key, byte[] value, long timestamp, Header[] recordHeaders, Callback callback) {
+        int i = pendingCount;
+        if (i == keys.length) {
+            grow(i + 1);
         }
-        pending[pendingCount++] = event;
+        keys[i] = key;
+        values[i] = value;
+        timestamps[i] = timestamp;
+        headers[i] = recordHeaders;
+        callbacks[i] = callback;
+        pendingCount = i + 1;
+    }
+
+    /** Adds a producer's batch: it is appended as it is, with offsets assigned. */
+    void add(IngestEvent.Built batch) {
+        int i = pendingCount;
+        int n = batch.count();
+        if (i + n > keys.length) {
+            grow(i + n);
+        }
+        built[i] = batch;
+        System.arraycopy(batch.timestamps(), 0, timestamps, i, n);
+        Arrays.fill(callbacks, i, i + n, batch.callback());
+        pendingCount = i + n;
+    }
+
+    private void grow(int needed) {
+        int capacity = Math.max(keys.length * 2, Integer.highestOneBit(needed - 1) << 1);
+        built = Arrays.copyOf(built, capacity);
+        keys = Arrays.copyOf(keys, capacity);
+        values = Arrays.copyOf(values, capacity);
+        timestamps = Arrays.copyOf(timestamps, capacity);
+        headers = Arrays.copyOf(headers, capacity);
+        callbacks = Arrays.copyOf(callbacks, capacity);
+        offsets = Arrays.copyOf(offsets, capacity);
+        storedTimestamps = Arrays.copyOf(storedTimestamps, capacity);
+    }
+
+    /** Ends the run: forgets its records. */
+    private void clearPending() {
+        int n = pendingCount;
+        Arrays.fill(keys, 0, n, null);
+        Arrays.fill(values, 0, n, null);
+        Arrays.fill(headers, 0, n, null);
+        Arrays.fill(callbacks, 0, n, null);
+        Arrays.fill(built, 0, n, null);
+        pendingCount = 0;
     }
 
     /** Marks the writer as removed (topic deleted): later records fail instead of being written. */
@@ -95,37 +148,80 @@ public final class PartitionWriter {
                     : org.apache.kafka.common.record.TimestampType.CREATE_TIME;
             int limit = Math.min(MAX_BATCH_BYTES, Math.max(config.maxMessageBytes(), 1));
             int size = pendingCount;
-            IngestEvent[] events = pending;
             int next = 0;
             while (next < size) {
-                long baseOffset = partitionLog.logEndOffset();
-                int first = next;
-                encoder.begin(events[first].timestamp);
+                // One append (one write) per run of batches up to MAX_BATCH_BYTES: records encoded here and
+                // producers' batches, in the order they arrived.
+                long firstOffset = partitionLog.logEndOffset();
+                long nextOffset = firstOffset;
                 long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-                long offsetOfMaxTimestamp = baseOffset;
-                while (next < size) {
-                    IngestEvent e = events[next];
-                    if (next > first && encoder.sizeInBytes()
-                            + BatchEncoder.estimateSize(e.key, e.value, e.headers) > limit) {
-                        break;
+                long offsetOfMaxTimestamp = firstOffset;
+                boolean started = false;
+                while (next < size && (!started || encoder.runSizeInBytes() < MAX_BATCH_BYTES)) {
+                    IngestEvent.Built b = built[next];
+                    if (b != null) {
+                        if (!started) {
+                            encoder.startRun();
+                            started = true;
+                        }
+                        encoder.appendBuilt(b.batch(), nextOffset, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP);
+                        int n = b.count();
+                        for (int i = 0; i < n; i++) {
+                            offsets[next + i] = nextOffset + i;
+                            storedTimestamps[next + i] = logAppendTime ? nowMs : timestamps[next + i];
+                        }
+                        long batchMax = logAppendTime ? nowMs : b.timestamps()[b.maxTimestampIndex()];
+                        if (batchMax > maxTimestamp) {
+                            maxTimestamp = batchMax;
+                            offsetOfMaxTimestamp = nextOffset + (logAppendTime ? n - 1 : b.maxTimestampIndex());
+                        }
+                        nextOffset += n;
+                        next += n;
+                        continue;
                     }
-                    long offset = baseOffset + (next - first);
-                    encoder.append(e.timestamp, e.key, e.value, e.headers);
-                    e.offset = offset;
-                    e.storedTimestamp = logAppendTime ? nowMs : e.timestamp;
-                    if (e.timestamp > maxTimestamp) {
-                        maxTimestamp = e.timestamp;
-                        offsetOfMaxTimestamp = offset;
+                    if (!started) {
+                        encoder.begin(timestamps[next]);
+                        started = true;
+                    } else {
+                        encoder.beginAnother(timestamps[next]);
                     }
-                    next++;
+                    long baseOffset = nextOffset;
+                    int first = next;
+                    long batchMax = RecordBatch.NO_TIMESTAMP;
+                    long offsetOfBatchMax = baseOffset;
+                    while (next < size && built[next] == null) {
+                        byte[] key = keys[next];
+                        byte[] value = values[next];
+                        Header[] recordHeaders = headers[next];
+                        if (next > first && encoder.sizeInBytes()
+                                + BatchEncoder.estimateSize(key, value, recordHeaders) > limit) {
+                            break;
+                        }
+                        long offset = baseOffset + (next - first);
+                        long timestamp = timestamps[next];
+                        encoder.append(timestamp, key, value, recordHeaders);
+                        offsets[next] = offset;
+                        storedTimestamps[next] = logAppendTime ? nowMs : timestamp;
+                        if (timestamp > batchMax) {
+                            batchMax = timestamp;
+                            offsetOfBatchMax = offset;
+                        }
+                        next++;
+                    }
+                    long lastOffset = baseOffset + (next - first) - 1;
+                    if (logAppendTime) {
+                        batchMax = nowMs;
+                        offsetOfBatchMax = lastOffset;
+                    }
+                    encoder.finishBatch(baseOffset, type, batchMax);
+                    if (batchMax > maxTimestamp) {
+                        maxTimestamp = batchMax;
+                        offsetOfMaxTimestamp = offsetOfBatchMax;
+                    }
+                    nextOffset = lastOffset + 1;
                 }
-                long lastOffset = baseOffset + (next - first) - 1;
-                if (logAppendTime) {
-                    maxTimestamp = nowMs;
-                    offsetOfMaxTimestamp = lastOffset;
-                }
-                MemoryRecords batch = encoder.finish(baseOffset, type, maxTimestamp);
-                partitionLog.append(batch, lastOffset, maxTimestamp, offsetOfMaxTimestamp, next - first);
+                partitionLog.append(encoder.run(), nextOffset - 1, maxTimestamp, offsetOfMaxTimestamp,
+                        (int) (nextOffset - firstOffset));
             }
         } catch (Throwable e) {
             failure = e instanceof SluiceException se ? se : new StorageException(
@@ -150,20 +246,14 @@ public final class PartitionWriter {
      */
     FlushStage.PartitionFlush detachForFlush() {
         int n = pendingCount;
-        Callback[] callbacks = new Callback[n];
-        long[] offsets = new long[n];
-        long[] timestamps = new long[n];
-        for (int i = 0; i < n; i++) {
-            IngestEvent e = pending[i];
-            callbacks[i] = e.callback;
-            offsets[i] = e.offset;
-            timestamps[i] = e.storedTimestamp;
-            e.release();
-        }
-        pendingCount = 0;
+        Callback[] runCallbacks = Arrays.copyOf(callbacks, n);
+        long[] runOffsets = Arrays.copyOf(offsets, n);
+        long[] runTimestamps = Arrays.copyOf(storedTimestamps, n);
+        clearPending();
         partitionLog.resetFlushAccounting();
         inFlightFlushes.incrementAndGet();
-        return new FlushStage.PartitionFlush(this, partitionLog.logEndPosition(), callbacks, offsets, timestamps);
+        return new FlushStage.PartitionFlush(this, partitionLog.logEndPosition(), runCallbacks, runOffsets,
+                runTimestamps);
     }
 
     /** Flusher thread: fsync, then make the run visible, acknowledge it and wake readers. */
@@ -239,34 +329,31 @@ public final class PartitionWriter {
         }
         partitionLog.publish();
         for (int i = 0, n = pendingCount; i < n; i++) {
-            IngestEvent e = pending[i];
-            Callback callback = e.callback;
+            Callback callback = callbacks[i];
             if (callback != null) {
                 try {
-                    callback.onCompletion(new RecordMetadata(topicPartition, e.offset, e.storedTimestamp), null);
+                    callback.onCompletion(new RecordMetadata(topicPartition, offsets[i], storedTimestamps[i]), null);
                 } catch (Throwable callbackError) {
                     log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
                 }
             }
-            e.release();
         }
-        pendingCount = 0;
+        clearPending();
         notifyReaders();
     }
 
     void failPending(RuntimeException error) {
         for (int i = 0, n = pendingCount; i < n; i++) {
-            IngestEvent e = pending[i];
-            if (e.callback != null) {
+            Callback callback = callbacks[i];
+            if (callback != null) {
                 try {
-                    e.callback.onCompletion(null, error);
+                    callback.onCompletion(null, error);
                 } catch (Throwable callbackError) {
                     log.warn("Send callback threw: partition={}", partitionLog.topicPartition(), callbackError);
                 }
             }
-            e.release();
         }
-        pendingCount = 0;
+        clearPending();
     }
 
     @Override
