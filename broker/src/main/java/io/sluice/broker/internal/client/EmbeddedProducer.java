@@ -93,15 +93,53 @@ public final class EmbeddedProducer implements Producer {
     public void sendAll(List<ProducerRecord> records, Callback callback) {
         java.util.Objects.requireNonNull(callback, "callback");
         checkOpen();
-        int n = records.size();
-        ProducerRecord[] accepted = new ProducerRecord[n];
-        long[] timestamps = new long[n];
-        org.apache.kafka.common.header.Header[][] headers = new org.apache.kafka.common.header.Header[n][];
-        // The records of each partition, in order: a chain of indices from each partition's first record.
-        int[] nextOfPartition = new int[n];
-        java.util.IdentityHashMap<Partition, int[]> firstAndLast = new java.util.IdentityHashMap<>();
-        List<Partition> partitions = new java.util.ArrayList<>();
-        int count = 0;
+        AcceptedRecords accepted = acceptAll(records, callback);
+        BatchEncoder encoder = ENCODER.get();
+        for (Partition partition : accepted.partitions) {
+            int next = accepted.firstAndLast.get(partition)[0];
+            while (next >= 0) {
+                next = publishBatch(partition, accepted, next, encoder, callback);
+            }
+        }
+    }
+
+    /** The records that passed validation, chained per partition in their order. */
+    private static final class AcceptedRecords {
+        final ProducerRecord[] records;
+        final long[] timestamps;
+        final org.apache.kafka.common.header.Header[][] headers;
+        /** The index of the partition's next record, or -1. */
+        final int[] nextOfPartition;
+        final java.util.IdentityHashMap<Partition, int[]> firstAndLast = new java.util.IdentityHashMap<>();
+        final List<Partition> partitions = new java.util.ArrayList<>();
+        int count;
+
+        AcceptedRecords(int capacity) {
+            records = new ProducerRecord[capacity];
+            timestamps = new long[capacity];
+            headers = new org.apache.kafka.common.header.Header[capacity][];
+            nextOfPartition = new int[capacity];
+        }
+
+        void add(ProducerRecord record, Accepted a) {
+            int i = count++;
+            records[i] = record;
+            timestamps[i] = a.timestamp;
+            headers[i] = a.headers;
+            nextOfPartition[i] = -1;
+            int[] ends = firstAndLast.get(a.partition);
+            if (ends == null) {
+                firstAndLast.put(a.partition, new int[] {i, i});
+                partitions.add(a.partition);
+            } else {
+                nextOfPartition[ends[1]] = i;
+                ends[1] = i;
+            }
+        }
+    }
+
+    private AcceptedRecords acceptAll(List<ProducerRecord> records, Callback callback) {
+        AcceptedRecords accepted = new AcceptedRecords(records.size());
         Topic topic = null;
         String topicName = null;
         for (ProducerRecord record : records) {
@@ -114,61 +152,57 @@ public final class EmbeddedProducer implements Producer {
                 }
             }
             Accepted a = accept(topic, record, callback);
-            if (a == null) {
-                continue;
-            }
-            accepted[count] = record;
-            timestamps[count] = a.timestamp;
-            headers[count] = a.headers;
-            nextOfPartition[count] = -1;
-            int[] ends = firstAndLast.get(a.partition);
-            if (ends == null) {
-                firstAndLast.put(a.partition, new int[] {count, count});
-                partitions.add(a.partition);
-            } else {
-                nextOfPartition[ends[1]] = count;
-                ends[1] = count;
-            }
-            count++;
-        }
-        BatchEncoder encoder = ENCODER.get();
-        Callback journalCallback = waitForAppend ? callback : null;
-        for (Partition partition : partitions) {
-            LogConfig logConfig = partition.writer().log().config();
-            int limit = Math.min(PartitionWriter.MAX_BATCH_BYTES, Math.max(logConfig.maxMessageBytes(), 1));
-            int i = firstAndLast.get(partition)[0];
-            while (i >= 0) {
-                int first = i;
-                int inBatch = 0;
-                long maxTimestamp = -1;
-                int maxTimestampIndex = 0;
-                encoder.begin(timestamps[i]);
-                while (i >= 0 && (inBatch == 0 || encoder.sizeInBytes() + BatchEncoder.estimateSize(
-                        accepted[i].key(), accepted[i].value(), headers[i]) <= limit)) {
-                    encoder.append(timestamps[i], accepted[i].key(), accepted[i].value(), headers[i]);
-                    if (timestamps[i] > maxTimestamp) {
-                        maxTimestamp = timestamps[i];
-                        maxTimestampIndex = inBatch;
-                    }
-                    inBatch++;
-                    i = nextOfPartition[i];
-                }
-                long[] batchTimestamps = new long[inBatch];
-                for (int r = 0, j = first; r < inBatch; r++, j = nextOfPartition[j]) {
-                    batchTimestamps[r] = timestamps[j];
-                }
-                if (!partition.shard().tryPublishBuilt(partition.writer(), encoder.finishDetached(maxTimestamp),
-                        batchTimestamps, maxTimestampIndex, journalCallback)) {
-                    throw new ClosedException("broker");
-                }
-                if (!waitForAppend) {
-                    for (long t : batchTimestamps) {
-                        callback.onCompletion(new RecordMetadata(partition.topicPartition(),
-                                RecordMetadata.UNKNOWN_OFFSET, t), null);
-                    }
-                }
+            if (a != null) {
+                accepted.add(record, a);
             }
         }
+        return accepted;
+    }
+
+    /**
+     * Encodes the partition's records from {@code first} on into one batch (up to the topic's size limit) and
+     * publishes it; returns the index of the partition's next record, or -1.
+     */
+    private int publishBatch(Partition partition, AcceptedRecords accepted, int first, BatchEncoder encoder,
+                             Callback callback) {
+        LogConfig logConfig = partition.writer().log().config();
+        int limit = Math.min(PartitionWriter.MAX_BATCH_BYTES, Math.max(logConfig.maxMessageBytes(), 1));
+        long[] timestamps = accepted.timestamps;
+        int[] nextOfPartition = accepted.nextOfPartition;
+        int i = first;
+        int inBatch = 0;
+        long maxTimestamp = -1;
+        int maxTimestampIndex = 0;
+        encoder.begin(timestamps[i]);
+        while (i >= 0) {
+            ProducerRecord record = accepted.records[i];
+            if (inBatch > 0 && encoder.sizeInBytes() + BatchEncoder.estimateSize(record.key(), record.value(),
+                    accepted.headers[i]) > limit) {
+                break;
+            }
+            encoder.append(timestamps[i], record.key(), record.value(), accepted.headers[i]);
+            if (timestamps[i] > maxTimestamp) {
+                maxTimestamp = timestamps[i];
+                maxTimestampIndex = inBatch;
+            }
+            inBatch++;
+            i = nextOfPartition[i];
+        }
+        long[] batchTimestamps = new long[inBatch];
+        for (int r = 0, j = first; r < inBatch; r++, j = nextOfPartition[j]) {
+            batchTimestamps[r] = timestamps[j];
+        }
+        if (!partition.shard().tryPublishBuilt(partition.writer(), encoder.finishDetached(maxTimestamp),
+                batchTimestamps, maxTimestampIndex, waitForAppend ? callback : null)) {
+            throw new ClosedException("broker");
+        }
+        if (!waitForAppend) {
+            for (long t : batchTimestamps) {
+                callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
+                        t), null);
+            }
+        }
+        return i;
     }
 
     /** Each sending thread encodes its batches in its own reused array. */
