@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the stream-job benchmarks of docs/PERFORMANCE.md several times and prints each run and the medians.
 #   docs/bench/job-perf.sh [RUNS=5]
+#   LINES=5000000 docs/bench/job-perf.sh 3 wordcount   # only the word counts, over more lines (steady state)
 # Needs runner/target/sluice.jar (mvn -q -B -DskipTests package). Each run uses a fresh temporary data directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${1:-5}"
+ONLY="${2:-}"
+LINES="${LINES:-1000000}"
 JAR=runner/target/sluice.jar
 [ -f "$JAR" ] || { echo "missing $JAR: run mvn -q -B -DskipTests package" >&2; exit 1; }
 
@@ -23,8 +26,11 @@ bench() { # name, pattern, args…
   rm -f "$out"
 }
 
-bench wordcount throughput --workload wordcount
-bench wordcount-cached throughput --workload wordcount --cache-max-records 10000
+bench wordcount throughput --workload wordcount --records "$LINES"
+bench wordcount-cached throughput --workload wordcount --records "$LINES" --cache-max-records 10000
+bench wordcount-cached-2threads throughput --workload wordcount --records "$LINES" --cache-max-records 10000 \
+  --stream-threads 2
+[ "$ONLY" = wordcount ] && exit 0
 bench windowed throughput --workload windowed
 bench join throughput --workload join
 bench table-restore restore --workload table --restore

@@ -122,21 +122,25 @@ class JournalShardTest {
         for (int t = 0; t < 3; t++) {
             Thread sender = new Thread(() -> {
                 started.countDown();
-                while (!stop.get()) {
-                    boolean published = shard.tryPublish(writer, null, new byte[10], System.currentTimeMillis(),
-                            Record.EMPTY_HEADERS, (m, e) -> {
-                                if (e == null) {
-                                    acked.incrementAndGet();
-                                } else if (e instanceof ClosedException) {
-                                    failedClosed.incrementAndGet();
-                                } else {
-                                    unexpected.add(e);
-                                }
-                            });
+                io.sluice.broker.Callback outcome = (m, e) -> {
+                    if (e == null) {
+                        acked.incrementAndGet();
+                    } else if (e instanceof ClosedException) {
+                        failedClosed.incrementAndGet();
+                    } else {
+                        unexpected.add(e);
+                    }
+                };
+                for (long i = 0; !stop.get(); i++) {
+                    // Single records and producers' batches alike
+                    boolean published = i % 2 == 0
+                            ? shard.tryPublish(writer, null, new byte[10], System.currentTimeMillis(),
+                                    Record.EMPTY_HEADERS, outcome)
+                            : shard.tryPublishBuilt(writer, built(5), new long[5], 0, outcome);
                     if (!published) {
                         return;
                     }
-                    sent.incrementAndGet();
+                    sent.addAndGet(i % 2 == 0 ? 1 : 5);
                 }
             });
             senders.add(sender);
@@ -157,5 +161,52 @@ class JournalShardTest {
         assertThat(sent.get()).isGreaterThan(0);
         assertThat(acked.get() + failedClosed.get()).as("every published send completed once").isEqualTo(sent.get());
         assertThat(log.logEndOffset()).isEqualTo(acked.get());
+    }
+
+    /** A producer's batch of {@code n} records with values "0".."n-1", timestamps 0. */
+    private static java.nio.ByteBuffer built(int n) {
+        BatchEncoder encoder = new BatchEncoder(1024);
+        encoder.begin(0);
+        for (int i = 0; i < n; i++) {
+            encoder.append(0, null, String.valueOf(i).getBytes(), Record.EMPTY_HEADERS);
+        }
+        return encoder.finishDetached(0);
+    }
+
+    /** Producers' batches and single records share one partition's order, through the fsync stage too. */
+    @Test
+    void shouldWriteBuiltBatchesInOrderWithSingleRecords() throws Exception {
+        PartitionLog log = log("mixed", Map.of("flush.messages", "1"));
+        JournalShard shard = shard();
+        PartitionWriter writer = shard.addPartition(log);
+        shard.start();
+        ConcurrentLinkedQueue<Long> offsets = new ConcurrentLinkedQueue<>();
+        CountDownLatch done = new CountDownLatch(3 + 4 + 1);
+        io.sluice.broker.Callback collect = (m, e) -> {
+            if (e == null) {
+                offsets.add(m.offset());
+            }
+            done.countDown();
+        };
+        shard.tryPublish(writer, null, "a".getBytes(), 7, Record.EMPTY_HEADERS, collect);
+        shard.tryPublishBuilt(writer, built(3), new long[] {8, 9, 5}, 1, collect);
+        shard.tryPublishBuilt(writer, built(4), new long[4], 0, collect);
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        assertThat(log.logEndOffset()).isEqualTo(8);
+        assertThat(log.recoveryPoint()).isEqualTo(8);
+        List<String> values = new ArrayList<>();
+        List<Long> stored = new ArrayList<>();
+        log.read(0, 1 << 20).records().batches().forEach(b -> {
+            b.ensureValid();
+            b.forEach(r -> {
+                stored.add(r.offset());
+                byte[] v = new byte[r.valueSize()];
+                r.value().get(v);
+                values.add(new String(v));
+            });
+        });
+        assertThat(stored).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        assertThat(values).containsExactly("a", "0", "1", "2", "0", "1", "2", "3");
     }
 }
