@@ -1,5 +1,6 @@
 package io.sluice.broker;
 
+import static io.sluice.broker.config.ConfigDefinition.Type.BOOLEAN;
 import static io.sluice.broker.config.ConfigDefinition.Type.INT;
 import static io.sluice.broker.config.ConfigDefinition.Type.STRING;
 
@@ -18,19 +19,27 @@ import java.util.Map;
  *   <li>{@code batch.size} — records without a key stick to one partition for this many bytes before moving on,
  *       so that they form large batches (Kafka's sticky partitioning).</li>
  *   <li>{@code client.id} — a name for logs.</li>
+ *   <li>{@code encode.on.send} — {@link Producer#sendAll} encodes each partition's records into a batch on the
+ *       sending thread, as Kafka's producers do, and the journal appends it as it is. Otherwise (default) the
+ *       journal encodes the records, on its own core. Worth it when sending threads and journal threads together
+ *       outnumber the cores: a journal then has no core to spare, and fetching each key and value from another
+ *       core's cache is most of its work.</li>
  * </ul>
  */
 public final class ProducerConfig {
     public static final String ACKS = "acks";
     public static final String BATCH_SIZE = "batch.size";
     public static final String CLIENT_ID = "client.id";
+    public static final String ENCODE_ON_SEND = "encode.on.send";
 
     private static final ConfigDefinition DEFINITION = new ConfigDefinition("producer")
             .define(ACKS, STRING, "all", Check.oneOf("0", "1", "all", "-1"), "",
                     "0: do not wait for the append; 1 or all: wait until the record is stored")
             .define(BATCH_SIZE, INT, 16_384, Check.atLeast(1), "bytes",
                     "bytes sent to one partition by records without a key before switching partition")
-            .define(CLIENT_ID, STRING, "", "", "a name for this producer in logs");
+            .define(CLIENT_ID, STRING, "", "", "a name for this producer in logs")
+            .define(ENCODE_ON_SEND, BOOLEAN, false, "",
+                    "sendAll encodes batches on the sending thread instead of the journal's");
 
     private final Map<String, Object> values;
 
@@ -65,6 +74,10 @@ public final class ProducerConfig {
 
     public String clientId() {
         return (String) values.get(CLIENT_ID);
+    }
+
+    public boolean encodeOnSend() {
+        return (Boolean) values.get(ENCODE_ON_SEND);
     }
 
     public Map<String, Object> values() {

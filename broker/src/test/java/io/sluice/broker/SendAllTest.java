@@ -15,19 +15,25 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class SendAllTest {
     @TempDir
     Path dir;
 
+    private static ProducerConfig encoding(boolean encodeOnSend) {
+        return ProducerConfig.builder().set(ProducerConfig.ENCODE_ON_SEND, encodeOnSend).build();
+    }
+
     /** Bad records fail one by one; the good ones around them are stored, in order per partition. */
-    @ParameterizedTest(name = "journal threads: {0}")
-    @ValueSource(ints = {1, 2})
-    void shouldStoreEveryGoodRecordInOrderAndFailOnlyTheBadOnes(int journalThreads) {
+    @ParameterizedTest(name = "journal threads: {0}, encode.on.send: {1}")
+    @CsvSource({"1, false", "2, false", "1, true", "2, true"})
+    void shouldStoreEveryGoodRecordInOrderAndFailOnlyTheBadOnes(int journalThreads, boolean encodeOnSend) {
         BrokerConfig config = BrokerConfig.builder(dir).set(BrokerConfig.JOURNAL_THREADS, journalThreads)
                 .set(BrokerConfig.JOURNAL_RING_SIZE, 1024).build();
-        try (Broker broker = Broker.start(config); Admin admin = broker.admin(); Producer producer = broker.producer();
+        try (Broker broker = Broker.start(config); Admin admin = broker.admin();
+             Producer producer = broker.producer(encoding(encodeOnSend));
              Consumer consumer = broker.consumer()) {
             admin.createTopic(NewTopic.of("orders", 4).withConfig("max.message.bytes", "500"));
             admin.createTopic(NewTopic.of("audit", 1));
@@ -94,10 +100,11 @@ class SendAllTest {
     }
 
     /** Single sends and groups of sends to one partition land in the order they were made. */
-    @Test
-    void shouldKeepOrderBetweenSingleSendsAndGroups() {
-        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
-             Consumer consumer = broker.consumer()) {
+    @ParameterizedTest(name = "encode.on.send: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldKeepOrderBetweenSingleSendsAndGroups(boolean encodeOnSend) {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin();
+             Producer producer = broker.producer(encoding(encodeOnSend)); Consumer consumer = broker.consumer()) {
             admin.createTopic(NewTopic.of("log", 1));
             int next = 0;
             for (int round = 0; round < 50; round++) {
@@ -120,10 +127,11 @@ class SendAllTest {
         }
     }
 
-    @Test
-    void shouldStampLogAppendTimeOnGroupsToo() {
-        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
-             Consumer consumer = broker.consumer()) {
+    @ParameterizedTest(name = "encode.on.send: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldStampLogAppendTimeOnGroupsToo(boolean encodeOnSend) {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin();
+             Producer producer = broker.producer(encoding(encodeOnSend)); Consumer consumer = broker.consumer()) {
             admin.createTopic(NewTopic.of("audit", 1).withConfig("message.timestamp.type", "LogAppendTime"));
             long before = System.currentTimeMillis();
             ConcurrentLinkedQueue<RecordMetadata> stored = new ConcurrentLinkedQueue<>();
@@ -140,10 +148,12 @@ class SendAllTest {
     }
 
     /** Many groups over small segments and a dense index: every offset is found again, also after a restart. */
-    @Test
-    void shouldFindEveryOffsetOfGroupsAcrossSegmentsAndRestarts() {
+    @ParameterizedTest(name = "encode.on.send: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldFindEveryOffsetOfGroupsAcrossSegmentsAndRestarts(boolean encodeOnSend) {
         int total = 20_000;
-        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer()) {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin();
+             Producer producer = broker.producer(encoding(encodeOnSend))) {
             admin.createTopic(NewTopic.of("big", 1).withConfig("segment.bytes", "65536")
                     .withConfig("index.interval.bytes", "512"));
             List<ProducerRecord> group = new ArrayList<>();

@@ -58,6 +58,8 @@ public final class Job implements AutoCloseable {
     private final String runningKey;
     private final JobConfig config;
     private final Metrics metrics = new Metrics();
+    /** Whether the stream threads encode their own batches: set when they start. */
+    private boolean encodeOnSend;
     private final List<StreamThread> threads = new CopyOnWriteArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     private final AtomicReference<Throwable> error = new AtomicReference<>();
@@ -139,6 +141,8 @@ public final class Job implements AutoCloseable {
             }
         }
         transition(State.RESTORING);
+        // A journal with a core of its own encodes the records; without one, the threads that send do.
+        encodeOnSend = perThread.size() + broker.config().journalThreads() > Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < perThread.size(); i++) {
             try {
                 startThread(i, perThread.get(i));
@@ -159,7 +163,7 @@ public final class Job implements AutoCloseable {
                 deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords(),
                 config.stateDir(model.applicationId()));
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
-                config.pollMs(), config.maxPollRecords(), metrics);
+                config.pollMs(), config.maxPollRecords(), metrics, encodeOnSend);
         String name = model.applicationId() + "-stream-" + index;
         StreamThread thread = new StreamThread(name, broker, settings, collector -> {
             List<Task> tasks = new ArrayList<>();

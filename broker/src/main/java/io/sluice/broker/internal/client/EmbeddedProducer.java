@@ -42,6 +42,7 @@ public final class EmbeddedProducer implements Producer {
     private final TopicRegistry registry;
     private final ProducerConfig config;
     private final boolean waitForAppend;
+    private final boolean encodeOnSend;
     private final Partitioner partitioner;
     private volatile boolean closed;
     private volatile Topic lastTopic;
@@ -51,6 +52,7 @@ public final class EmbeddedProducer implements Producer {
         this.registry = core.registry();
         this.config = config;
         this.waitForAppend = config.waitForAppend();
+        this.encodeOnSend = config.encodeOnSend();
         this.partitioner = new Partitioner(config.batchSizeBytes());
     }
 
@@ -85,20 +87,40 @@ public final class EmbeddedProducer implements Producer {
     }
 
     /**
-     * Encodes each partition's records into batches on the caller's thread, as Kafka's producer does, so that the
-     * journal only copies them into the log: the caller has the bytes at hand, the journal would fetch them from
-     * another core's cache one record at a time.
+     * With {@code encode.on.send}, encodes each partition's records into batches on the caller's thread and the
+     * journal copies them into the log; otherwise publishes them one by one for the journal to encode.
      */
     @Override
     public void sendAll(List<ProducerRecord> records, Callback callback) {
         java.util.Objects.requireNonNull(callback, "callback");
         checkOpen();
         AcceptedRecords accepted = acceptAll(records, callback);
+        if (!encodeOnSend) {
+            publishEach(accepted, callback);
+            return;
+        }
         BatchEncoder encoder = ENCODER.get();
         for (Partition partition : accepted.partitions) {
             int next = accepted.firstAndLast.get(partition)[0];
             while (next >= 0) {
                 next = publishBatch(partition, accepted, next, encoder, callback);
+            }
+        }
+    }
+
+    /** Publishes the records one by one, in the order they came. */
+    private void publishEach(AcceptedRecords accepted, Callback callback) {
+        for (int i = 0; i < accepted.count; i++) {
+            Partition partition = accepted.partitionOf[i];
+            ProducerRecord record = accepted.records[i];
+            long timestamp = accepted.timestamps[i];
+            if (!partition.shard().tryPublish(partition.writer(), record.key(), record.value(), timestamp,
+                    accepted.headers[i], waitForAppend ? callback : null)) {
+                throw new ClosedException("broker");
+            }
+            if (!waitForAppend) {
+                callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
+                        timestamp), null);
             }
         }
     }
@@ -110,11 +132,16 @@ public final class EmbeddedProducer implements Producer {
         final org.apache.kafka.common.header.Header[][] headers;
         /** The index of the partition's next record, or -1. */
         final int[] nextOfPartition;
+        final Partition[] partitionOf;
         final java.util.IdentityHashMap<Partition, int[]> firstAndLast = new java.util.IdentityHashMap<>();
         final List<Partition> partitions = new java.util.ArrayList<>();
+        private final boolean chained;
         int count;
 
-        AcceptedRecords(int capacity) {
+        /** With {@code chained}, the records are also chained per partition, for encoding batches. */
+        AcceptedRecords(int capacity, boolean chained) {
+            this.chained = chained;
+            partitionOf = new Partition[capacity];
             records = new ProducerRecord[capacity];
             timestamps = new long[capacity];
             headers = new org.apache.kafka.common.header.Header[capacity][];
@@ -126,6 +153,10 @@ public final class EmbeddedProducer implements Producer {
             records[i] = record;
             timestamps[i] = a.timestamp;
             headers[i] = a.headers;
+            partitionOf[i] = a.partition;
+            if (!chained) {
+                return;
+            }
             nextOfPartition[i] = -1;
             int[] ends = firstAndLast.get(a.partition);
             if (ends == null) {
@@ -139,7 +170,7 @@ public final class EmbeddedProducer implements Producer {
     }
 
     private AcceptedRecords acceptAll(List<ProducerRecord> records, Callback callback) {
-        AcceptedRecords accepted = new AcceptedRecords(records.size());
+        AcceptedRecords accepted = new AcceptedRecords(records.size(), encodeOnSend);
         Topic topic = null;
         String topicName = null;
         for (ProducerRecord record : records) {

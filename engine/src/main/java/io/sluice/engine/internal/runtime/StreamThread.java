@@ -59,7 +59,8 @@ public final class StreamThread implements Runnable {
         this.broker = broker;
         this.settings = settings;
         this.listener = listener;
-        this.producer = broker.producer(ProducerConfig.builder().acks("all").clientId(name).build());
+        this.producer = broker.producer(ProducerConfig.builder().acks("all").clientId(name)
+                .set(ProducerConfig.ENCODE_ON_SEND, settings.encodeOnSend()).build());
         this.collector = new BrokerCollector(producer);
         List<Task> created = List.of();
         try {
