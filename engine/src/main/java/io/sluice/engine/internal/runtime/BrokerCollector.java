@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sends a stream thread's output to the broker without waiting; the first failed send is kept and thrown by the
- * next call, so a commit never covers output that was lost. Sends are handed to the broker in groups (at
- * {@link #HAND_OFF_RECORDS}, and whenever the thread finishes a batch of input): the journal is woken once per
- * group rather than once per record. Used by one thread (callbacks come from broker threads and only set the
- * error).
+ * next call, so a commit never covers output that was lost. When the producer encodes its own batches
+ * ({@code encode.on.send}), sends are handed over in groups (at {@link #HAND_OFF_RECORDS}, and whenever the thread
+ * finishes a batch of input) so that batches have records to share; otherwise each goes at once, and the journal
+ * encodes it while the thread goes on (grouping them only made the journal wait). Used by one thread (callbacks
+ * come from broker threads and only set the error).
  */
 final class BrokerCollector implements RecordCollector {
     private final Producer producer;
@@ -34,8 +35,11 @@ final class BrokerCollector implements RecordCollector {
         }
     };
 
-    BrokerCollector(Producer producer) {
+    private final boolean grouped;
+
+    BrokerCollector(Producer producer, boolean grouped) {
         this.producer = producer;
+        this.grouped = grouped;
     }
 
     @Override
@@ -43,6 +47,10 @@ final class BrokerCollector implements RecordCollector {
         throwIfFailed();
         ProducerRecord record = new ProducerRecord(topic, partition == BY_KEY ? ProducerRecord.ANY_PARTITION
                 : partition, key, value, Math.max(timestamp, 0), headers);
+        if (!grouped) {
+            producer.send(record, onCompletion);
+            return;
+        }
         pending.add(record);
         if (pending.size() >= HAND_OFF_RECORDS) {
             handOff();

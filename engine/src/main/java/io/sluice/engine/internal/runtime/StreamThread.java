@@ -61,7 +61,7 @@ public final class StreamThread implements Runnable {
         this.listener = listener;
         this.producer = broker.producer(ProducerConfig.builder().acks("all").clientId(name)
                 .set(ProducerConfig.ENCODE_ON_SEND, settings.encodeOnSend()).build());
-        this.collector = new BrokerCollector(producer);
+        this.collector = new BrokerCollector(producer, settings.encodeOnSend());
         List<Task> created = List.of();
         try {
             created = taskFactory.apply(collector);
