@@ -136,29 +136,16 @@ public final class JournalShard implements AutoCloseable {
         if (closed) {
             return false;
         }
-        long sequence;
-        if (BrokerThread.current()) {
-            try {
-                sequence = ring.tryNext();
-            } catch (com.lmax.disruptor.InsufficientCapacityException full) {
-                if (callback != null) {
-                    callback.onCompletion(null, new BufferExhaustedException("Ingest ring full: a send from a "
-                            + "broker thread (a send callback) cannot wait for room: shard=" + id + ", partition="
-                            + writer.log().topicPartition()));
-                }
-                return true;
-            }
-        } else {
-            sequence = ring.next();
+        long sequence = claim(writer, 1, callback);
+        if (sequence < 0) {
+            return true;
         }
         try {
             ring.get(sequence).setRecord(writer, key, value, timestamp, headers, callback);
         } finally {
             ring.publish(sequence);
         }
-        if (closed && sequence > awaitShutdownSequence() && callback != null) {
-            callback.onCompletion(null, new ClosedException("broker"));
-        }
+        failIfAfterShutdown(sequence, 1, callback);
         return true;
     }
 
@@ -173,28 +160,42 @@ public final class JournalShard implements AutoCloseable {
         if (closed) {
             return false;
         }
-        long sequence;
-        if (BrokerThread.current()) {
-            try {
-                sequence = ring.tryNext();
-            } catch (com.lmax.disruptor.InsufficientCapacityException full) {
-                failEach(timestamps.length, callback, new BufferExhaustedException("Ingest ring full: a send from a "
-                        + "broker thread (a send callback) cannot wait for room: shard=" + id + ", partition="
-                        + writer.log().topicPartition()));
-                return true;
-            }
-        } else {
-            sequence = ring.next();
+        long sequence = claim(writer, timestamps.length, callback);
+        if (sequence < 0) {
+            return true;
         }
         try {
             ring.get(sequence).setBuilt(writer, new IngestEvent.Built(batch, timestamps, maxTimestampIndex, callback));
         } finally {
             ring.publish(sequence);
         }
-        if (closed && sequence > awaitShutdownSequence()) {
-            failEach(timestamps.length, callback, new ClosedException("broker"));
-        }
+        failIfAfterShutdown(sequence, timestamps.length, callback);
         return true;
+    }
+
+    /**
+     * Claims a ring slot for records of the writer's partition, waiting for room — except on a broker thread (a
+     * send callback), which must not wait for the journal: there the records fail at once and this returns -1.
+     */
+    private long claim(PartitionWriter writer, int records, Callback callback) {
+        if (!BrokerThread.current()) {
+            return ring.next();
+        }
+        try {
+            return ring.tryNext();
+        } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+            failEach(records, callback, new BufferExhaustedException("Ingest ring full: a send from a broker thread "
+                    + "(a send callback) cannot wait for room: shard=" + id + ", partition="
+                    + writer.log().topicPartition()));
+            return -1;
+        }
+    }
+
+    /** Fails the records of a slot published after the shutdown event: the journal stopped before it. */
+    private void failIfAfterShutdown(long sequence, int records, Callback callback) {
+        if (closed && sequence > awaitShutdownSequence()) {
+            failEach(records, callback, new ClosedException("broker"));
+        }
     }
 
     private static void failEach(int records, Callback callback, Exception error) {
