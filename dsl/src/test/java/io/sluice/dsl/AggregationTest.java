@@ -203,4 +203,21 @@ class AggregationTest {
             }
         }
     }
+
+    /** A join that looks up an aggregated table sees every update, also those the cache holds back. */
+    @Test
+    void shouldLetJoinsSeeUpdatesTheCacheHoldsBack() {
+        Pipeline p = Pipeline.named("clicks");
+        Stream<String, String> pages = p.stream("clicks", Serdes.string())
+                .flatMapValues(line -> List.of(line.split(" ")))
+                .withValueSerde(Serdes.string());
+        Table<String, Long> counts = pages.groupByKey().count("clicks-per-user");
+        pages.join(counts, (page, count) -> page + "=" + count).withValueSerde(Serdes.string()).to("numbered");
+        try (TestDriver driver = withCache(p.build(), 100)) {
+            driver.input("clicks").send("u", "a b c");
+            driver.input("clicks").send("u", "d");
+            assertThat(driver.<String, String>output("numbered").values()).containsExactly("a=1", "b=2", "c=3",
+                    "d=4");
+        }
+    }
 }

@@ -23,8 +23,7 @@ import java.util.Map;
  *       the error in headers to {@code dead.letter.topic}.</li>
  *   <li>{@code statestore.cache.max.records} — how many updates per task an aggregation may hold back until the
  *       next commit, forwarding only the latest per key (Kafka Streams' record cache, counted in records; default
- *       0: every update is forwarded at once, for the lowest latency). A held update reaches the store, its
- *       changelog and queries of the store when it leaves the cache: at the commit, or when the cache is full.</li>
+ *       0: every update is forwarded at once, for the lowest latency). Stores are updated at once either way.</li>
  *   <li>{@code state.dir} — where persistent (RocksDB) stores live (default {@code <java.io.tmpdir>/sluice-state}).
  *       </li>
  *   <li>{@code uncaught.error.policy} — a processing error: {@code shutdown} (default) stops the whole job;

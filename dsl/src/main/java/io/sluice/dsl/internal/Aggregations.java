@@ -68,10 +68,9 @@ public final class Aggregations {
     }
 
     /**
-     * An aggregation into a key-value store whose updates may be held back until the commit. A held key's latest
-     * aggregate lives in the cache and reaches the store (and its changelog) when the key leaves the cache, as in
-     * Kafka Streams: a hot key then costs one lookup per record. Queries of the store see held keys as of the last
-     * commit.
+     * An aggregation into a key-value store whose updates may be held back until the commit. The store is always
+     * current — joins and queries read it — and the cache holds only what to forward; a held key's latest
+     * aggregate is read from the cache, so an update costs the cache's lookup and the store's write.
      */
     private abstract static class KeyValueAggregation<K, V, A> extends Processors.Forwarding<K, V> {
         private final String store;
@@ -94,20 +93,19 @@ public final class Aggregations {
             return cache.holds(key) ? cache.get(key) : null;
         }
 
-        /** Applies the key's new aggregate: to the held update, to the cache, or to the store and downstream. */
+        /** Stores the key's new aggregate, and holds it in the cache or forwards it. */
         void update(Record<K, ?> r, UpdateCache.Held<A> held, A old, A now) {
+            aggregates.put(r.key(), now);
             if (held != null) {
                 held.update(now, r.timestamp(), r.headers());
             } else if (cache.holds(r.key())) {
                 cache.hold(r.key(), old, now, r.timestamp(), r.headers(), this::emit);
             } else {
-                aggregates.put(r.key(), now);
                 context.forward(r.withValue(new Change<>(old, now)));
             }
         }
 
         private void emit(K key, A old, A now, long timestamp, List<Header> headers) {
-            aggregates.put(key, now);
             context.forward(new Record<>(key, new Change<>(old, now), timestamp, headers));
         }
 

@@ -28,11 +28,13 @@ final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueS
     private final List<Object> dirty = new ArrayList<>();
     private long live;
     /**
-     * The entry the last {@code get} found, by key identity: an aggregation's read-modify-write of one key then
-     * costs one hash lookup instead of two. Forgotten whenever entries leave the map.
+     * The entry the task's last {@code get} found, by key identity: an aggregation's read-modify-write of one key
+     * then costs one hash lookup instead of two. Forgotten whenever entries leave the map. Only the task's thread
+     * (the one that writes) keeps it: queries from other threads call {@code get} too.
      */
     private Object lastKey;
     private Entry<V> lastEntry;
+    private Thread writer;
 
     InMemoryKeyValueStore(StoreSpec spec, String applicationId, int partition) {
         super(spec, applicationId, partition);
@@ -45,14 +47,17 @@ final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueS
         if (e == null) {
             return null;
         }
-        lastKey = k;
-        lastEntry = e;
+        if (Thread.currentThread() == writer) {
+            lastKey = k;
+            lastEntry = e;
+        }
         return e.value;
     }
 
     @Override
     public void put(K key, V value) {
         Object k = StoreKeys.wrap(requireKey(key));
+        writer = Thread.currentThread();
         Entry<V> e = k == lastKey ? lastEntry : map.get(k);
         if (e == null) {
             if (value == null) {
