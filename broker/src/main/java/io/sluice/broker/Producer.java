@@ -33,7 +33,8 @@ public interface Producer extends AutoCloseable {
     /**
      * Sends records in order, each as {@code send(record, callback)} would, but hands them to the broker together:
      * cheaper per record for a thread that has many at hand (a stream thread's output). {@code callback} is called
-     * once per record.
+     * once per record — except that if the producer or the broker closes midway, this throws
+     * {@link ClosedException} and the records not yet handed over get no callback.
      */
     default void sendAll(List<ProducerRecord> records, Callback callback) {
         for (ProducerRecord record : records) {

@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>{@code acks} — {@code 0}: do not wait for the append; {@code 1} or {@code all} (default): complete once
  *       the record is in the partition log (on a single broker the two are the same).</li>
  *   <li>{@code batch.size} — records without a key stick to one partition for this many bytes before moving on,
- *       so that they form large batches (Kafka's sticky partitioning).</li>
+ *       so that they form large batches (Kafka's sticky partitioning); with {@code encode.on.send}, also the
+ *       largest batch the producer encodes (a larger record goes in a batch of its own).</li>
  *   <li>{@code client.id} — a name for logs.</li>
  *   <li>{@code encode.on.send} — {@link Producer#sendAll} encodes each partition's records into a batch on the
  *       sending thread, as Kafka's producers do, and the journal appends it as it is. Otherwise (default) the

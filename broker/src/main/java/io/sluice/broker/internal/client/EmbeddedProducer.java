@@ -197,7 +197,10 @@ public final class EmbeddedProducer implements Producer {
     private int publishBatch(Partition partition, AcceptedRecords accepted, int first, BatchEncoder encoder,
                              Callback callback) {
         LogConfig logConfig = partition.writer().log().config();
-        int limit = Math.min(PartitionWriter.MAX_BATCH_BYTES, Math.max(logConfig.maxMessageBytes(), 1));
+        // batch.size bounds a batch as in Kafka's producer (a larger record goes alone): the ring counts slots,
+        // so this is what keeps the records waiting in it bounded.
+        int limit = Math.min(Math.min(PartitionWriter.MAX_BATCH_BYTES, config.batchSizeBytes()),
+                Math.max(logConfig.maxMessageBytes(), 1));
         long[] timestamps = accepted.timestamps;
         int[] nextOfPartition = accepted.nextOfPartition;
         int i = first;

@@ -26,6 +26,10 @@ public final class PartitionWriter {
     /** Batches are cut at this size so that readers and replicas never face a huge one. */
     public static final int MAX_BATCH_BYTES = 1 << 20;
 
+    private static final int INITIAL_CAPACITY = 64;
+    /** Pending arrays longer than this are dropped at the end of the run that grew them. */
+    private static final int SHRINK_ABOVE = 1 << 16;
+
     private final PartitionLog partitionLog;
     private final TopicPartition topicPartition;
     private final JournalShard shard;
@@ -33,15 +37,15 @@ public final class PartitionWriter {
      * The run's records, copied out of the ring (whose slots are reused as soon as the run ends) into parallel
      * arrays, with their outcome once written; cleared past each run so that they keep no record alive.
      */
-    private byte[][] keys = new byte[64][];
-    private byte[][] values = new byte[64][];
-    private long[] timestamps = new long[64];
-    private Header[][] headers = new Header[64][];
-    private Callback[] callbacks = new Callback[64];
-    private long[] offsets = new long[64];
-    private long[] storedTimestamps = new long[64];
+    private byte[][] keys = new byte[INITIAL_CAPACITY][];
+    private byte[][] values = new byte[INITIAL_CAPACITY][];
+    private long[] timestamps = new long[INITIAL_CAPACITY];
+    private Header[][] headers = new Header[INITIAL_CAPACITY][];
+    private Callback[] callbacks = new Callback[INITIAL_CAPACITY];
+    private long[] offsets = new long[INITIAL_CAPACITY];
+    private long[] storedTimestamps = new long[INITIAL_CAPACITY];
     /** A producer's batch, at the index of its first record; the arrays hold each of its records' outcome. */
-    private IngestEvent.Built[] built = new IngestEvent.Built[64];
+    private IngestEvent.Built[] built = new IngestEvent.Built[INITIAL_CAPACITY];
     private int pendingCount;
     private volatile Runnable appendListener = () -> { };
     /** Set by the journal, or by the flusher when an fsync fails. */
@@ -120,6 +124,17 @@ public final class PartitionWriter {
         Arrays.fill(callbacks, 0, n, null);
         Arrays.fill(built, 0, n, null);
         pendingCount = 0;
+        if (keys.length > SHRINK_ABOVE) {
+            // A burst grew the arrays: give the memory back rather than keep it for every partition.
+            keys = new byte[INITIAL_CAPACITY][];
+            values = new byte[INITIAL_CAPACITY][];
+            timestamps = new long[INITIAL_CAPACITY];
+            headers = new Header[INITIAL_CAPACITY][];
+            callbacks = new Callback[INITIAL_CAPACITY];
+            offsets = new long[INITIAL_CAPACITY];
+            storedTimestamps = new long[INITIAL_CAPACITY];
+            built = new IngestEvent.Built[INITIAL_CAPACITY];
+        }
     }
 
     /** Marks the writer as removed (topic deleted): later records fail instead of being written. */
