@@ -5,38 +5,25 @@ import io.sluice.dsl.internal.PipelineState;
 import io.sluice.dsl.internal.SlidingAggregation;
 import io.sluice.dsl.internal.WindowedSerde;
 import io.sluice.engine.Serde;
-import io.sluice.engine.Serdes;
 import io.sluice.engine.StoreSpec;
 import io.sluice.engine.Windowed;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.function.BiFunction;
-import java.util.function.BinaryOperator;
 import java.util.function.Supplier;
 
 /**
  * A grouped stream in sliding windows. Each aggregation keeps two stores: {@code <name>} with the window results
  * and {@code <name>-values} with the recent values the windows are computed from.
  */
-public final class SlidingWindowedStream<K, V> {
-    private final GroupedStream<K, V> grouped;
+public final class SlidingWindowedStream<K, V> extends WindowAggregations<K, V> {
     private final SlidingWindows windows;
 
     SlidingWindowedStream(GroupedStream<K, V> grouped, SlidingWindows windows) {
-        this.grouped = grouped;
+        super(grouped);
         this.windows = windows;
     }
 
-    public Table<Windowed<K>, Long> count(String name) {
-        return aggregate(name, Serdes.longs(), () -> 0L, (count, v) -> count + 1);
-    }
-
-    public Table<Windowed<K>, V> reduce(String name, BinaryOperator<V> reducer) {
-        Objects.requireNonNull(reducer, "reducer");
-        return aggregate(name, grouped.upstream().valueSerde(), () -> null,
-                (agg, v) -> agg == null ? v : reducer.apply(agg, v));
-    }
-
+    @Override
     public <A> Table<Windowed<K>, A> aggregate(String name, Serde<A> aggregateSerde, Supplier<A> initializer,
                                                BiFunction<A, ? super V, A> adder) {
         PipelineState state = grouped.upstream().state();
