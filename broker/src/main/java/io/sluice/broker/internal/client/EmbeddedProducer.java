@@ -75,6 +75,11 @@ public final class EmbeddedProducer implements Producer {
         if (accepted == null) {
             return;
         }
+        publishOne(record, accepted, callback);
+    }
+
+    /** Hands an accepted record to its partition's journal, which encodes it. */
+    private void publishOne(ProducerRecord record, Accepted accepted, Callback callback) {
         Partition partition = accepted.partition;
         if (!partition.shard().tryPublish(partition.writer(), record.key(), record.value(), accepted.timestamp,
                 accepted.headers, waitForAppend ? callback : null)) {
@@ -94,33 +99,17 @@ public final class EmbeddedProducer implements Producer {
     public void sendAll(List<ProducerRecord> records, Callback callback) {
         java.util.Objects.requireNonNull(callback, "callback");
         checkOpen();
-        AcceptedRecords accepted = acceptAll(records, callback);
         if (!encodeOnSend) {
-            publishEach(accepted, callback);
+            forEachAccepted(records, callback, (record, accepted) -> publishOne(record, accepted, callback));
             return;
         }
+        AcceptedRecords accepted = new AcceptedRecords(records.size());
+        forEachAccepted(records, callback, accepted::add);
         BatchEncoder encoder = ENCODER.get();
         for (Partition partition : accepted.partitions) {
             int next = accepted.firstAndLast.get(partition)[0];
             while (next >= 0) {
                 next = publishBatch(partition, accepted, next, encoder, callback);
-            }
-        }
-    }
-
-    /** Publishes the records one by one, in the order they came. */
-    private void publishEach(AcceptedRecords accepted, Callback callback) {
-        for (int i = 0; i < accepted.count; i++) {
-            Partition partition = accepted.partitionOf[i];
-            ProducerRecord record = accepted.records[i];
-            long timestamp = accepted.timestamps[i];
-            if (!partition.shard().tryPublish(partition.writer(), record.key(), record.value(), timestamp,
-                    accepted.headers[i], waitForAppend ? callback : null)) {
-                throw new ClosedException("broker");
-            }
-            if (!waitForAppend) {
-                callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
-                        timestamp), null);
             }
         }
     }
@@ -132,16 +121,11 @@ public final class EmbeddedProducer implements Producer {
         final org.apache.kafka.common.header.Header[][] headers;
         /** The index of the partition's next record, or -1. */
         final int[] nextOfPartition;
-        final Partition[] partitionOf;
         final java.util.IdentityHashMap<Partition, int[]> firstAndLast = new java.util.IdentityHashMap<>();
         final List<Partition> partitions = new java.util.ArrayList<>();
-        private final boolean chained;
         int count;
 
-        /** With {@code chained}, the records are also chained per partition, for encoding batches. */
-        AcceptedRecords(int capacity, boolean chained) {
-            this.chained = chained;
-            partitionOf = new Partition[capacity];
+        AcceptedRecords(int capacity) {
             records = new ProducerRecord[capacity];
             timestamps = new long[capacity];
             headers = new org.apache.kafka.common.header.Header[capacity][];
@@ -153,10 +137,6 @@ public final class EmbeddedProducer implements Producer {
             records[i] = record;
             timestamps[i] = a.timestamp;
             headers[i] = a.headers;
-            partitionOf[i] = a.partition;
-            if (!chained) {
-                return;
-            }
             nextOfPartition[i] = -1;
             int[] ends = firstAndLast.get(a.partition);
             if (ends == null) {
@@ -169,8 +149,9 @@ public final class EmbeddedProducer implements Producer {
         }
     }
 
-    private AcceptedRecords acceptAll(List<ProducerRecord> records, Callback callback) {
-        AcceptedRecords accepted = new AcceptedRecords(records.size(), encodeOnSend);
+    /** Validates each record (a bad one is told through the callback) and passes on those accepted, in order. */
+    private void forEachAccepted(List<ProducerRecord> records, Callback callback,
+                                 java.util.function.BiConsumer<ProducerRecord, Accepted> then) {
         Topic topic = null;
         String topicName = null;
         for (ProducerRecord record : records) {
@@ -184,10 +165,9 @@ public final class EmbeddedProducer implements Producer {
             }
             Accepted a = accept(topic, record, callback);
             if (a != null) {
-                accepted.add(record, a);
+                then.accept(record, a);
             }
         }
-        return accepted;
     }
 
     /**
