@@ -64,7 +64,7 @@ public final class BatchEncoder {
 
     /** Starts a new run with a batch whose first record has {@code firstTimestamp}. */
     public void begin(long firstTimestamp) {
-        out.position = 0;
+        startRun();
         beginAnother(firstTimestamp);
     }
 
@@ -85,10 +85,6 @@ public final class BatchEncoder {
     /** The bytes of the run so far. */
     int runSizeInBytes() {
         return out.position;
-    }
-
-    int count() {
-        return count;
     }
 
     /** An upper bound of the bytes a record adds to a batch. */
