@@ -7,40 +7,32 @@ import io.sluice.engine.Windowed;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Fixed-size windows, grouped by start time: a lookup touches only the windows in its time range, and expiry
- * drops whole start times. Records mostly arrive in time order, so the last window start used is remembered and
- * new per-start maps are sized like the previous one. Each entry carries its dirty flag, and the entries to log
- * are a list: flushing needs no lookups. Changelog key layout: {@code [serialized key][window start: 8 bytes]}.
+ * Fixed-size windows, grouped by start time into {@link WindowSlab}s: a lookup touches only the windows in its
+ * time range, and expiry drops whole start times. Records mostly arrive in time order, so the last slab used is
+ * remembered and new slabs are sized like the previous one. Changed windows are marked in their slab, and the slabs
+ * with changes are listed: flushing needs no lookups. Changelog key layout: {@code [serialized key][window start:
+ * 8 bytes]}.
  */
 final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore<K, V> {
-    /** A window's value and whether it changed since the last flush; the value is read by query threads. */
-    private static final class Entry<V> {
-        final Object key;
-        final long start;
-        volatile V value;
-        boolean dirty;
-
-        Entry(Object key, long start, V value) {
-            this.key = key;
-            this.start = start;
-            this.value = value;
-        }
-    }
-
-    private final ConcurrentSkipListMap<Long, ConcurrentHashMap<Object, Entry<V>>> byStart =
-            new ConcurrentSkipListMap<>();
-    private final List<Entry<V>> dirty = new ArrayList<>();
+    private final ConcurrentSkipListMap<Long, WindowSlab> byStart = new ConcurrentSkipListMap<>();
+    private final List<WindowSlab> changed = new ArrayList<>();
     private final long sizeMs;
     private final long retentionMs;
-    private long lastStart = Long.MIN_VALUE;
-    private ConcurrentHashMap<Object, Entry<V>> lastWindows;
+    private WindowSlab last;
     private int lastWindowCount = 16;
+    /**
+     * One instance per key for the windows of all start times: a key is in many windows, and each record brings
+     * its own copy. Sharing keeps the store's heap (and what young collections copy) smaller. Forgotten when it
+     * outgrows {@link #SHARED_KEYS_MAX}, so that many distinct keys cost a lookup per new window, nothing more.
+     */
+    private final HashMap<Object, Object> sharedKeys = new HashMap<>();
+    private static final int SHARED_KEYS_MAX = 1 << 16;
 
     InMemoryWindowStore(StoreSpec spec, String applicationId, int partition) {
         super(spec, applicationId, partition);
@@ -49,24 +41,23 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
     }
 
     /** The windows starting at {@code start}; for the task's thread only (it caches, without synchronization). */
-    private ConcurrentHashMap<Object, Entry<V>> windows(long start, boolean create) {
-        if (start == lastStart && lastWindows != null) {
-            return lastWindows;
+    private WindowSlab slab(long start, boolean create) {
+        if (last != null && last.start == start) {
+            return last;
         }
-        ConcurrentHashMap<Object, Entry<V>> windows = byStart.get(start);
-        if (windows == null) {
+        WindowSlab slab = byStart.get(start);
+        if (slab == null) {
             if (!create) {
                 return null;
             }
-            windows = new ConcurrentHashMap<>(Math.max(16, lastWindowCount * 4 / 3));
-            byStart.put(start, windows);
+            if (last != null) {
+                lastWindowCount = Math.max(lastWindowCount, last.size());
+            }
+            slab = new WindowSlab(start, lastWindowCount);
+            byStart.put(start, slab);
         }
-        if (lastWindows != null) {
-            lastWindowCount = Math.max(lastWindowCount, lastWindows.size());
-        }
-        lastStart = start;
-        lastWindows = windows;
-        return windows;
+        last = slab;
+        return slab;
     }
 
     @Override
@@ -74,66 +65,62 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         if (key == null) {
             throw new IllegalArgumentException("Null key: store=" + name());
         }
-        Object k = StoreKeys.wrap(key);
-        ConcurrentHashMap<Object, Entry<V>> windows = windows(windowStart, value != null);
-        if (windows == null) {
+        WindowSlab slab = slab(windowStart, value != null);
+        if (slab == null) {
             return;
         }
-        Entry<V> e = windows.get(k);
-        if (e == null) {
-            if (value == null) {
-                return;
-            }
-            e = new Entry<>(k, windowStart, value);
-            windows.put(k, e);
-        } else {
-            e.value = value;
-        }
-        if (!e.dirty) {
-            e.dirty = true;
-            dirty.add(e);
+        boolean hadChanges = slab.hasChanges();
+        Object k = StoreKeys.wrap(key);
+        slab.put(value != null && slab.get(k) == null ? shared(k) : k, value);
+        if (!hadChanges && slab.hasChanges()) {
+            changed.add(slab);
         }
     }
 
+    private Object shared(Object key) {
+        Object shared = sharedKeys.putIfAbsent(key, key);
+        if (shared != null) {
+            return shared;
+        }
+        if (sharedKeys.size() > SHARED_KEYS_MAX) {
+            sharedKeys.clear();
+        }
+        return key;
+    }
+
     @Override
+    @SuppressWarnings("unchecked")
     public V fetch(K key, long windowStart) {
-        Map<Object, Entry<V>> windows = windows(windowStart, false);
-        Entry<V> e = windows == null ? null : windows.get(StoreKeys.wrap(key));
-        return e == null ? null : e.value;
+        WindowSlab slab = last != null && last.start == windowStart ? last : byStart.get(windowStart);
+        return slab == null ? null : (V) slab.get(StoreKeys.wrap(key));
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<KeyValue<Windowed<K>, V>> fetch(K key, long timeFrom, long timeTo) {
         Object k = StoreKeys.wrap(key);
         List<KeyValue<Windowed<K>, V>> result = new ArrayList<>();
         if (timeFrom > timeTo) {
             return result;
         }
-        for (Map.Entry<Long, ConcurrentHashMap<Object, Entry<V>>> w : byStart.subMap(timeFrom, true, timeTo, true)
-                .entrySet()) {
-            Entry<V> e = w.getValue().get(k);
-            V v = e == null ? null : e.value;
+        for (WindowSlab slab : byStart.subMap(timeFrom, true, timeTo, true).values()) {
+            V v = (V) slab.get(k);
             if (v != null) {
-                result.add(KeyValue.of(windowed(key, w.getKey()), v));
+                result.add(KeyValue.of(windowed(key, slab.start), v));
             }
         }
         return result;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<KeyValue<Windowed<K>, V>> fetchAll(long timeFrom, long timeTo) {
         List<KeyValue<Windowed<K>, V>> result = new ArrayList<>();
         if (timeFrom > timeTo) {
             return result;
         }
-        for (Map.Entry<Long, ConcurrentHashMap<Object, Entry<V>>> w : byStart.subMap(timeFrom, true, timeTo, true)
-                .entrySet()) {
-            w.getValue().forEach((k, e) -> {
-                V v = e.value;
-                if (v != null) {
-                    result.add(KeyValue.of(windowed(StoreKeys.unwrap(k), w.getKey()), v));
-                }
-            });
+        for (WindowSlab slab : byStart.subMap(timeFrom, true, timeTo, true).values()) {
+            slab.forEach((k, v) -> result.add(KeyValue.of(windowed(StoreKeys.unwrap(k), slab.start), (V) v)));
         }
         return result;
     }
@@ -150,12 +137,8 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
     @Override
     public long size() {
         long n = 0;
-        for (ConcurrentHashMap<Object, Entry<V>> windows : byStart.values()) {
-            for (Entry<V> e : windows.values()) {
-                if (e.value != null) {
-                    n++;
-                }
-            }
+        for (WindowSlab slab : byStart.values()) {
+            n += slab.size();
         }
         return n;
     }
@@ -169,46 +152,30 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         Map<Long, ?> expired = byStart.headMap(now - retentionMs, true);
         if (!expired.isEmpty()) {
             expired.clear();
-            lastStart = Long.MIN_VALUE;
-            lastWindows = null;
+            last = null;
         }
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void restore(byte[] key, byte[] value) {
         int keyLength = key.length - Long.BYTES;
         long start = ByteBuffer.wrap(key, keyLength, Long.BYTES).getLong();
         Object k = StoreKeys.wrap(keySerde.deserialize(Arrays.copyOf(key, keyLength)));
-        ConcurrentHashMap<Object, Entry<V>> windows = windows(start, value != null);
-        if (windows == null) {
-            return;
-        }
-        if (value == null) {
-            windows.remove(k);
-        } else {
-            windows.put(k, new Entry<>(k, start, (V) valueSerde.deserialize(value)));
+        WindowSlab slab = slab(start, value != null);
+        if (slab != null) {
+            slab.restore(value == null ? k : shared(k), value == null ? null : valueSerde.deserialize(value));
         }
     }
 
     @Override
     protected void flushDirty(ChangelogSink sink) {
         long oldestKept = streamTime() == Long.MIN_VALUE ? Long.MIN_VALUE : streamTime() - retentionMs;
-        for (Entry<V> e : dirty) {
-            e.dirty = false;
-            if (e.start <= oldestKept) {
-                continue; // expired since it was written: nothing to restore
-            }
-            V value = e.value;
-            sink.send(changelogKey(keyBytes(StoreKeys.unwrap(e.key)), e.start), valueBytes(value));
-            if (value == null) {
-                ConcurrentHashMap<Object, Entry<V>> windows = byStart.get(e.start);
-                if (windows != null) {
-                    windows.remove(e.key, e);
-                }
-            }
+        for (WindowSlab slab : changed) {
+            // Expired since it was written: nothing to restore.
+            slab.drainChanges(slab.start <= oldestKept ? null
+                    : (k, v) -> sink.send(changelogKey(keyBytes(StoreKeys.unwrap(k)), slab.start), valueBytes(v)));
         }
-        dirty.clear();
+        changed.clear();
     }
 
     static byte[] changelogKey(byte[] key, long start) {
@@ -217,9 +184,9 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
 
     @Override
     protected void clearDirty() {
-        for (Entry<V> e : dirty) {
-            e.dirty = false;
+        for (WindowSlab slab : changed) {
+            slab.drainChanges(null);
         }
-        dirty.clear();
+        changed.clear();
     }
 }
