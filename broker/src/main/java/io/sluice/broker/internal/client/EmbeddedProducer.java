@@ -45,7 +45,12 @@ public final class EmbeddedProducer implements Producer {
     private final boolean encodeOnSend;
     private final Partitioner partitioner;
     private volatile boolean closed;
-    private volatile Topic lastTopic;
+    /**
+     * The topics sent to last, tried before the registry: a stream thread's producer alternates between a few
+     * topics (outputs, changelogs, repartition topics). Racy on purpose: a slot holds some registered topic or null.
+     */
+    private final Topic[] recentTopics = new Topic[4];
+    private int nextRecent;
 
     public EmbeddedProducer(BrokerCore core, ProducerConfig config) {
         this.core = core;
@@ -283,14 +288,14 @@ public final class EmbeddedProducer implements Producer {
     }
 
     private Topic topicFor(String name) {
-        Topic last = lastTopic;
-        // Most producers send to one topic: skip the map lookup when it is the same, still registered, topic.
-        if (last != null && !last.isDeleted() && last.name().equals(name)) {
-            return last;
+        for (Topic recent : recentTopics) {
+            if (recent != null && recent.name().equals(name) && !recent.isDeleted()) {
+                return recent;
+            }
         }
         Topic topic = registry.topic(name);
         if (topic != null) {
-            lastTopic = topic;
+            recentTopics[nextRecent++ & (recentTopics.length - 1)] = topic;
             return topic;
         }
         if (!core.config().autoCreateTopics()) {
