@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -65,6 +66,12 @@ public interface Consumer extends AutoCloseable {
 
     /** The offset of the next record {@link #poll} returns for an assigned partition. */
     long position(TopicPartition partition);
+
+    /**
+     * How many records an assigned partition holds past this consumer's position (its high watermark minus the
+     * position); empty while the position is not known yet, before the first poll.
+     */
+    OptionalLong currentLag(TopicPartition partition);
 
     /** Stops returning records from these assigned partitions until {@link #resume}. */
     void pause(Collection<TopicPartition> partitions);

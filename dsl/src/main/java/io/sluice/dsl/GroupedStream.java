@@ -26,12 +26,17 @@ public final class GroupedStream<K, V> {
     }
 
     /**
-     * Counts records per key; records with a null value are not counted. Through a repartition topic only the
-     * key travels, so the value type needs no serde.
+     * Counts records per key; records with a null value are not counted. Through a repartition topic each key
+     * travels with the number of its records since the last commit (one record per key and commit with the record
+     * cache on, one per input record without), so the value type needs no serde.
      */
     public Table<K, Long> count(String name) {
-        GroupedStream<K, byte[]> keysOnly = new GroupedStream<>(upstream.presenceOnly(), keySerde, repartition);
-        return keysOnly.aggregate(name, Serdes.longs(), () -> 0L, (count, v) -> count + 1);
+        if (!repartition) {
+            GroupedStream<K, byte[]> keysOnly = new GroupedStream<>(upstream.presenceOnly(), keySerde, false);
+            return keysOnly.aggregate(name, Serdes.longs(), () -> 0L, (count, v) -> count + 1);
+        }
+        GroupedStream<K, Long> counted = new GroupedStream<>(upstream.countedAhead(name + "-ahead"), keySerde, true);
+        return counted.aggregate(name, Serdes.longs(), () -> 0L, Long::sum);
     }
 
     /** Combines values per key with {@code reducer}; the first value is the start. */

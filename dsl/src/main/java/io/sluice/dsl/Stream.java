@@ -1,5 +1,6 @@
 package io.sluice.dsl;
 
+import io.sluice.dsl.internal.Aggregations;
 import io.sluice.dsl.internal.Joins;
 import io.sluice.dsl.internal.LazySerde;
 import io.sluice.dsl.internal.ListSerde;
@@ -178,6 +179,12 @@ public final class Stream<K, V> {
     Stream<K, byte[]> presenceOnly() {
         return add("keys-only", Processors.<K, V, byte[]>mapValues((k, v) -> v == null ? null : NO_BYTES), keySerde,
                 Serdes.bytes(), false);
+    }
+
+    /** The records counted per key ahead of a repartition topic: see {@link GroupedStream#count}. */
+    Stream<K, Long> countedAhead(String nodeName) {
+        state.topology().processor(nodeName, Aggregations.countAhead(), node);
+        return new Stream<>(state, nodeName, keySerde, Serdes.longs(), keyChanged);
     }
 
     /** Groups by the current key, for aggregation. */

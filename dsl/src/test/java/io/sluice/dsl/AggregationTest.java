@@ -148,6 +148,38 @@ class AggregationTest {
         }
     }
 
+    /** With the cache, a re-keyed count ships each key once per commit with its number of records. */
+    @Test
+    void shouldCountAheadOfTheRepartitionTopic() {
+        for (long cache : new long[] {0, 100}) {
+            try (TestDriver driver = withCache(wordCount(), cache)) {
+                driver.input("lines").send("doc-1", "x x y x");
+                List<KeyValue<String, Long>> crossed = driver.records("word-count-word-counts-repartition").stream()
+                        .map(r -> KeyValue.of(r.keyAsString(), Serdes.longs().deserialize(r.value()))).toList();
+                if (cache == 0) {
+                    assertThat(crossed).containsExactly(KeyValue.of("x", 1L), KeyValue.of("x", 1L),
+                            KeyValue.of("y", 1L), KeyValue.of("x", 1L));
+                } else {
+                    assertThat(crossed).containsExactly(KeyValue.of("x", 3L), KeyValue.of("y", 1L));
+                }
+                assertThat(driver.<ReadOnlyKeyValueStore<String, Long>>store("word-counts").get("x")).isEqualTo(3L);
+            }
+        }
+    }
+
+    @Test
+    void shouldDropNullValuesAheadOfTheRepartitionTopic() {
+        Pipeline p = Pipeline.named("by-value");
+        p.stream("in", Serdes.string())
+                .groupBy((k, v) -> k + "!", Serdes.string())
+                .count("counts");
+        try (TestDriver driver = withCache(p.build(), 100)) {
+            driver.input("in").send("k", null).send("k", "y");
+            assertThat(driver.metrics()).containsEntry("dropped-null-key-or-value{operator=counts-ahead}", 1L);
+            assertThat(driver.<ReadOnlyKeyValueStore<String, Long>>store("counts").get("k!")).isEqualTo(1L);
+        }
+    }
+
     @Test
     void shouldEmitTheOldestKeyWhenTheCacheIsFull() {
         try (TestDriver driver = withCache(wordCount(), 1)) {

@@ -22,6 +22,16 @@ public interface Processor<K, V> {
     default void flush() {
     }
 
+    /**
+     * Whether records this processor took in are held back right now — neither in a store nor forwarded — until
+     * the next {@link #flush}, as a count ahead of a repartition topic holds them. While one is, its task's input
+     * does not count as processed, and the engine flushes the processor as soon as the task's input runs dry
+     * rather than at the next commit.
+     */
+    default boolean holdsInput() {
+        return false;
+    }
+
     /** Called once when the task closes; stores are closed by the engine. */
     default void close() {
     }

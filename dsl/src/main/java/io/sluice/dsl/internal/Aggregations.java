@@ -40,6 +40,59 @@ public final class Aggregations {
     }
 
     /**
+     * Counts a re-keyed stream's records per key ahead of its repartition topic, so that a key crosses the topic
+     * once per commit with the number of its records instead of once per record; {@code count} adds the numbers up
+     * behind the topic (a two-phase count, as Flink SQL's local-global aggregation). Keys are held as the record
+     * cache holds updates: until the commit, or until {@code cacheMaxRecords} keys are held, oldest out first.
+     * Without a cache, and for byte-array keys, each record crosses as (key, 1). Records with a null key or value
+     * are dropped and counted, as the count would.
+     */
+    public static <K, V> Supplier<Processor<K, V>> countAhead() {
+        return CountAhead::new;
+    }
+
+    private static final class CountAhead<K, V> extends Processors.Forwarding<K, V> {
+        private UpdateCache<K, Long> held;
+
+        @Override
+        public void init(ProcessorContext processorContext) {
+            super.init(processorContext);
+            held = new UpdateCache<>(processorContext.cacheMaxRecords());
+        }
+
+        @Override
+        public void process(Record<K, V> r) {
+            if (lacksKeyOrValue(r)) {
+                return;
+            }
+            if (!held.holds(r.key())) {
+                context.forward(new Record<>(r.key(), 1L, r.timestamp(), r.headers()));
+                return;
+            }
+            UpdateCache.Held<Long> tally = held.get(r.key());
+            if (tally != null) {
+                tally.update(tally.newValue + 1, r.timestamp(), r.headers());
+            } else {
+                held.hold(r.key(), null, 1L, r.timestamp(), r.headers(), this::emit);
+            }
+        }
+
+        private void emit(K key, Long unused, Long count, long timestamp, List<Header> headers) {
+            context.forward(new Record<>(key, count, timestamp, headers));
+        }
+
+        @Override
+        public void flush() {
+            held.flush(this::emit);
+        }
+
+        @Override
+        public boolean holdsInput() {
+            return !held.isEmpty();
+        }
+    }
+
+    /**
      * Folds a grouped table's changes per key: the old value is subtracted, the new one added. A key whose
      * aggregate becomes null is deleted.
      */

@@ -52,6 +52,10 @@ final class UpdateCache<K, V> {
         return maxRecords > 0 && !(key instanceof byte[]);
     }
 
+    boolean isEmpty() {
+        return held.isEmpty();
+    }
+
     /** The key's held update, or null. */
     Held<V> get(K key) {
         return held.get(key);

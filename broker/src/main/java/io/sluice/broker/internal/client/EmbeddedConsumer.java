@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -506,6 +507,14 @@ public final class EmbeddedConsumer implements Consumer {
         Assigned a = assignedOrThrow(partition);
         ensurePosition(a);
         return a.position;
+    }
+
+    @Override
+    public OptionalLong currentLag(TopicPartition partition) {
+        ensureOpen();
+        Assigned a = assignedOrThrow(partition);
+        return a.position < 0 ? OptionalLong.empty()
+                : OptionalLong.of(Math.max(0, a.partition.log().highWatermark() - a.position));
     }
 
     private Assigned assignedOrThrow(TopicPartition tp) {

@@ -4,6 +4,7 @@ import io.sluice.broker.Admin;
 import io.sluice.broker.Broker;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.OffsetAndMetadata;
+import io.sluice.broker.Producer;
 import io.sluice.broker.TopicPartition;
 import io.sluice.engine.internal.topology.SubTopology;
 import io.sluice.engine.internal.topology.TopologyModel;
@@ -17,8 +18,10 @@ import java.util.function.Supplier;
 
 /**
  * How far a job has got through its inputs, repartition topics included: committed (lag) or processed. In both
- * cases positions are read before end offsets — an upstream task that is caught up has already sent what it
- * forwards, and flushed it before committing — so a repartition topic's end offset covers what it passed on.
+ * cases positions are read before end offsets — an upstream task publishes its positions only once what it
+ * forwarded is with the producer (and flushes before committing), and {@code awaitProcessed} waits for the
+ * producer's records to reach the logs before reading the ends — so a repartition topic's end offset covers what
+ * was passed on.
  */
 public final class JobProgress {
     private final Broker broker;
@@ -76,9 +79,11 @@ public final class JobProgress {
                                   Supplier<Map<TopicPartition, Long>> processedPositions) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int inputCount = inputs().size();
-        try (Consumer consumer = broker.consumer()) {
+        try (Consumer consumer = broker.consumer(); Producer barrier = broker.producer()) {
             while (System.nanoTime() < deadline && active.getAsBoolean()) {
                 Map<TopicPartition, Long> processed = processedPositions.get();
+                // Tasks publish positions once what they sent is with the producer; wait until it is in the logs.
+                barrier.flush();
                 if (processed.size() == inputCount && caughtUp(consumer, processed)) {
                     return true;
                 }

@@ -133,6 +133,9 @@ public final class StreamThread implements Runnable {
                     commit();
                     lastCommit = now;
                 }
+                for (Task task : tasks) {
+                    task.publishPositions();
+                }
             }
             commit();
         } catch (WakeupException e) {
@@ -162,27 +165,45 @@ public final class StreamThread implements Runnable {
 
     private void pollOnce() {
         List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(settings.pollMs()));
-        if (records.isEmpty()) {
-            return;
-        }
         TopicPartition last = null;
         int from = 0;
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord r = records.get(i);
             if (last == null || r.partition() != last.partition() || !r.topic().equals(last.topic())) {
                 if (last != null) {
-                    taskByInput.get(last).add(last, records.subList(from, i));
+                    feed(last, records.subList(from, i));
                 }
                 last = r.topicPartition();
                 from = i;
             }
         }
-        taskByInput.get(last).add(last, records.subList(from, records.size()));
+        if (last != null) {
+            feed(last, records.subList(from, records.size()));
+        }
         for (Task task : tasks) {
             if (task.hasBuffered()) {
                 task.process(Integer.MAX_VALUE);
             }
         }
+        // A task that has read its partitions to their end: what its processors hold back moves on now.
+        for (Task task : tasks) {
+            if (task.holdsInput() && caughtUp(task)) {
+                task.flushHeldInput();
+            }
+        }
+    }
+
+    private boolean caughtUp(Task task) {
+        for (TopicPartition partition : task.inputs()) {
+            if (consumer.currentLag(partition).orElse(1) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void feed(TopicPartition partition, List<ConsumerRecord> records) {
+        taskByInput.get(partition).add(partition, records);
     }
 
     /** Commit metadata: the task's stream time, restored on start. */

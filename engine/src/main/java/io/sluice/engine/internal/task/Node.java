@@ -35,6 +35,11 @@ abstract class Node {
     void init() {
     }
 
+    /** Whether records taken in are held back until the next flush: see {@code Processor.holdsInput}. */
+    boolean holdsInput() {
+        return false;
+    }
+
     void flush() {
     }
 

@@ -71,6 +71,11 @@ final class ProcessorNode extends Node implements ProcessorContext {
     }
 
     @Override
+    boolean holdsInput() {
+        return processor.holdsInput();
+    }
+
+    @Override
     void close() {
         processor.close();
     }

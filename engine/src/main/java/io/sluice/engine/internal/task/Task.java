@@ -142,16 +142,50 @@ public final class Task implements AutoCloseable {
             done++;
         }
         processedSinceReport += done;
-        for (int i = 0; i < queueList.size(); i++) {
-            InputQueue q = queueList.get(i);
-            q.published = q.nextOffset;
-        }
         return done;
     }
 
     /**
-     * The next offset to process per input partition, as of the end of the last {@code process} call: safe to read
-     * from other threads, for progress reports (what is committed may lag behind).
+     * Flushes the processors that hold input back (see {@code Processor.holdsInput}): call when the task's input
+     * has run dry, so that what they hold moves on without waiting for the commit.
+     */
+    public void flushHeldInput() {
+        for (Node node : nodes.values()) {
+            if (node.holdsInput()) {
+                node.flush();
+            }
+        }
+    }
+
+    /** Whether a processor holds input back right now: see {@code Processor.holdsInput}. */
+    public boolean holdsInput() {
+        if (initialized) {
+            for (Node node : nodes.values()) {
+                if (node.holdsInput()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Makes the positions processed so far visible to {@link #processedOffsets}, unless a processor holds input
+     * back. Call once what processing sent has been handed to the producer.
+     */
+    public void publishPositions() {
+        if (holdsInput()) {
+            return;
+        }
+        for (int i = 0; i < queueList.size(); i++) {
+            InputQueue q = queueList.get(i);
+            q.published = q.nextOffset;
+        }
+    }
+
+    /**
+     * The next offset to process per input partition, as of the last {@link #publishPositions}: safe to read from
+     * other threads, for progress reports (what is committed may lag behind).
      */
     public Map<TopicPartition, Long> processedOffsets() {
         Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
