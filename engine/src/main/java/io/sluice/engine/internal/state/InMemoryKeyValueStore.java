@@ -6,78 +6,28 @@ import io.sluice.engine.StoreSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A key-value store in a hash map. Each entry carries its dirty flag, so that updating a key costs one lookup and
- * the keys to log are a plain list; a deleted key stays as an empty entry until the next flush logs its tombstone.
+ * A key-value store in a {@link FlatTable}, which marks changed entries, so that updating a key costs one lookup and
+ * a flush visits only what changed; a deleted key stays as an empty entry until the flush has logged its tombstone.
  * Range queries sort on demand: they are for queries, not the hot path.
  */
 final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueStore<K, V> {
-    /** A value and whether it changed since the last flush; the value is read by query threads. */
-    private static final class Entry<V> {
-        volatile V value;
-        boolean dirty;
-
-        Entry(V value) {
-            this.value = value;
-        }
-    }
-
-    private final ConcurrentHashMap<Object, Entry<V>> map = new ConcurrentHashMap<>();
-    private final List<Object> dirty = new ArrayList<>();
-    private long live;
-    /**
-     * The entry the task's last {@code get} found, by key identity: an aggregation's read-modify-write of one key
-     * then costs one hash lookup instead of two. Forgotten whenever entries leave the map. Only the task's thread
-     * (the one that writes) keeps it: queries from other threads call {@code get} too.
-     */
-    private Object lastKey;
-    private Entry<V> lastEntry;
-    private Thread writer;
+    private final FlatTable table = new FlatTable(16);
 
     InMemoryKeyValueStore(StoreSpec spec, String applicationId, int partition) {
         super(spec, applicationId, partition);
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public V get(K key) {
-        Object k = StoreKeys.wrap(key);
-        Entry<V> e = map.get(k);
-        if (e == null) {
-            return null;
-        }
-        if (Thread.currentThread() == writer) {
-            lastKey = k;
-            lastEntry = e;
-        }
-        return e.value;
+        return (V) table.get(StoreKeys.wrap(key));
     }
 
     @Override
     public void put(K key, V value) {
-        Object k = StoreKeys.wrap(requireKey(key));
-        writer = Thread.currentThread();
-        Entry<V> e = k == lastKey ? lastEntry : map.get(k);
-        if (e == null) {
-            if (value == null) {
-                return;
-            }
-            e = new Entry<>(value);
-            map.put(k, e);
-            live++;
-        } else {
-            if (e.value == null && value != null) {
-                live++;
-            } else if (e.value != null && value == null) {
-                live--;
-            }
-            e.value = value;
-        }
-        if (!e.dirty) {
-            e.dirty = true;
-            dirty.add(k);
-        }
+        table.put(StoreKeys.wrap(requireKey(key)), value);
     }
 
     @Override
@@ -112,66 +62,30 @@ final class InMemoryKeyValueStore<K, V> extends LoggedStore implements KeyValueS
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<KeyValue<K, V>> all() {
-        List<KeyValue<K, V>> all = new ArrayList<>(map.size());
-        map.forEach((k, e) -> {
-            V v = e.value;
-            if (v != null) {
-                all.add(KeyValue.of(StoreKeys.unwrap(k), v));
-            }
-        });
+        List<KeyValue<K, V>> all = new ArrayList<>(table.size());
+        table.forEach((k, v) -> all.add(KeyValue.of(StoreKeys.unwrap(k), (V) v)));
         return all;
     }
 
     @Override
     public long size() {
-        return live;
+        return table.size();
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void restore(byte[] key, byte[] value) {
-        forgetLast();
-        Object k = StoreKeys.wrap(keySerde.deserialize(key));
-        if (value == null) {
-            if (map.remove(k) != null) {
-                live--;
-            }
-        } else if (map.put(k, new Entry<>((V) valueSerde.deserialize(value))) == null) {
-            live++;
-        }
+        table.restore(StoreKeys.wrap(keySerde.deserialize(key)), value == null ? null : valueSerde.deserialize(value));
     }
 
     @Override
     protected void flushDirty(ChangelogSink sink) {
-        forgetLast();
-        for (Object k : dirty) {
-            Entry<V> e = map.get(k);
-            e.dirty = false;
-            V value = e.value;
-            sink.send(keyBytes(StoreKeys.unwrap(k)), valueBytes(value));
-            if (value == null) {
-                map.remove(k);
-            }
-        }
-        dirty.clear();
+        table.drainChanges((k, v) -> sink.send(keyBytes(StoreKeys.unwrap(k)), valueBytes(v)));
     }
 
     @Override
     protected void clearDirty() {
-        forgetLast();
-        for (Object k : dirty) {
-            Entry<V> e = map.get(k);
-            e.dirty = false;
-            if (e.value == null) {
-                map.remove(k);
-            }
-        }
-        dirty.clear();
-    }
-
-    private void forgetLast() {
-        lastKey = null;
-        lastEntry = null;
+        table.drainChanges(null);
     }
 }

@@ -13,18 +13,22 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Fixed-size windows, grouped by start time into {@link WindowSlab}s: a lookup touches only the windows in its
- * time range, and expiry drops whole start times. Records mostly arrive in time order, so the last slab used is
- * remembered and new slabs are sized like the previous one. Changed windows are marked in their slab, and the slabs
- * with changes are listed: flushing needs no lookups. Changelog key layout: {@code [serialized key][window start:
- * 8 bytes]}.
+ * Fixed-size windows, grouped by start time into one {@link FlatTable} each: a lookup touches only the windows in
+ * its time range, and expiry drops whole start times. Records mostly arrive in time order, so the last start time
+ * used is remembered and new tables are sized like the previous one. The tables mark changed windows, and the
+ * start times with changes are listed: flushing needs no lookups. Changelog key layout: {@code [serialized key]
+ * [window start: 8 bytes]}.
  */
 final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore<K, V> {
-    private final ConcurrentSkipListMap<Long, WindowSlab> byStart = new ConcurrentSkipListMap<>();
-    private final List<WindowSlab> changed = new ArrayList<>();
+    /** The windows of one start time. */
+    private record Slab(long start, FlatTable windows) {
+    }
+
+    private final ConcurrentSkipListMap<Long, Slab> byStart = new ConcurrentSkipListMap<>();
+    private final List<Slab> changed = new ArrayList<>();
     private final long sizeMs;
     private final long retentionMs;
-    private WindowSlab last;
+    private Slab last;
     private int lastWindowCount = 16;
     /**
      * One instance per key for the windows of all start times: a key is in many windows, and each record brings
@@ -41,19 +45,19 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
     }
 
     /** The windows starting at {@code start}; for the task's thread only (it caches, without synchronization). */
-    private WindowSlab slab(long start, boolean create) {
+    private Slab slab(long start, boolean create) {
         if (last != null && last.start == start) {
             return last;
         }
-        WindowSlab slab = byStart.get(start);
+        Slab slab = byStart.get(start);
         if (slab == null) {
             if (!create) {
                 return null;
             }
             if (last != null) {
-                lastWindowCount = Math.max(lastWindowCount, last.size());
+                lastWindowCount = Math.max(lastWindowCount, last.windows.size());
             }
-            slab = new WindowSlab(start, lastWindowCount);
+            slab = new Slab(start, new FlatTable(lastWindowCount));
             byStart.put(start, slab);
         }
         last = slab;
@@ -65,14 +69,15 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         if (key == null) {
             throw new IllegalArgumentException("Null key: store=" + name());
         }
-        WindowSlab slab = slab(windowStart, value != null);
+        Slab slab = slab(windowStart, value != null);
         if (slab == null) {
             return;
         }
-        boolean hadChanges = slab.hasChanges();
+        FlatTable windows = slab.windows;
+        boolean hadChanges = windows.hasChanges();
         Object k = StoreKeys.wrap(key);
-        slab.put(value != null && slab.get(k) == null ? shared(k) : k, value);
-        if (!hadChanges && slab.hasChanges()) {
+        windows.put(value != null && windows.get(k) == null ? shared(k) : k, value);
+        if (!hadChanges && windows.hasChanges()) {
             changed.add(slab);
         }
     }
@@ -91,8 +96,8 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
     @Override
     @SuppressWarnings("unchecked")
     public V fetch(K key, long windowStart) {
-        WindowSlab slab = last != null && last.start == windowStart ? last : byStart.get(windowStart);
-        return slab == null ? null : (V) slab.get(StoreKeys.wrap(key));
+        Slab slab = last != null && last.start == windowStart ? last : byStart.get(windowStart);
+        return slab == null ? null : (V) slab.windows.get(StoreKeys.wrap(key));
     }
 
     @Override
@@ -103,8 +108,8 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         if (timeFrom > timeTo) {
             return result;
         }
-        for (WindowSlab slab : byStart.subMap(timeFrom, true, timeTo, true).values()) {
-            V v = (V) slab.get(k);
+        for (Slab slab : byStart.subMap(timeFrom, true, timeTo, true).values()) {
+            V v = (V) slab.windows.get(k);
             if (v != null) {
                 result.add(KeyValue.of(windowed(key, slab.start), v));
             }
@@ -119,8 +124,9 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         if (timeFrom > timeTo) {
             return result;
         }
-        for (WindowSlab slab : byStart.subMap(timeFrom, true, timeTo, true).values()) {
-            slab.forEach((k, v) -> result.add(KeyValue.of(windowed(StoreKeys.unwrap(k), slab.start), (V) v)));
+        for (Slab slab : byStart.subMap(timeFrom, true, timeTo, true).values()) {
+            slab.windows.forEach((k, v) -> result.add(KeyValue.of(windowed(StoreKeys.unwrap(k), slab.start),
+                    (V) v)));
         }
         return result;
     }
@@ -137,8 +143,8 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
     @Override
     public long size() {
         long n = 0;
-        for (WindowSlab slab : byStart.values()) {
-            n += slab.size();
+        for (Slab slab : byStart.values()) {
+            n += slab.windows.size();
         }
         return n;
     }
@@ -161,18 +167,18 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         int keyLength = key.length - Long.BYTES;
         long start = ByteBuffer.wrap(key, keyLength, Long.BYTES).getLong();
         Object k = StoreKeys.wrap(keySerde.deserialize(Arrays.copyOf(key, keyLength)));
-        WindowSlab slab = slab(start, value != null);
+        Slab slab = slab(start, value != null);
         if (slab != null) {
-            slab.restore(value == null ? k : shared(k), value == null ? null : valueSerde.deserialize(value));
+            slab.windows.restore(value == null ? k : shared(k), value == null ? null : valueSerde.deserialize(value));
         }
     }
 
     @Override
     protected void flushDirty(ChangelogSink sink) {
         long oldestKept = streamTime() == Long.MIN_VALUE ? Long.MIN_VALUE : streamTime() - retentionMs;
-        for (WindowSlab slab : changed) {
+        for (Slab slab : changed) {
             // Expired since it was written: nothing to restore.
-            slab.drainChanges(slab.start <= oldestKept ? null
+            slab.windows.drainChanges(slab.start <= oldestKept ? null
                     : (k, v) -> sink.send(changelogKey(keyBytes(StoreKeys.unwrap(k)), slab.start), valueBytes(v)));
         }
         changed.clear();
@@ -184,8 +190,8 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
 
     @Override
     protected void clearDirty() {
-        for (WindowSlab slab : changed) {
-            slab.drainChanges(null);
+        for (Slab slab : changed) {
+            slab.windows.drainChanges(null);
         }
         changed.clear();
     }
