@@ -179,7 +179,9 @@ public final class Task implements AutoCloseable {
         }
         for (int i = 0; i < queueList.size(); i++) {
             InputQueue q = queueList.get(i);
-            q.published = q.nextOffset;
+            if (q.published != q.nextOffset) {
+                q.published = q.nextOffset;
+            }
         }
     }
 
