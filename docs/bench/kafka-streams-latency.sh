@@ -6,7 +6,7 @@
 # started on 127.0.0.1:19092 for the run and stopped afterwards unless one already answers there.
 set -euo pipefail
 REF="$(cd "$1" && pwd)"; RATE="$2"; DURATION="${3:-20}"; LINGER="${4:-}"
-HERE="$(cd "$(dirname "$0")/kafka-streams-latency" && pwd)"
+HERE="$(cd "$(dirname "$0")/kafka-streams" && pwd)"
 (cd "$HERE" && mvn -q -B package -DskipTests)
 source "$REF/common.sh"
 started=0

@@ -171,6 +171,7 @@ final class JobPerf implements Callable<Integer> {
             System.out.printf("  cpu             %.1f cores on average; peak RSS %,d MiB%n",
                     (processCpuNanos() - cpu0) / (double) elapsed, peakRssMib());
             printMetrics(job.metrics());
+            printInternalTopics(b, job.applicationId());
         }
         if (restore) {
             long restoreStart = System.nanoTime();
@@ -275,6 +276,19 @@ final class JobPerf implements Callable<Integer> {
                     seconds);
         }
         return 0;
+    }
+
+    /** How many records went through the job's repartition and changelog topics: the work behind the figure. */
+    private static void printInternalTopics(Broker b, String applicationId) {
+        try (Admin admin = b.admin(); Consumer consumer = b.consumer()) {
+            for (String topic : new java.util.TreeSet<>(admin.listTopics())) {
+                if (topic.startsWith(applicationId + "-")) {
+                    long records = consumer.endOffsets(consumer.partitionsFor(topic)).values().stream()
+                            .mapToLong(Long::longValue).sum();
+                    System.out.printf("  internal topic  %s: %,d records%n", topic, records);
+                }
+            }
+        }
     }
 
     private static void printMetrics(Map<String, Long> metrics) {
