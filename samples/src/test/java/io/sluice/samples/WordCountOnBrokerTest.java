@@ -33,11 +33,7 @@ class WordCountOnBrokerTest {
     @Test
     void shouldCountEveryWordOnceAcrossPartitionsAndThreads() throws Exception {
         Map<String, Long> expected = new HashMap<>();
-        try (Broker broker = Broker.start(dir)) {
-            try (Admin admin = broker.admin()) {
-                admin.createTopic(NewTopic.of(WordCount.INPUT_TOPIC, 3));
-                admin.createTopic(NewTopic.of(WordCount.OUTPUT_TOPIC, 5));
-            }
+        try (Broker broker = startWithTopics()) {
             JobConfig config = JobConfig.defaults().with(JobConfig.NUM_STREAM_THREADS, 2)
                     .with(JobConfig.COMMIT_INTERVAL_MS, 50);
             try (Job job = Job.start(WordCount.topology(), broker, config)) {
@@ -75,11 +71,7 @@ class WordCountOnBrokerTest {
     @Test
     void shouldCountAheadOfTheRepartitionTopicAndFlushWhenTheInputRunsDry() throws Exception {
         Map<String, Long> expected = new HashMap<>();
-        try (Broker broker = Broker.start(dir)) {
-            try (Admin admin = broker.admin()) {
-                admin.createTopic(NewTopic.of(WordCount.INPUT_TOPIC, 3));
-                admin.createTopic(NewTopic.of(WordCount.OUTPUT_TOPIC, 5));
-            }
+        try (Broker broker = startWithTopics()) {
             JobConfig config = JobConfig.defaults().with(JobConfig.CACHE_MAX_RECORDS, 1_000)
                     .with(JobConfig.COMMIT_INTERVAL_MS, 600_000);
             try (Job job = Job.start(WordCount.topology(), broker, config)) {
@@ -94,6 +86,16 @@ class WordCountOnBrokerTest {
                 }
             }
         }
+    }
+
+    /** A broker with the word count's input (3 partitions) and output (5) topics. */
+    private Broker startWithTopics() {
+        Broker broker = Broker.start(dir);
+        try (Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of(WordCount.INPUT_TOPIC, 3));
+            admin.createTopic(NewTopic.of(WordCount.OUTPUT_TOPIC, 5));
+        }
+        return broker;
     }
 
     /** Sends 2,000 lines of 5 words out of 50 and adds them to {@code expected}. */
