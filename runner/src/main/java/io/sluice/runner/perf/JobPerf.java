@@ -171,7 +171,7 @@ final class JobPerf implements Callable<Integer> {
             System.out.printf("  cpu             %.1f cores on average; peak RSS %,d MiB%n",
                     (processCpuNanos() - cpu0) / (double) elapsed, peakRssMib());
             printMetrics(job.metrics());
-            printInternalTopics(b, job.applicationId());
+            printTopicSizes(b, job.applicationId(), w.outputTopic);
         }
         if (restore) {
             long restoreStart = System.nanoTime();
@@ -278,14 +278,18 @@ final class JobPerf implements Callable<Integer> {
         return 0;
     }
 
-    /** How many records went through the job's repartition and changelog topics: the work behind the figure. */
-    private static void printInternalTopics(Broker b, String applicationId) {
+    /**
+     * How many records the job wrote to its output topic and through its repartition and changelog topics: the
+     * work behind the figure.
+     */
+    private static void printTopicSizes(Broker b, String applicationId, String outputTopic) {
         try (Admin admin = b.admin(); Consumer consumer = b.consumer()) {
             for (String topic : new java.util.TreeSet<>(admin.listTopics())) {
-                if (topic.startsWith(applicationId + "-")) {
+                if (topic.startsWith(applicationId + "-") || topic.equals(outputTopic)) {
                     long records = consumer.endOffsets(consumer.partitionsFor(topic)).values().stream()
                             .mapToLong(Long::longValue).sum();
-                    System.out.printf("  internal topic  %s: %,d records%n", topic, records);
+                    System.out.printf("  %-15s %s: %,d records%n", topic.equals(outputTopic) ? "output topic"
+                            : "internal topic", topic, records);
                 }
             }
         }

@@ -15,8 +15,10 @@ import io.sluice.engine.internal.task.Task;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +53,10 @@ public final class StreamThread implements Runnable {
     private final BrokerCollector collector;
     private final List<Task> tasks;
     private final Map<TopicPartition, Task> taskByInput = new HashMap<>();
+    /** Inputs not fetched while their task works off what it holds of them. */
+    private final Set<TopicPartition> paused = new HashSet<>();
+    /** Records of one input a task may hold while it waits for another (Kafka Streams bounds its buffers too). */
+    static final int MAX_BUFFERED = 10_000;
     private volatile boolean running = true;
 
     public StreamThread(String name, Broker broker, RuntimeSettings settings,
@@ -182,9 +188,10 @@ public final class StreamThread implements Runnable {
         }
         for (Task task : tasks) {
             if (task.hasBuffered()) {
-                task.process(Integer.MAX_VALUE);
+                task.process(Integer.MAX_VALUE, this::caughtUp);
             }
         }
+        pauseWhatPilesUp();
         // A task that has read its partitions to their end: what its processors hold back moves on now.
         for (Task task : tasks) {
             if (task.holdsInput() && caughtUp(task)) {
@@ -195,11 +202,33 @@ public final class StreamThread implements Runnable {
 
     private boolean caughtUp(Task task) {
         for (TopicPartition partition : task.inputs()) {
-            if (consumer.currentLag(partition).orElse(1) > 0) {
+            if (!caughtUp(partition)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private boolean caughtUp(TopicPartition partition) {
+        return consumer.currentLag(partition).orElse(1) == 0;
+    }
+
+    /**
+     * Stops fetching an input while a task that waits for another of its inputs holds more than
+     * {@link #MAX_BUFFERED} of its records, and fetches it again once the task has worked them off.
+     */
+    private void pauseWhatPilesUp() {
+        for (Task task : tasks) {
+            for (TopicPartition partition : task.inputs()) {
+                if (task.buffered(partition) >= MAX_BUFFERED) {
+                    if (paused.add(partition)) {
+                        consumer.pause(List.of(partition));
+                    }
+                } else if (paused.remove(partition)) {
+                    consumer.resume(List.of(partition));
+                }
+            }
+        }
     }
 
     private void feed(TopicPartition partition, List<ConsumerRecord> records) {

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * One partition of one sub-topology: its processor instances, stores and input queues. Records are processed in
@@ -46,6 +47,8 @@ public final class Task implements AutoCloseable {
     private int currentPartition = -1;
     private long currentOffset = -1;
     private int buffered;
+    /** Counts calls of {@code process}: what an input's read position said is valid for one call. */
+    private long round;
 
     @SuppressWarnings("unchecked")
     public Task(TaskId id, TopologyModel model, SubTopology sub, RecordCollector collector, TaskSettings settings) {
@@ -123,6 +126,7 @@ public final class Task implements AutoCloseable {
             throw new IllegalArgumentException("Not an input of task " + id + ": " + partition);
         }
         queue.records.add(records);
+        queue.count += records.size();
         buffered += records.size();
     }
 
@@ -134,15 +138,52 @@ public final class Task implements AutoCloseable {
         return buffered;
     }
 
-    /** Processes up to {@code max} buffered records; returns how many. */
+    /** Processes up to {@code max} buffered records, every input being read to its end; returns how many. */
     public int process(int max) {
+        return process(max, partition -> true);
+    }
+
+    /**
+     * Processes up to {@code max} buffered records, the earliest first across the task's inputs; returns how many.
+     * As Kafka Streams does (with {@code max.task.idle.ms} 0), it stops while an input has nothing buffered but is
+     * not read to its end ({@code caughtUp} says which are): that input may hold earlier records — a table's, say,
+     * which a join must see before the stream records that follow them.
+     */
+    public int process(int max, Predicate<TopicPartition> caughtUp) {
+        round++;
         int done = 0;
         while (done < max && buffered > 0) {
+            if (queueList.size() > 1 && waitsForInput(caughtUp)) {
+                break;
+            }
             processOne(nextQueue());
             done++;
         }
         processedSinceReport += done;
         return done;
+    }
+
+    /** Whether an input without buffered records may still have some to read; asked once per input and round. */
+    private boolean waitsForInput(Predicate<TopicPartition> caughtUp) {
+        for (int i = 0; i < queueList.size(); i++) {
+            InputQueue q = queueList.get(i);
+            if (q.count == 0) {
+                if (q.caughtUpRound != round) {
+                    q.caughtUp = caughtUp.test(q.partition);
+                    q.caughtUpRound = round;
+                }
+                if (!q.caughtUp) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** How many records of {@code partition} wait to be processed. */
+    public int buffered(TopicPartition partition) {
+        InputQueue q = queues.get(partition);
+        return q == null ? 0 : q.count;
     }
 
     /**
@@ -216,6 +257,7 @@ public final class Task implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private void processOne(InputQueue queue) {
         ConsumerRecord raw = queue.records.poll();
+        queue.count--;
         buffered--;
         SourceNode source = queue.source;
         currentTopic = raw.topic();
@@ -373,7 +415,10 @@ public final class Task implements AutoCloseable {
 
     /** Drops buffered input, e.g. after a failure, so that it is read again from the committed offsets. */
     public void clearBuffers() {
-        queues.values().forEach(q -> q.records.clear());
+        queues.values().forEach(q -> {
+            q.records.clear();
+            q.count = 0;
+        });
         buffered = 0;
     }
 
@@ -468,6 +513,11 @@ public final class Task implements AutoCloseable {
         long nextOffset = -1;
         long reportedOffset = -1;
         volatile long published = -1;
+        /** Records buffered. */
+        int count;
+        /** Whether the input was read to its end, as asked in round {@code caughtUpRound} of {@code process}. */
+        boolean caughtUp;
+        long caughtUpRound = -1;
 
         InputQueue(TopicPartition partition, SourceNode source) {
             this.partition = partition;
