@@ -14,9 +14,10 @@ import io.sluice.engine.Serdes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A stream–table join on the embedded broker, with both topics written before the job starts. */
 @Timeout(60)
@@ -30,10 +31,12 @@ class JoinOnBrokerTest {
     /**
      * The products are older than every order, so every order finds its product — although one poll returns one
      * partition's records at a time and an order partition may be read before its product partition: a task waits
-     * for an input that is not read to its end.
+     * for an input that is not read to its end. With {@code buffered.records.per.partition} at 1, every wait also
+     * pauses the input the task holds records of, until it has worked them off.
      */
-    @Test
-    void shouldJoinEveryOrderWithTheProductWrittenBeforeIt() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {1_000, 1})
+    void shouldJoinEveryOrderWithTheProductWrittenBeforeIt(int bufferedPerPartition) throws Exception {
         try (Broker broker = Broker.start(dir)) {
             try (Admin admin = broker.admin()) {
                 for (String topic : new String[] {"products", "orders", "enriched"}) {
@@ -56,9 +59,13 @@ class JoinOnBrokerTest {
             p.stream("orders", Serdes.string())
                     .join(products, (order, product) -> order + " of " + product).withValueSerde(Serdes.string())
                     .to("enriched");
-            JobConfig config = JobConfig.defaults().with(JobConfig.MAX_POLL_RECORDS, 500);
+            JobConfig config = JobConfig.defaults().with(JobConfig.MAX_POLL_RECORDS, 500)
+                    .with(JobConfig.BUFFERED_RECORDS_PER_PARTITION, bufferedPerPartition);
             try (Job job = Job.start(p.build(), broker, config)) {
                 assertThat(job.awaitProcessed(Duration.ofSeconds(30))).isTrue();
+                if (bufferedPerPartition == 1) {
+                    assertThat(job.metrics()).containsKey("input-pauses{thread=enrich-stream-0}");
+                }
             }
             try (Consumer consumer = broker.consumer()) {
                 long joined = consumer.endOffsets(consumer.partitionsFor("enriched")).values().stream()

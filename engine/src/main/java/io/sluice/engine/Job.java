@@ -163,7 +163,7 @@ public final class Job implements AutoCloseable {
                 deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords(),
                 config.stateDir(model.applicationId()));
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
-                config.pollMs(), config.maxPollRecords(), metrics, encodeOnSend);
+                config.pollMs(), config.maxPollRecords(), config.bufferedRecordsPerPartition(), metrics, encodeOnSend);
         String name = model.applicationId() + "-stream-" + index;
         StreamThread thread = new StreamThread(name, broker, settings, collector -> {
             List<Task> tasks = new ArrayList<>();

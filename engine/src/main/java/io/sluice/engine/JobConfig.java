@@ -35,6 +35,7 @@ public final class JobConfig {
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String POLL_MS = "poll.ms";
     public static final String MAX_POLL_RECORDS = "max.poll.records";
+    public static final String BUFFERED_RECORDS_PER_PARTITION = "buffered.records.per.partition";
     public static final String DESERIALIZATION_ERROR_POLICY = "deserialization.error.policy";
     public static final String DEAD_LETTER_TOPIC = "dead.letter.topic";
     public static final String UNCAUGHT_ERROR_POLICY = "uncaught.error.policy";
@@ -48,6 +49,9 @@ public final class JobConfig {
             .define(POLL_MS, LONG, 100L, Check.atLeast(0), "ms", "how long a stream thread waits for input")
             .define(MAX_POLL_RECORDS, INT, 1_000, Check.atLeast(1), "records",
                     "records a stream thread takes from the broker per poll")
+            .define(BUFFERED_RECORDS_PER_PARTITION, INT, 1_000, Check.atLeast(1), "records",
+                    "records of one input a task may hold while it waits for another input to be read; past "
+                            + "that the input is not fetched until the task has worked them off")
             .define(DESERIALIZATION_ERROR_POLICY, STRING, "fail",
                     Check.oneOf("fail", "log-and-continue", "dead-letter"), "",
                     "what to do with a record whose key or value cannot be deserialized")
@@ -98,6 +102,10 @@ public final class JobConfig {
 
     public int maxPollRecords() {
         return (Integer) values.get(MAX_POLL_RECORDS);
+    }
+
+    public int bufferedRecordsPerPartition() {
+        return (Integer) values.get(BUFFERED_RECORDS_PER_PARTITION);
     }
 
     public String deserializationErrorPolicy() {

@@ -55,8 +55,6 @@ public final class StreamThread implements Runnable {
     private final Map<TopicPartition, Task> taskByInput = new HashMap<>();
     /** Inputs not fetched while their task works off what it holds of them. */
     private final Set<TopicPartition> paused = new HashSet<>();
-    /** Records of one input a task may hold while it waits for another (Kafka Streams bounds its buffers too). */
-    static final int MAX_BUFFERED = 10_000;
     private volatile boolean running = true;
 
     public StreamThread(String name, Broker broker, RuntimeSettings settings,
@@ -214,15 +212,16 @@ public final class StreamThread implements Runnable {
     }
 
     /**
-     * Stops fetching an input while a task that waits for another of its inputs holds more than
-     * {@link #MAX_BUFFERED} of its records, and fetches it again once the task has worked them off.
+     * Stops fetching an input while a task that waits for another of its inputs holds at least
+     * {@code buffered.records.per.partition} of its records, and fetches it again once the task has worked them off.
      */
     private void pauseWhatPilesUp() {
         for (Task task : tasks) {
             for (TopicPartition partition : task.inputs()) {
-                if (task.buffered(partition) >= MAX_BUFFERED) {
+                if (task.buffered(partition) >= settings.maxBuffered()) {
                     if (paused.add(partition)) {
                         consumer.pause(List.of(partition));
+                        settings.metrics().counter("input-pauses", "thread", name).increment();
                     }
                 } else if (paused.remove(partition)) {
                     consumer.resume(List.of(partition));
