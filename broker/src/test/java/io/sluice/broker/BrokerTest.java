@@ -17,6 +17,34 @@ class BrokerTest {
     @TempDir
     Path dir;
 
+    /**
+     * The consumer reuses its fetch buffer: records read long before, when it has fetched many times more, still
+     * hold their own keys and values (null ones included).
+     */
+    @Test
+    void shouldKeepEveryRecordIntactAcrossLaterFetches() {
+        int count = 20_000;
+        String padding = "x".repeat(100);
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
+             Consumer consumer = broker.consumer()) {
+            admin.createTopic(NewTopic.of("big", 1));
+            for (int i = 0; i < count; i++) {
+                producer.send(ProducerRecord.of("big", i % 7 == 0 ? null : "key-" + i,
+                        i % 11 == 0 ? null : "value-" + i + padding));
+            }
+            producer.flush();
+            consumer.assign(producer.partitionsFor("big"));
+            consumer.seekToBeginning(consumer.assignment());
+            List<ConsumerRecord> read = pollAtLeast(consumer, count);
+            assertThat(read).hasSize(count);
+            for (ConsumerRecord r : read) {
+                int i = (int) r.offset();
+                assertThat(r.keyAsString()).isEqualTo(i % 7 == 0 ? null : "key-" + i);
+                assertThat(r.valueAsString()).isEqualTo(i % 11 == 0 ? null : "value-" + i + padding);
+            }
+        }
+    }
+
     @Test
     void shouldProduceAndConsumeWithKeysHeadersAndTimestamps() {
         try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer();
