@@ -32,7 +32,7 @@ public final class Aggregations {
                     return;
                 }
                 UpdateCache.Held<A> held = held(r.key());
-                A old = held != null ? held.newValue : aggregates.get(r.key());
+                A old = held != null ? held.newValue : store.get(r.key());
                 A now = adder.apply(old == null ? initializer.get() : old, r.value());
                 update(r, held, old, now);
             }
@@ -107,7 +107,7 @@ public final class Aggregations {
                     return;
                 }
                 UpdateCache.Held<A> held = held(r.key());
-                A old = held != null ? held.newValue : aggregates.get(r.key());
+                A old = held != null ? held.newValue : store.get(r.key());
                 A now = old == null ? initializer.get() : old;
                 if (r.value().oldValue() != null) {
                     now = subtractor.apply(now, r.value().oldValue());
@@ -125,19 +125,17 @@ public final class Aggregations {
      * current — joins and queries read it — and the cache holds only what to forward; a held key's latest
      * aggregate is read from the cache, so an update costs the cache's lookup and the store's write.
      */
-    private abstract static class KeyValueAggregation<K, V, A> extends Processors.Forwarding<K, V> {
-        private final String store;
-        KeyValueStore<K, A> aggregates;
+    private abstract static class KeyValueAggregation<K, V, A>
+            extends Processors.WithStore<K, V, KeyValueStore<K, A>> {
         private UpdateCache<K, A> cache;
 
         KeyValueAggregation(String store) {
-            this.store = store;
+            super(store);
         }
 
         @Override
         public void init(ProcessorContext processorContext) {
             super.init(processorContext);
-            aggregates = processorContext.store(store);
             cache = new UpdateCache<>(processorContext.cacheMaxRecords());
         }
 
@@ -148,7 +146,7 @@ public final class Aggregations {
 
         /** Stores the key's new aggregate, and holds it in the cache or forwards it. */
         void update(Record<K, ?> r, UpdateCache.Held<A> held, A old, A now) {
-            aggregates.put(r.key(), now);
+            store.put(r.key(), now);
             if (held != null) {
                 held.update(now, r.timestamp(), r.headers());
             } else if (cache.holds(r.key())) {
@@ -172,14 +170,12 @@ public final class Aggregations {
     public static <K, V, A> Supplier<Processor<K, V>> windowed(String store, io.sluice.dsl.Windows windows,
                                                              Supplier<A> initializer,
                                                              BiFunction<A, ? super V, A> adder) {
-        return () -> new Processors.Forwarding<>() {
-            private WindowStore<K, A> aggregates;
+        return () -> new Processors.WithStore<K, V, WindowStore<K, A>>(store) {
             private UpdateCache<Windowed<K>, A> cache;
 
             @Override
             public void init(ProcessorContext processorContext) {
                 super.init(processorContext);
-                aggregates = processorContext.store(store);
                 cache = new UpdateCache<>(processorContext.cacheMaxRecords());
             }
 
@@ -204,9 +200,9 @@ public final class Aggregations {
                         context.count("dropped-late-records");
                         continue;
                     }
-                    A old = aggregates.fetch(r.key(), start);
+                    A old = store.fetch(r.key(), start);
                     A now = adder.apply(old == null ? initializer.get() : old, r.value());
-                    aggregates.put(r.key(), now, start);
+                    store.put(r.key(), now, start);
                     Windowed<K> key = Windowed.of(r.key(), start, end);
                     if (cache.holds(key)) {
                         cache.update(key, old, now, r.timestamp(), r.headers(), this::emit);
