@@ -2,6 +2,7 @@ package io.sluice.engine.internal.state;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.UnaryOperator;
 
 /**
  * The hash table behind the in-memory stores: keys and values side by side in one array (open addressing, linear
@@ -92,15 +93,25 @@ final class FlatTable {
      * {@code key} instance given. Task's thread only.
      */
     void put(Object key, Object value) {
-        put(key, value, true);
+        put(key, value, true, null);
+    }
+
+    /** As {@link #put}, a new entry keeping {@code keyToKeep.apply(key)}, an equal key, instead of {@code key}. */
+    void put(Object key, Object value, UnaryOperator<Object> keyToKeep) {
+        put(key, value, true, keyToKeep);
     }
 
     /** As {@link #put} without marking the entry changed: for restoring from the changelog. */
     void restore(Object key, Object value) {
-        put(key, value, false);
+        put(key, value, false, null);
     }
 
-    private void put(Object key, Object value, boolean markChanged) {
+    /** As {@link #put(Object, Object, UnaryOperator)} without marking the entry changed. */
+    void restore(Object key, Object value, UnaryOperator<Object> keyToKeep) {
+        put(key, value, false, keyToKeep);
+    }
+
+    private void put(Object key, Object value, boolean markChanged, UnaryOperator<Object> keyToKeep) {
         Slots s = slots;
         Object[] entries = s.entries;
         int hash = key.hashCode();
@@ -132,7 +143,7 @@ final class FlatTable {
         }
         s.hashes[i] = hash;
         SLOTS.setRelease(entries, 2 * i + 1, value);
-        SLOTS.setRelease(entries, 2 * i, key);
+        SLOTS.setRelease(entries, 2 * i, keyToKeep == null ? key : keyToKeep.apply(key));
         used++;
         live++;
         if (markChanged) {

@@ -76,7 +76,7 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         FlatTable windows = slab.windows;
         boolean hadChanges = windows.hasChanges();
         Object k = StoreKeys.wrap(key);
-        windows.put(value != null && windows.get(k) == null ? shared(k) : k, value);
+        windows.put(k, value, this::shared);
         if (!hadChanges && windows.hasChanges()) {
             changed.add(slab);
         }
@@ -169,7 +169,7 @@ final class InMemoryWindowStore<K, V> extends LoggedStore implements WindowStore
         Object k = StoreKeys.wrap(keySerde.deserialize(Arrays.copyOf(key, keyLength)));
         Slab slab = slab(start, value != null);
         if (slab != null) {
-            slab.windows.restore(value == null ? k : shared(k), value == null ? null : valueSerde.deserialize(value));
+            slab.windows.restore(k, value == null ? null : valueSerde.deserialize(value), this::shared);
         }
     }
 
