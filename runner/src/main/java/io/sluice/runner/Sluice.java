@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Sluice.Version.class,
         description = "sluice: an event streaming platform and stream-processing framework for Java.",
-        subcommands = {DemoCommand.class, PerfCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class,
+                GroupsCommand.class, PerfCommand.class, CommandLine.HelpCommand.class})
 public final class Sluice implements Callable<Integer> {
 
     @Spec
@@ -42,17 +43,41 @@ public final class Sluice implements Callable<Integer> {
                 System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             }
         }
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The command line with its error handling: a bad argument or a failure prints one line, {@code error: …}, to
+     * stderr (the stack trace too with {@code --verbose}) and exits 2 or 1.
+     */
+    public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Sluice());
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("error: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName()
+                    + " --help')");
+            return 2;
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String message = e instanceof SluiceException || e instanceof IllegalArgumentException
                     || e instanceof IllegalStateException ? e.getMessage() : e.toString();
             cmd.getErr().println("error: " + message);
-            if (parsed.hasMatchedOption("--verbose")) {
+            if (verbose(parsed)) {
                 e.printStackTrace(cmd.getErr());
             }
             return 1;
         });
-        return commandLine.execute(args);
+        return commandLine;
+    }
+
+    /** Whether {@code --verbose} was given to the command or any subcommand (it is inherited). */
+    private static boolean verbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The version from the jar manifest. */

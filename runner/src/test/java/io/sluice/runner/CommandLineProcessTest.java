@@ -1,0 +1,82 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as users run it: a child JVM per command, stdin piped in, exit codes and output read back. */
+class CommandLineProcessTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private Run sluice(String stdin, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), Sluice.class.getName()));
+        command.addAll(List.of(args));
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().put("SLUICE_DATA_DIR", dir.resolve("data").toString());
+        Process process = builder.start();
+        try (OutputStream in = process.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("sluice %s finished", args[0]).isTrue();
+        } finally {
+            process.destroyForcibly();
+        }
+        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void shouldCreateProduceAndConsumeFromTheShell() throws Exception {
+        assertThat(sluice("", "topics", "create", "greetings", "--partitions", "2").exitCode()).isZero();
+        Run produced = sluice("a:hello\nb:world\na:again\n", "produce", "greetings", "--key-separator", ":");
+        assertThat(produced.exitCode()).as(produced.err()).isZero();
+        assertThat(produced.err()).contains("Produced 3 records to greetings");
+
+        Run consumed = sluice("", "consume", "greetings", "--format", "{key} {value}");
+        assertThat(consumed.exitCode()).isZero();
+        assertThat(consumed.out().lines()).containsExactlyInAnyOrder("a hello", "b world", "a again")
+                .containsSubsequence("a hello", "a again");
+        assertThat(sluice("", "topics", "list").out().lines()).contains("greetings");
+    }
+
+    @Test
+    void shouldExitNonZeroWithOneLineOnErrors() throws Exception {
+        assertThat(sluice("", "topics", "create", "other").exitCode()).isZero();
+        Run unknownTopic = sluice("x\n", "produce", "nowhere");
+        assertThat(unknownTopic.exitCode()).isEqualTo(1);
+        assertThat(unknownTopic.err().strip()).startsWith("error: ").contains("nowhere").doesNotContain("\n");
+
+        Run badFlag = sluice("", "topics", "list", "--bogus");
+        assertThat(badFlag.exitCode()).isEqualTo(2);
+        assertThat(badFlag.err().strip())
+                .isEqualTo("error: Unknown option: '--bogus' (see 'sluice topics list --help')");
+
+        Run verbose = sluice("x\n", "produce", "nowhere", "--verbose");
+        assertThat(verbose.exitCode()).isEqualTo(1);
+        assertThat(verbose.err()).contains("\tat "); // the stack trace, asked for
+    }
+
+    @Test
+    void shouldRunTheDemoEndToEnd() throws Exception {
+        Run demo = sluice("", "demo", "--lines", "20000", "--rate", "0");
+        assertThat(demo.exitCode()).as(demo.err()).isZero();
+        assertThat(demo.out()).contains("Processed and committed 20,000 lines", "p99",
+                "OK: all 1,000 word counts match the 200,000 words produced.");
+    }
+}

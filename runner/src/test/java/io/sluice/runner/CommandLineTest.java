@@ -1,0 +1,228 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.broker.Broker;
+import io.sluice.broker.ConsumerRecord;
+import io.sluice.broker.TopicPartition;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The topics, produce, consume and groups commands through picocli, on a data directory per test. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int exitCode, String out, String err) {
+        List<String> lines() {
+            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+        }
+    }
+
+    private Result sluice(String... args) {
+        return sluiceWithInput("", args);
+    }
+
+    private Result sluiceWithInput(String stdin, String... args) {
+        CommandLine cli = Sluice.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        List<String> withDir = new ArrayList<>(List.of(args));
+        withDir.add("--data-dir=" + dir);
+        InputStream stdinBefore = System.in;
+        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            int code = cli.execute(withDir.toArray(String[]::new));
+            return new Result(code, out.toString().replace("\r\n", "\n"), err.toString());
+        } finally {
+            System.setIn(stdinBefore);
+        }
+    }
+
+    @Test
+    void shouldCreateDescribeAlterAndDeleteTopics() {
+        assertThat(sluice("topics", "create", "orders", "-p", "3", "-c", "retention.ms=3600000").exitCode())
+                .isZero();
+        assertThat(sluice("topics", "create", "audit").exitCode()).isZero();
+        assertThat(sluice("topics", "list").lines()).containsExactly("audit", "orders");
+
+        Result described = sluice("topics", "describe", "orders");
+        assertThat(described.out()).contains("Topic: orders  Partitions: 3", "retention.ms=3600000");
+
+        assertThat(sluice("topics", "alter", "orders", "-p", "5", "-c", "retention.ms=60000").exitCode()).isZero();
+        assertThat(sluice("topics", "describe", "orders").out()).contains("Partitions: 5", "retention.ms=60000");
+        assertThat(sluice("topics", "alter", "orders", "--delete-config", "retention.ms").exitCode()).isZero();
+        assertThat(sluice("topics", "describe", "orders").out()).contains("(broker defaults)");
+
+        assertThat(sluice("topics", "delete", "audit").exitCode()).isZero();
+        assertThat(sluice("topics", "list").lines()).containsExactly("orders");
+    }
+
+    @Test
+    void shouldFailWithOneLineForBadTopicCommands() {
+        sluice("topics", "create", "orders");
+        assertOneLineError(sluice("topics", "create", "orders"), 1, "already exists");
+        assertThat(sluice("topics", "create", "orders", "--if-not-exists").exitCode()).isZero();
+        assertOneLineError(sluice("topics", "create", "t", "-c", "no.such.config=1"), 1, "no.such.config");
+        assertOneLineError(sluice("topics", "create", "t", "-p", "0"), 2, "--partitions");
+        assertOneLineError(sluice("topics", "describe", "missing"), 1, "missing");
+        assertOneLineError(sluice("topics", "delete", "orders", "missing"), 1, "missing");
+        assertThat(sluice("topics", "list").lines()).containsExactly("orders"); // nothing deleted
+        assertOneLineError(sluice("topics", "alter", "orders"), 2, "Nothing to alter");
+        assertOneLineError(sluice("topics", "alter", "orders", "-p", "0"), 1, "");
+        assertOneLineError(sluice("topics", "lsit"), 2, "lsit");
+        assertOneLineError(sluice("topics", "list", "--no-such-flag"), 2, "--no-such-flag");
+    }
+
+    @Test
+    void shouldProduceLinesWithKeysAndHeadersAndConsumeThemInEveryFormat() {
+        sluice("topics", "create", "orders", "-p", "2");
+        Result produced = sluiceWithInput("k1:first\nk2:second\nk1:third\n", "produce", "orders", "-K", ":",
+                "-H", "source=cli");
+        assertThat(produced.exitCode()).isZero();
+        assertThat(produced.err()).contains("Produced 3 records to orders");
+
+        Result consumed = sluice("consume", "orders", "--format", "{key}={value} {headers} p{partition}");
+        assertThat(consumed.lines()).hasSize(3)
+                .contains("k2=second source=cli p" + partitionOf("k2", 2));
+        // Same key, same partition, in order.
+        assertThat(consumed.lines()).containsSubsequence("k1=first source=cli p" + partitionOf("k1", 2),
+                "k1=third source=cli p" + partitionOf("k1", 2));
+
+        Result json = sluice("consume", "orders", "--json");
+        assertThat(json.lines()).hasSize(3).anySatisfy(line -> assertThat(line)
+                .contains("\"key\":\"k2\"", "\"value\":\"second\"", "\"headers\":{\"source\":\"cli\"}"));
+        int otherPartition = 1 - partitionOf("k1", 2);
+        assertThat(sluice("consume", "orders", "-p", String.valueOf(otherPartition)).lines())
+                .doesNotContain("first", "third");
+        assertThat(sluice("consume", "orders", "-n", "1").lines()).hasSize(1);
+    }
+
+    @Test
+    void shouldProduceJsonRecordsWithTheirOwnKeysHeadersPartitionsAndTimestamps() {
+        sluice("topics", "create", "events", "-p", "3");
+        String input = """
+                {"key":"a","value":{"n":1},"headers":{"h":"x"},"partition":2,"timestamp":"2026-11-30T08:00:00Z"}
+                {"value":"plain text"}
+                """;
+        assertThat(sluiceWithInput(input, "produce", "events", "--json").exitCode()).isZero();
+        try (Broker broker = Broker.start(dir); var consumer = broker.consumer()) {
+            List<TopicPartition> partitions = consumer.partitionsFor("events");
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord> records = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (records.size() < 2 && System.nanoTime() < deadline) {
+                records.addAll(consumer.poll(Duration.ofMillis(100)));
+            }
+            assertThat(records).hasSize(2);
+            ConsumerRecord first = records.stream().filter(r -> r.key() != null).findFirst().orElseThrow();
+            assertThat(first.partition()).isEqualTo(2);
+            assertThat(first.timestamp()).isEqualTo(java.time.Instant.parse("2026-11-30T08:00:00Z").toEpochMilli());
+            assertThat(new String(first.value(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":1}");
+            assertThat(first.headers()).singleElement().satisfies(h -> assertThat(h.key()).isEqualTo("h"));
+            ConsumerRecord second = records.stream().filter(r -> r.key() == null).findFirst().orElseThrow();
+            assertThat(new String(second.value(), StandardCharsets.UTF_8)).isEqualTo("plain text");
+        }
+    }
+
+    @Test
+    void shouldStopAtABadLineKeepingTheLinesBeforeIt() {
+        sluice("topics", "create", "orders");
+        Result noSeparator = sluiceWithInput("a:1\nb:2\nno separator here\nc:3\n", "produce", "orders", "-K", ":");
+        assertOneLineError(noSeparator, 1, "line 3");
+        assertThat(noSeparator.err()).contains("2 records before it were produced");
+        Result badJson = sluiceWithInput("{\"value\":\"ok\"}\n{oops\n", "produce", "orders", "--json");
+        assertOneLineError(badJson, 1, "line 2: not JSON");
+        assertOneLineError(sluiceWithInput("{\"value\":1,\"colour\":\"red\"}\n", "produce", "orders", "--json"), 1,
+                "unknown field \"colour\"");
+        assertOneLineError(sluiceWithInput("{\"value\":1,\"partition\":7}\n", "produce", "orders", "--json"), 1,
+                "No partition 7");
+        assertThat(sluice("consume", "orders").lines()).containsExactly("1", "2", "ok");
+
+        assertOneLineError(sluiceWithInput("x\n", "produce", "missing"), 1, "missing");
+        assertOneLineError(sluiceWithInput("x\n", "produce", "orders", "-p", "1"), 1, "No partition 1");
+        assertOneLineError(sluice("consume", "missing"), 1, "missing");
+        assertOneLineError(sluice("consume", "orders", "--format", "{nope}"), 2, "{nope}");
+        assertOneLineError(sluice("consume", "orders", "--from-time", "yesterday"), 1, "Not a time");
+        assertOneLineError(sluice("consume", "orders", "--offset", "1", "--from-beginning"), 2, "exclude");
+    }
+
+    @Test
+    void shouldStartFromAnOffsetOrATime() {
+        sluice("topics", "create", "log");
+        String input = """
+                {"value":"old","timestamp":1000}
+                {"value":"mid","timestamp":2000}
+                {"value":"new","timestamp":3000}
+                """;
+        sluiceWithInput(input, "produce", "log", "--json");
+        assertThat(sluice("consume", "log", "--offset", "1").lines()).containsExactly("mid", "new");
+        assertThat(sluice("consume", "log", "--from-time", "1500").lines()).containsExactly("mid", "new");
+        assertThat(sluice("consume", "log", "--from-time", "9999").lines()).isEmpty();
+        assertThat(sluice("consume", "log", "--offset", "0", "-n", "2", "--format", "{offset}:{timestamp}").lines())
+                .containsExactly("0:1000", "1:2000");
+    }
+
+    @Test
+    void shouldResumeAGroupAndResetItsOffsets() {
+        sluice("topics", "create", "log");
+        sluiceWithInput("a\nb\nc\nd\n", "produce", "log");
+        assertThat(sluice("consume", "log", "-g", "audit", "-n", "3").lines()).containsExactly("a", "b", "c");
+        assertThat(sluice("groups", "list").lines()).containsExactly("audit");
+        assertThat(sluice("groups", "describe", "audit").lines()).last().asString()
+                .matches("log\\s+0\\s+3\\s+4\\s+1");
+        assertThat(sluice("consume", "log", "-g", "audit").lines()).containsExactly("d");
+
+        Result dryRun = sluice("groups", "reset-offsets", "audit", "-t", "log", "--shift-by", "-2");
+        assertThat(dryRun.out()).contains("Dry run");
+        assertThat(sluice("groups", "describe", "audit").lines()).last().asString().matches("log\\s+0\\s+4\\s+4\\s+0");
+        assertThat(sluice("groups", "reset-offsets", "audit", "-t", "log", "--shift-by", "-2", "--execute")
+                .exitCode()).isZero();
+        assertThat(sluice("consume", "log", "-g", "audit").lines()).containsExactly("c", "d");
+        sluice("groups", "reset-offsets", "audit", "-t", "log", "--to-earliest", "--execute");
+        assertThat(sluice("consume", "log", "-g", "audit", "-n", "1").lines()).containsExactly("a");
+        sluice("groups", "reset-offsets", "audit", "-t", "log", "--to-offset", "99", "--execute"); // clamped to end
+        assertThat(sluice("consume", "log", "-g", "audit").lines()).isEmpty();
+        assertThat(sluice("consume", "log", "-g", "audit", "--from-beginning", "-n", "1").lines())
+                .containsExactly("a");
+
+        assertOneLineError(sluice("groups", "describe", "nobody"), 1, "Unknown group: nobody");
+        assertOneLineError(sluice("groups", "reset-offsets", "audit", "-t", "log"), 2, "--to-earliest");
+        assertOneLineError(sluice("groups", "reset-offsets", "audit", "-t", "log", "--to-earliest", "--to-latest"),
+                2, "mutually exclusive");
+    }
+
+    @Test
+    void shouldNameTheMissingDataDirectory() {
+        Path missing = dir.resolve("nowhere");
+        CommandLine cli = Sluice.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("topics", "list", "--data-dir", missing.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("No data directory at " + missing).doesNotContain("Exception");
+    }
+
+    private static void assertOneLineError(Result result, int exitCode, String mentions) {
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(exitCode);
+        assertThat(result.err().strip()).startsWith("error: ").contains(mentions).doesNotContain("\n")
+                .doesNotContain("\tat ");
+    }
+
+    private static int partitionOf(String key, int partitions) {
+        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+        return (org.apache.kafka.common.utils.Utils.murmur2(bytes) & 0x7fffffff) % partitions;
+    }
+}
