@@ -70,6 +70,12 @@ final class ConsumeCommand implements Callable<Integer> {
     String format;
     @Option(names = "--json", description = "Print each record as a JSON object with every field.")
     boolean json;
+    @Option(names = "--key-format", paramLabel = "FORMAT", defaultValue = "string",
+            description = "How keys are encoded: string, long, integer, double, hex or base64 (${DEFAULT-VALUE}).")
+    BytesFormat keyFormat;
+    @Option(names = "--value-format", paramLabel = "FORMAT", defaultValue = "string",
+            description = "How values are encoded, as --key-format (${DEFAULT-VALUE}); long for the counts of a job.")
+    BytesFormat valueFormat;
 
     @Override
     public Integer call() throws Exception {
@@ -193,14 +199,14 @@ final class ConsumeCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private static String field(ConsumerRecord r, String name) {
+    private String field(ConsumerRecord r, String name) {
         return switch (name) {
             case "topic" -> r.topic();
             case "partition" -> Integer.toString(r.partition());
             case "offset" -> Long.toString(r.offset());
             case "timestamp" -> Long.toString(r.timestamp());
-            case "key" -> text(r.key());
-            case "value" -> text(r.value());
+            case "key" -> keyFormat.decode(r.key());
+            case "value" -> valueFormat.decode(r.value());
             case "headers" -> headers(r.headers());
             default -> throw new IllegalStateException("Unknown placeholder: " + name);
         };
@@ -214,14 +220,14 @@ final class ConsumeCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private static String toJson(ConsumerRecord r) throws Exception {
+    private String toJson(ConsumerRecord r) throws Exception {
         ObjectNode node = JSON.createObjectNode();
         node.put("topic", r.topic());
         node.put("partition", r.partition());
         node.put("offset", r.offset());
         node.put("timestamp", r.timestamp());
-        node.put("key", r.key() == null ? null : text(r.key()));
-        node.put("value", r.value() == null ? null : text(r.value()));
+        node.put("key", r.key() == null ? null : keyFormat.decode(r.key()));
+        node.put("value", r.value() == null ? null : valueFormat.decode(r.value()));
         ObjectNode headers = node.putObject("headers");
         for (Header h : r.headers()) {
             headers.put(h.key(), h.value() == null ? null : text(h.value()));

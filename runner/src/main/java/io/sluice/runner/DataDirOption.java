@@ -4,6 +4,7 @@ import io.sluice.broker.Broker;
 import io.sluice.broker.BrokerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,6 +24,11 @@ final class DataDirOption {
 
     /** Opens the broker on the directory; {@code create}: a new directory is fine (creating a topic). */
     Broker open(boolean create) {
+        return open(create, Map.of());
+    }
+
+    /** As {@link #open(boolean)}, with broker settings (Kafka's broker config keys) on top of the defaults. */
+    Broker open(boolean create, Map<String, String> settings) {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "No data directory: pass --data-dir DIR or set SLUICE_DATA_DIR");
@@ -31,7 +37,8 @@ final class DataDirOption {
             throw new IllegalArgumentException("No data directory at " + dataDir
                     + " (sluice topics create makes one)");
         }
-        // The cleaner would only compete with the command for the moment it runs.
-        return Broker.start(BrokerConfig.builder(dataDir).set(BrokerConfig.LOG_CLEANER_ENABLE, false).build());
+        // A short command has no use for the cleaner; a job's settings may turn it back on.
+        return Broker.start(BrokerConfig.builder(dataDir).set(BrokerConfig.LOG_CLEANER_ENABLE, false)
+                .setAll(settings).build());
     }
 }

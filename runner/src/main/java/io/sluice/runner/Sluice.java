@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Sluice.Version.class,
         description = "sluice: an event streaming platform and stream-processing framework for Java.",
         subcommands = {DemoCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class,
-                GroupsCommand.class, PerfCommand.class, CommandLine.HelpCommand.class})
+                GroupsCommand.class, RunCommand.class, PerfCommand.class, CommandLine.HelpCommand.class})
 public final class Sluice implements Callable<Integer> {
 
     @Spec
@@ -51,7 +51,7 @@ public final class Sluice implements Callable<Integer> {
      * stderr (the stack trace too with {@code --verbose}) and exits 2 or 1.
      */
     public static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Sluice());
+        CommandLine commandLine = new CommandLine(new Sluice()).setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             cmd.getErr().println("error: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName()
@@ -61,7 +61,8 @@ public final class Sluice implements Callable<Integer> {
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String message = e instanceof SluiceException || e instanceof IllegalArgumentException
                     || e instanceof IllegalStateException ? e.getMessage() : e.toString();
-            cmd.getErr().println("error: " + message);
+            // One line, whatever the message: a list of problems becomes "…: - a - b".
+            cmd.getErr().println("error: " + String.join(" ", message.lines().map(String::strip).toList()));
             if (verbose(parsed)) {
                 e.printStackTrace(cmd.getErr());
             }

@@ -21,15 +21,20 @@ class CommandLineProcessTest {
     private record Run(int exitCode, String out, String err) {
     }
 
-    private Run sluice(String stdin, String... args) throws IOException, InterruptedException {
+    private Process start(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), Sluice.class.getName()));
         command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(dir.resolve("out.txt").toFile())
+                .redirectError(dir.resolve("err.txt").toFile());
+        builder.environment().put("SLUICE_DATA_DIR", dir.resolve("data").toString());
+        return builder.start();
+    }
+
+    private Run sluice(String stdin, String... args) throws IOException, InterruptedException {
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().put("SLUICE_DATA_DIR", dir.resolve("data").toString());
-        Process process = builder.start();
+        Process process = start(args);
         try (OutputStream in = process.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
@@ -70,6 +75,35 @@ class CommandLineProcessTest {
         Run verbose = sluice("x\n", "produce", "nowhere", "--verbose");
         assertThat(verbose.exitCode()).isEqualTo(1);
         assertThat(verbose.err()).contains("\tat "); // the stack trace, asked for
+    }
+
+    @Test
+    void shouldStopARunningJobCleanlyOnSigterm() throws Exception {
+        sluice("", "topics", "create", "lines");
+        sluice("", "topics", "create", "word-counts");
+        sluice("a b a\n", "produce", "lines");
+        Process run = start("run", "io.sluice.samples.WordCount", "--status-interval", "1");
+        try {
+            Path err = dir.resolve("err.txt");
+            // Status lines each second (stderr is not a terminal) until the line and its 3 words (through the
+            // repartition topic) are processed and committed.
+            java.util.regex.Pattern caughtUp = java.util.regex.Pattern.compile(
+                    "RUNNING +in [0-9,]+/s {2}out [0-9,]+/s {2}lag 0 {2}processed 4\n");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!caughtUp.matcher(Files.readString(err)).find() && System.nanoTime() < deadline) {
+                assertThat(run.isAlive()).as(Files.readString(err)).isTrue();
+                Thread.sleep(50);
+            }
+            assertThat(Files.readString(err)).contains("Running job word-count").containsPattern(caughtUp);
+            run.destroy(); // SIGTERM
+            assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(run.exitValue()).isEqualTo(143); // 128 + SIGTERM, after the shutdown hook ran
+            assertThat(Files.readString(err)).contains("Stopped job word-count cleanly");
+        } finally {
+            run.destroyForcibly();
+        }
+        Run counts = sluice("", "consume", "word-counts", "--format", "{key}={value}", "--value-format", "long");
+        assertThat(counts.out().lines()).contains("a=2", "b=1");
     }
 
     @Test

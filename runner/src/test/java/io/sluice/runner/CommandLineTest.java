@@ -215,6 +215,53 @@ class CommandLineTest {
         assertThat(err.toString()).contains("No data directory at " + missing).doesNotContain("Exception");
     }
 
+    @Test
+    void shouldRunAJobClassUntilItHasCaughtUp() {
+        sluice("topics", "create", "lines", "-p", "2");
+        sluice("topics", "create", "word-counts", "-p", "2");
+        sluiceWithInput("to be or not to be\n", "produce", "lines");
+        Result run = sluice("run", "io.sluice.samples.WordCount", "--stop-when-caught-up", "-D",
+                "commit.interval.ms=50");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("Running job word-count", "Caught up: stopped job word-count");
+        assertThat(sluice("consume", "word-counts", "--format", "{key}={value}", "--value-format", "long").lines())
+                .contains("to=2", "be=2", "or=1", "not=1");
+    }
+
+    @Test
+    void shouldPassAppSettingsFromAFileAndOverridesToAStreamJob() throws Exception {
+        sluice("topics", "create", "lines");
+        sluice("topics", "create", "long-lines");
+        sluiceWithInput("a\nabcd\nabcdef\nab\n", "produce", "lines");
+        Path yaml = dir.resolve("job.yaml");
+        java.nio.file.Files.writeString(yaml, "commit:\n  interval.ms: 50\napp:\n  min-length: 6\n");
+        Result run = sluice("run", LongWordsJob.class.getName(), "--config", yaml.toString(), "-D",
+                "app.min-length=4", "--stop-when-caught-up");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(sluice("consume", "long-lines").lines()).containsExactly("abcd", "abcdef");
+    }
+
+    @Test
+    void shouldRefuseBadJobsAndConfigsBeforeStarting() throws Exception {
+        sluice("topics", "create", "lines");
+        assertOneLineError(sluice("run", "com.example.Missing"), 1, "Job class not found: com.example.Missing");
+        assertOneLineError(sluice("run", "java.lang.String"), 1, "java.lang.String is not a job");
+        assertOneLineError(sluice("run", LongWordsJob.class.getName(), "-D", "comit.interval.ms=5"), 1,
+                "comit.interval.ms");
+        assertOneLineError(sluice("run", LongWordsJob.class.getName(), "-D", "broker.no.such=1"), 1, "no.such");
+        assertOneLineError(sluice("run", LongWordsJob.class.getName(), "--config", "missing.yaml"), 1,
+                "Config file not found");
+        Path broken = dir.resolve("broken.yaml");
+        java.nio.file.Files.writeString(broken, "app:\n  - [unclosed\n");
+        assertOneLineError(sluice("run", LongWordsJob.class.getName(), "--config", broken.toString()), 1,
+                "Invalid YAML");
+        assertOneLineError(sluice("run", LongWordsJob.class.getName(), "--jar", "nowhere.jar"), 1,
+                "Job jar not found");
+        assertOneLineError(sluice("run", "io.sluice.samples.WordCount", "-D", "app.x=1"), 1, "takes no settings");
+        // long-lines does not exist: the job names it and stops.
+        assertOneLineError(sluice("run", LongWordsJob.class.getName()), 1, "long-lines");
+    }
+
     private static void assertOneLineError(Result result, int exitCode, String mentions) {
         assertThat(result.exitCode()).as(result.err()).isEqualTo(exitCode);
         assertThat(result.err().strip()).startsWith("error: ").contains(mentions).doesNotContain("\n")

@@ -1,0 +1,153 @@
+package io.sluice.runner;
+
+import io.sluice.broker.Broker;
+import io.sluice.engine.Job;
+import io.sluice.engine.JobConfig;
+import io.sluice.engine.Topology;
+import io.sluice.runner.internal.ConfigFile;
+import io.sluice.runner.internal.JobLoader;
+import io.sluice.runner.internal.JobStatus;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice run JOB}: runs a job class on an embedded broker until SIGINT or SIGTERM (or, with
+ * {@code --stop-when-caught-up}, until it has processed its input), then commits and stops cleanly.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a stream job on the embedded broker of a data directory.",
+        footer = {"", "Configuration keys: the job's (num.stream.threads, commit.interval.ms,",
+                "statestore.cache.max.records, …), broker.<key> for the embedded broker (broker.log.retention.ms, …)",
+                "and app.<key> for the job's own settings (passed to StreamJob.topology). An unknown key is an error.",
+                "", "Examples:",
+                "  sluice run io.sluice.samples.WordCount --stop-when-caught-up",
+                "  sluice run com.example.OrderAlerts --jar target/alerts.jar --config job.yaml -D app.threshold=500"})
+final class RunCommand implements Callable<Integer> {
+    private static final String APP_PREFIX = "app.";
+    private static final String BROKER_PREFIX = "broker.";
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    DataDirOption data;
+    @Parameters(paramLabel = "JOB", description = "The job class: a StreamJob, or a class with a public static "
+            + "Topology topology() method.")
+    String jobClass;
+    @Option(names = "--jar", paramLabel = "JAR", description = "The jar holding the job class and its dependencies.")
+    Path jar;
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "A .properties or .yaml configuration file.")
+    Path configFile;
+    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "A configuration value, over the file's; repeatable.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+    @Option(names = "--stop-when-caught-up",
+            description = "Stop once everything in the inputs when it started has been processed and committed.")
+    boolean stopWhenCaughtUp;
+    @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Seconds between status lines when stderr is not a terminal (${DEFAULT-VALUE}); 0: none. "
+                    + "On a terminal one status line is kept up to date.")
+    int statusInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        if (statusInterval < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--status-interval must not be negative");
+        }
+        Map<String, String> config = new LinkedHashMap<>();
+        if (configFile != null) {
+            config.putAll(ConfigFile.read(configFile));
+        }
+        config.putAll(overrides);
+        Map<String, String> app = new LinkedHashMap<>();
+        Map<String, String> brokerSettings = new LinkedHashMap<>();
+        Map<String, String> jobSettings = new LinkedHashMap<>();
+        config.forEach((key, value) -> {
+            if (key.startsWith(APP_PREFIX)) {
+                app.put(key.substring(APP_PREFIX.length()), value);
+            } else if (key.startsWith(BROKER_PREFIX)) {
+                brokerSettings.put(key.substring(BROKER_PREFIX.length()), value);
+            } else {
+                jobSettings.put(key, value);
+            }
+        });
+        JobConfig jobConfig = JobConfig.from(jobSettings); // an unknown or invalid key fails here, before any start
+        Topology topology = JobLoader.topology(jobClass, jar, app);
+        PrintWriter err = spec.commandLine().getErr();
+        try (Broker broker = data.open(true, brokerSettings)) {
+            return run(topology, jobConfig, broker, err);
+        }
+    }
+
+    private int run(Topology topology, JobConfig jobConfig, Broker broker, PrintWriter err) throws Exception {
+        Set<String> inputs = new TreeSet<>(topology.sourceTopics());
+        inputs.removeAll(topology.internalTopics());
+        Set<String> outputs = new TreeSet<>(topology.sinkTopics());
+        outputs.removeAll(topology.internalTopics());
+        Job job = Job.start(topology, broker, jobConfig);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread onSignal = new Thread(() -> {
+            err.printf("%nStopping job %s: committing…%n", topology.applicationId());
+            err.flush();
+            job.close();
+            broker.close();
+            err.printf("Stopped job %s cleanly%n", topology.applicationId());
+            err.flush();
+            stopped.countDown();
+        }, "sluice-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        err.printf("Running job %s (%s) on %s; reads %s, writes %s%n", topology.applicationId(), jobClass,
+                data.dataDir, String.join(", ", inputs), String.join(", ", outputs));
+        err.flush();
+        boolean terminal = System.console() != null;
+        try (JobStatus status = new JobStatus(job, broker, inputs, outputs)) {
+            long nextStatus = System.nanoTime() + Duration.ofSeconds(terminal ? 1 : statusInterval).toNanos();
+            while (true) {
+                if (job.state() == Job.State.FAILED) {
+                    throw new IllegalStateException("Job " + topology.applicationId() + " failed: "
+                            + job.error().getMessage(), job.error());
+                }
+                if (job.state() == Job.State.STOPPED || job.state() == Job.State.STOPPING) {
+                    stopped.await();
+                    return 0;
+                }
+                if (stopWhenCaughtUp && job.state() == Job.State.RUNNING
+                        && job.awaitCaughtUp(Duration.ofMillis(200))) {
+                    break;
+                }
+                Thread.sleep(stopWhenCaughtUp ? 0 : 200);
+                if ((terminal || statusInterval > 0) && System.nanoTime() >= nextStatus) {
+                    err.print(terminal ? "\r" + status.line() + "\033[K" : status.line() + System.lineSeparator());
+                    err.flush();
+                    nextStatus = System.nanoTime() + Duration.ofSeconds(terminal ? 1 : statusInterval).toNanos();
+                }
+            }
+            err.println((terminal ? "\r" : "") + status.line() + (terminal ? "\033[K" : ""));
+        } finally {
+            removeHook(onSignal);
+        }
+        job.close();
+        err.printf("Caught up: stopped job %s%n", topology.applicationId());
+        return 0;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running: it closes the job
+        }
+    }
+}
