@@ -34,17 +34,22 @@ class CommandLineTest {
     }
 
     private Result sluiceWithInput(String stdin, String... args) {
+        List<String> withDir = new ArrayList<>(List.of(args));
+        withDir.add("--data-dir=" + dir);
+        return sluiceAsGiven(stdin, withDir.toArray(String[]::new));
+    }
+
+    /** The command with exactly these arguments (no data directory added). */
+    private Result sluiceAsGiven(String stdin, String... args) {
         CommandLine cli = Sluice.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
-        List<String> withDir = new ArrayList<>(List.of(args));
-        withDir.add("--data-dir=" + dir);
         InputStream stdinBefore = System.in;
         System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         try {
-            int code = cli.execute(withDir.toArray(String[]::new));
+            int code = cli.execute(args);
             return new Result(code, out.toString().replace("\r\n", "\n"), err.toString());
         } finally {
             System.setIn(stdinBefore);
@@ -260,6 +265,17 @@ class CommandLineTest {
         assertOneLineError(sluice("run", "io.sluice.samples.WordCount", "-D", "app.x=1"), 1, "takes no settings");
         // long-lines does not exist: the job names it and stops.
         assertOneLineError(sluice("run", LongWordsJob.class.getName()), 1, "long-lines");
+    }
+
+    @Test
+    void shouldListAndRunTheSamples() {
+        assertThat(sluiceAsGiven("", "samples", "list").lines()).hasSize(4)
+                .anySatisfy(line -> assertThat(line).startsWith("orders "));
+        Result run = sluice("samples", "run", "sessions");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Topology site-activity", "user-sessions (4 records):",
+                "\"pages\":[\"/\",\"/pricing\",\"/signup\"]");
+        assertOneLineError(sluice("samples", "run", "nope"), 1, "Unknown sample: nope (samples: orders");
     }
 
     private static void assertOneLineError(Result result, int exitCode, String mentions) {
