@@ -58,6 +58,8 @@ public final class Job implements AutoCloseable {
     private final String runningKey;
     private final JobConfig config;
     private final Metrics metrics = new Metrics();
+    /** Null unless {@code profile.sample.one.in} is set. */
+    private final LatencyProfile latencyProfile;
     /** Whether the stream threads encode their own batches: set when they start. */
     private boolean encodeOnSend;
     private final List<StreamThread> threads = new CopyOnWriteArrayList<>();
@@ -75,6 +77,8 @@ public final class Job implements AutoCloseable {
         this.model = topology.model();
         this.broker = broker;
         this.config = config;
+        this.latencyProfile = config.profileSampleOneIn() == 0 ? null : new LatencyProfile(
+                model.subTopologies().stream().flatMap(sub -> sub.nodes().stream()).toList());
         this.runningKey = broker.clusterId() + "/" + model.applicationId();
         // One instance runs all of a job's tasks: a second one would process and commit the same partitions.
         if (!RUNNING.add(runningKey)) {
@@ -161,7 +165,7 @@ public final class Job implements AutoCloseable {
     private void startThread(int index, List<TaskId> taskIds) {
         TaskSettings taskSettings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
                 deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords(),
-                config.stateDir(model.applicationId()));
+                config.stateDir(model.applicationId()), latencyProfile, config.profileSampleOneIn());
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
                 config.pollMs(), config.maxPollRecords(), config.bufferedRecordsPerPartition(), metrics, encodeOnSend);
         String name = model.applicationId() + "-stream-" + index;
@@ -331,6 +335,14 @@ public final class Job implements AutoCloseable {
 
     private JobProgress progress() {
         return new JobProgress(broker, model, partitions);
+    }
+
+    /**
+     * The job's latency histograms per operator and end to end, when {@code profile.sample.one.in} is set;
+     * otherwise empty.
+     */
+    public java.util.Optional<LatencyProfile> latencyProfile() {
+        return java.util.Optional.ofNullable(latencyProfile);
     }
 
     /** Counters: records processed per task, late and skipped records per operator, restore progress per store. */

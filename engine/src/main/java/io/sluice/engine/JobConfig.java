@@ -26,6 +26,8 @@ import java.util.Map;
  *       0: every update is forwarded at once, for the lowest latency). Stores are updated at once either way.</li>
  *   <li>{@code state.dir} — where persistent (RocksDB) stores live (default {@code <java.io.tmpdir>/sluice-state}).
  *       </li>
+ *   <li>{@code profile.sample.one.in} — time one input record in N through every operator, into the histograms of
+ *       {@link Job#latencyProfile()} (default 0: off; 16 costs a few percent of throughput).</li>
  *   <li>{@code uncaught.error.policy} — a processing error: {@code shutdown} (default) stops the whole job;
  *       {@code replace-thread} restarts the failed thread's tasks from their last commit.</li>
  * </ul>
@@ -41,6 +43,7 @@ public final class JobConfig {
     public static final String UNCAUGHT_ERROR_POLICY = "uncaught.error.policy";
     public static final String CACHE_MAX_RECORDS = "statestore.cache.max.records";
     public static final String STATE_DIR = "state.dir";
+    public static final String PROFILE_SAMPLE_ONE_IN = "profile.sample.one.in";
 
     static final ConfigDefinition DEFINITION = new ConfigDefinition("job")
             .define(NUM_STREAM_THREADS, INT, 1, Check.atLeast(1), "threads", "threads that run the job's tasks")
@@ -62,6 +65,9 @@ public final class JobConfig {
                             + "every update at once")
             .define(STATE_DIR, STRING, System.getProperty("java.io.tmpdir") + "/sluice-state", "",
                     "where persistent (RocksDB) stores live; rebuilt from their changelogs on start")
+            .define(PROFILE_SAMPLE_ONE_IN, INT, 0, Check.atLeast(0), "records",
+                    "time each operator for one input record in this many, into latency histograms "
+                            + "(Job.latencyProfile); 0: off")
             .define(UNCAUGHT_ERROR_POLICY, STRING, "shutdown", Check.oneOf("shutdown", "replace-thread"), "",
                     "what a processing error does: stop the job, or restart the thread's tasks from their last "
                             + "commit");
@@ -125,6 +131,11 @@ public final class JobConfig {
     /** The directory of the persistent stores of the job {@code applicationId}. */
     public java.nio.file.Path stateDir(String applicationId) {
         return java.nio.file.Path.of((String) values.get(STATE_DIR), applicationId);
+    }
+
+    /** One input record in this many is timed through the topology; 0 when profiling is off. */
+    public int profileSampleOneIn() {
+        return (Integer) values.get(PROFILE_SAMPLE_ONE_IN);
     }
 
     public boolean replaceThreadOnError() {

@@ -71,7 +71,7 @@ public final class TestDriver implements AutoCloseable {
         }
         TaskSettings settings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
                 deadLetters, metrics, () -> wallClockMs, config.cacheMaxRecords(),
-                stateDir);
+                stateDir, null, 0);
         for (SubTopology sub : model.subTopologies()) {
             sub.sourceTopics().forEach(t -> readers.put(t, sub));
             for (String store : sub.stores()) {

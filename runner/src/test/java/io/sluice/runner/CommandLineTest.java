@@ -247,6 +247,23 @@ class CommandLineTest {
     }
 
     @Test
+    void shouldProfileEachOperatorOfARunningJob() {
+        sluice("topics", "create", "lines");
+        sluice("topics", "create", "long-lines");
+        sluiceWithInput("a\nabcd\nabcdef\nab\n", "produce", "lines");
+        Path profile = dir.resolve("profile");
+        Result run = sluice("run", LongWordsJob.class.getName(), "--stop-when-caught-up", "--profile",
+                profile.toString(), "--profile-sample", "1", "-D", "app.min-length=4");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // Every operator of the topology, each line timed (sample 1), the two long ones through to the sink.
+        assertThat(run.err()).containsPattern("source-lines +4 ").containsPattern("filter-1 +4 ")
+                .containsPattern("to-long-lines-1 +2 ").containsPattern("end-to-end +2 ");
+        assertThat(profile.resolve("latency.svg")).exists();
+        assertThat(profile.resolve("latency.hlog")).exists();
+        assertThat(profile.resolve("filter-1.hgrm")).exists();
+    }
+
+    @Test
     void shouldRefuseBadJobsAndConfigsBeforeStarting() throws Exception {
         sluice("topics", "create", "lines");
         assertOneLineError(sluice("run", "com.example.Missing"), 1, "Job class not found: com.example.Missing");

@@ -20,10 +20,20 @@ public final class LatencyReport {
                 micros(nanos.getMaxValue()));
     }
 
+    /** A duration in the unit that reads best: {@code 85 ns}, {@code 3.2 µs}, {@code 412 µs}, {@code 1.25 ms}. */
     public static String micros(long nanos) {
+        if (nanos < 1_000) {
+            return nanos + " ns";
+        }
         double us = nanos / 1000.0;
+        if (us >= 10_000_000) {
+            return String.format("%.1f s", us / 1_000_000);
+        }
         if (us >= 10_000) {
             return String.format("%.1f ms", us / 1000);
+        }
+        if (us >= 1_000) {
+            return String.format("%.2f ms", us / 1000);
         }
         return us >= 100 ? String.format("%.0f µs", us) : String.format("%.1f µs", us);
     }

@@ -16,6 +16,7 @@ import io.sluice.engine.TestInput;
 import io.sluice.engine.Topology;
 import io.sluice.runner.internal.DataDirectory;
 import io.sluice.runner.internal.LatencyReport;
+import io.sluice.runner.internal.ProfileReport;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +93,15 @@ final class JobPerf implements Callable<Integer> {
     @Option(names = "--histogram", paramLabel = "FILE", description = "With --rate: write the distribution (.hgrm).")
     Path histogramFile;
 
+    @Option(names = "--profile", paramLabel = "DIR",
+            description = "Profile latency per operator and end to end (one record in --profile-sample): tables, "
+                    + ".hgrm files, interval log and latency.svg in DIR.")
+    Path profileDir;
+
+    @Option(names = "--profile-sample", paramLabel = "N", defaultValue = "16",
+            description = "With --profile: one input record in N is timed (${DEFAULT-VALUE}).")
+    int profileSample;
+
     @Override
     public Integer call() throws Exception {
         JobWorkload w;
@@ -113,9 +123,16 @@ final class JobPerf implements Callable<Integer> {
             loadTables(b, w);
             JobConfig config = JobConfig.defaults().with(JobConfig.NUM_STREAM_THREADS, streamThreads)
                     .with(JobConfig.COMMIT_INTERVAL_MS, commitIntervalMs)
-                    .with(JobConfig.CACHE_MAX_RECORDS, cacheMaxRecords);
+                    .with(JobConfig.CACHE_MAX_RECORDS, cacheMaxRecords)
+                    .with(JobConfig.PROFILE_SAMPLE_ONE_IN, profileDir == null ? 0 : profileSample);
             return rate > 0 ? runLatency(b, w, config) : runThroughput(b, w, config, n);
         }
+    }
+
+    /** The report of {@code --profile}, or null without it. */
+    private ProfileReport profileReport(Job job) {
+        return profileDir == null ? null : new ProfileReport(job.latencyProfile().orElseThrow(), profileDir,
+                new java.io.PrintWriter(System.out, true));
     }
 
     private void createTopics(Broker b, JobWorkload w) {
@@ -155,6 +172,7 @@ final class JobPerf implements Callable<Integer> {
         long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         try (Job job = Job.start(w.topology(), b, config)) {
+            ProfileReport profile = profileReport(job);
             job.awaitRunning(Duration.ofMinutes(1));
             long running = System.nanoTime() - start;
             if (!job.awaitProcessed(Duration.ofMinutes(10))) {
@@ -172,6 +190,9 @@ final class JobPerf implements Callable<Integer> {
                     (processCpuNanos() - cpu0) / (double) elapsed, peakRssMib());
             printMetrics(job.metrics());
             printTopicSizes(b, job.applicationId(), w.outputTopic);
+            if (profile != null) {
+                profile.close();
+            }
         }
         if (restore) {
             long restoreStart = System.nanoTime();
@@ -192,6 +213,7 @@ final class JobPerf implements Callable<Integer> {
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         try (Job job = Job.start(w.topology(), b, config)) {
+            ProfileReport profile = profileReport(job);
             job.awaitRunning(Duration.ofSeconds(60));
             Thread reader = new Thread(() -> readOutput(b, w, latency, measuring, stop), "perf-output-reader");
             reader.start();
@@ -204,7 +226,9 @@ final class JobPerf implements Callable<Integer> {
                 long start = System.nanoTime();
                 long next = start;
                 while (next - start < warmupNanos + measureNanos) {
-                    measuring.set(next - start >= warmupNanos);
+                    if (next - start >= warmupNanos && !measuring.getAndSet(true) && profile != null) {
+                        profile.discard(); // the warm-up: measured by neither histogram
+                    }
                     long now = System.nanoTime();
                     if (next > now) {
                         LockSupport.parkNanos(next - now);
@@ -226,6 +250,9 @@ final class JobPerf implements Callable<Integer> {
             System.out.printf("  end-to-end      %s%n", LatencyReport.percentiles(latency));
             if (histogramFile != null) {
                 LatencyReport.writeHgrm(latency, histogramFile);
+            }
+            if (profile != null) {
+                profile.close();
             }
         }
         return 0;

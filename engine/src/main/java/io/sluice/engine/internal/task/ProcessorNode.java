@@ -40,7 +40,16 @@ final class ProcessorNode extends Node implements ProcessorContext {
     @Override
     void process(Record<Object, Object> record) {
         try {
-            processor.process(record);
+            if (task.profiling()) {
+                long start = task.startTimed();
+                try {
+                    processor.process(record);
+                } finally {
+                    task.endTimed(name, start);
+                }
+            } else {
+                processor.process(record);
+            }
         } catch (ProcessingException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -27,8 +27,22 @@ final class SinkNode extends Node {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     void process(Record<Object, Object> record) {
+        if (task.profiling()) {
+            long start = task.startTimed();
+            try {
+                write(record);
+            } finally {
+                task.endTimed(name, start);
+            }
+            task.recordEndToEnd(record.timestamp());
+        } else {
+            write(record);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void write(Record<Object, Object> record) {
         byte[] key;
         byte[] value;
         int partition = RecordCollector.BY_KEY;

@@ -3,6 +3,7 @@ package io.sluice.engine.internal.task;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.TopicPartition;
 import io.sluice.engine.Cancellable;
+import io.sluice.engine.LatencyProfile;
 import io.sluice.engine.ProcessingException;
 import io.sluice.engine.Processor;
 import io.sluice.engine.PunctuationType;
@@ -49,6 +50,14 @@ public final class Task implements AutoCloseable {
     private int buffered;
     /** Counts calls of {@code process}: what an input's read position said is valid for one call. */
     private long round;
+    /** Whether the record being processed is one that is profiled; see {@link #startTimed}. */
+    private boolean profiling;
+    private int untilProfiled;
+    /** Time spent in the nodes the current node forwarded to, while profiling. */
+    private long childNanos;
+    /** The outer nodes' {@code childNanos} while a nested node is timed. */
+    private long[] outerChildNanos = new long[16];
+    private int timedDepth;
 
     @SuppressWarnings("unchecked")
     public Task(TaskId id, TopologyModel model, SubTopology sub, RecordCollector collector, TaskSettings settings) {
@@ -263,15 +272,24 @@ public final class Task implements AutoCloseable {
         currentTopic = raw.topic();
         currentPartition = raw.partition();
         currentOffset = raw.offset();
+        LatencyProfile profile = settings.profile();
+        profiling = profile != null && --untilProfiled <= 0;
         try {
             Object key;
             Object value;
+            long t0 = profiling ? System.nanoTime() : 0;
             try {
                 key = source.keySerde.deserialize(raw.key());
                 value = source.valueSerde.deserialize(raw.value());
             } catch (RuntimeException e) {
                 onDeserializationError(raw, source, e);
                 return;
+            }
+            if (profiling) {
+                untilProfiled = settings.profileSampleOneIn();
+                profile.record(source.name, System.nanoTime() - t0);
+                childNanos = 0;
+                timedDepth = 0;
             }
             Record<Object, Object> record = new Record<>(key, value, raw.timestamp(), raw.headers());
             if (source.extractor != null) {
@@ -288,6 +306,7 @@ public final class Task implements AutoCloseable {
             }
             source.process(record);
         } finally {
+            profiling = false;
             queue.nextOffset = raw.offset() + 1;
             currentTopic = null;
             currentPartition = -1;
@@ -452,6 +471,39 @@ public final class Task implements AutoCloseable {
 
     String currentTopic() {
         return currentTopic;
+    }
+
+    /** Whether the record in hand is profiled: its nodes then time themselves with {@link #startTimed}. */
+    boolean profiling() {
+        return profiling;
+    }
+
+    /**
+     * Starts timing a node: returns the start time, to give to {@link #endTimed}. Nodes time themselves so that
+     * each records its own time: what it took less what the nodes it forwarded to took (each records its own).
+     */
+    long startTimed() {
+        if (timedDepth == outerChildNanos.length) {
+            outerChildNanos = java.util.Arrays.copyOf(outerChildNanos, timedDepth * 2);
+        }
+        outerChildNanos[timedDepth++] = childNanos;
+        childNanos = 0;
+        return System.nanoTime();
+    }
+
+    /** Ends timing node {@code name}, started at {@code start}: records its own time. */
+    void endTimed(String name, long start) {
+        long elapsed = System.nanoTime() - start;
+        settings.profile().record(name, elapsed - childNanos);
+        childNanos = outerChildNanos[--timedDepth] + elapsed;
+    }
+
+    /** Records the end-to-end latency of a record written now with {@code timestamp} (ms since the epoch). */
+    void recordEndToEnd(long timestamp) {
+        if (timestamp > 0) {
+            settings.profile().record(LatencyProfile.END_TO_END,
+                    (settings.wallClock().getAsLong() - timestamp) * 1_000_000L);
+        }
     }
 
     int currentPartition() {

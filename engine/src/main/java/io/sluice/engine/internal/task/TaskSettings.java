@@ -1,5 +1,6 @@
 package io.sluice.engine.internal.task;
 
+import io.sluice.engine.LatencyProfile;
 import java.nio.file.Path;
 import java.util.function.LongSupplier;
 
@@ -9,8 +10,10 @@ import java.util.function.LongSupplier;
  * @param deserializationPolicy {@code fail}, {@code log-and-continue} or {@code dead-letter}
  * @param cacheMaxRecords       updates an aggregation may hold back per task until the next commit
  * @param stateDir              where persistent stores live: {@code <stateDir>/<task>/<store>}
+ * @param profile               where sampled records' operator latencies go, or null when profiling is off
+ * @param profileSampleOneIn    one input record in this many is profiled (when {@code profile} is set)
  */
 public record TaskSettings(String applicationId, String deserializationPolicy, String deadLetterTopic,
                            Metrics metrics, LongSupplier wallClock, long cacheMaxRecords,
-                           Path stateDir) {
+                           Path stateDir, LatencyProfile profile, int profileSampleOneIn) {
 }
