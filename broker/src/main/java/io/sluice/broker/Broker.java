@@ -69,6 +69,15 @@ public final class Broker implements AutoCloseable {
         return core.config();
     }
 
+    /**
+     * The broker's metrics now: per partition, records and bytes in and out since start and its offsets and size;
+     * per consumer group and partition, the committed offset and the lag behind the end.
+     */
+    public java.util.List<Metric> metrics() {
+        core.ensureOpen();
+        return io.sluice.broker.internal.BrokerMetrics.collect(core);
+    }
+
     /** The id generated when the data directory was first used. */
     public String clusterId() {
         return core.registry().clusterId();

@@ -345,6 +345,27 @@ public final class Job implements AutoCloseable {
         return java.util.Optional.ofNullable(latencyProfile);
     }
 
+    /**
+     * Everything a metrics endpoint shows of the job: its counters, its state, lag per input partition, entries
+     * per store, and — when profiling — latency quantiles per operator and end to end.
+     */
+    public List<io.sluice.broker.Metric> metricList() {
+        Map<String, Long> stores = new LinkedHashMap<>();
+        for (StreamThread t : threads) {
+            for (Task task : t.tasks()) {
+                for (String name : model.stores().keySet()) {
+                    LoggedStore s = task.store(name);
+                    if (s != null) {
+                        stores.merge(name, s.size(), Long::sum);
+                    }
+                }
+            }
+        }
+        Map<TopicPartition, Long> lag = active() || state() == State.STOPPED ? lag() : Map.of();
+        return io.sluice.engine.internal.runtime.JobMetrics.collect(model.applicationId(), state().name(),
+                metrics(), lag, stores, latencyProfile);
+    }
+
     /** Counters: records processed per task, late and skipped records per operator, restore progress per store. */
     public Map<String, Long> metrics() {
         return metrics.snapshot();

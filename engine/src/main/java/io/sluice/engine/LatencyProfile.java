@@ -12,7 +12,7 @@ import org.HdrHistogram.Recorder;
  * input record in N, each operator's own time (what it took, less the operators it forwarded to, which count for
  * themselves; a source's is deserialization, a sink's serialization and hand-off to the producer), and
  * {@value #END_TO_END}: from the record's timestamp (its produce time, unless the producer set another) to its write
- * by a sink, at millisecond resolution. Recording is wait-free; one reader takes interval histograms.
+ * by a sink, at millisecond resolution. Recording is wait-free; readers take interval or whole-run histograms.
  */
 public final class LatencyProfile {
     /** The name under which end-to-end latency is kept. */
@@ -20,13 +20,17 @@ public final class LatencyProfile {
 
     private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
     private final List<String> operators;
-    private final Map<String, Histogram> recycled = new ConcurrentHashMap<>();
+    /** Recorded since the last {@link #takeInterval}, and since the start; guarded by this. */
+    private final Map<String, Histogram> interval = new LinkedHashMap<>();
+    private final Map<String, Histogram> total = new LinkedHashMap<>();
 
     /** @param operators the operators in topology order; {@link #END_TO_END} is added last */
     public LatencyProfile(List<String> operators) {
         this.operators = List.copyOf(new java.util.LinkedHashSet<>(concat(operators)));
         for (String operator : this.operators) {
             recorders.put(operator, new Recorder(3));
+            interval.put(operator, new Histogram(3));
+            total.put(operator, new Histogram(3));
         }
     }
 
@@ -49,17 +53,30 @@ public final class LatencyProfile {
         }
     }
 
-    /**
-     * What was recorded since the previous call, per operator in {@link #operators()} order. The histograms are
-     * handed back on the next call to be reused: copy what must outlive it. One caller at a time.
-     */
+    /** What was recorded since the previous call, per operator in {@link #operators()} order: copies. */
     public synchronized Map<String, Histogram> takeInterval() {
-        Map<String, Histogram> interval = new LinkedHashMap<>();
+        drain();
+        Map<String, Histogram> taken = new LinkedHashMap<>();
+        interval.forEach((operator, h) -> {
+            taken.put(operator, h.copy());
+            h.reset();
+        });
+        return taken;
+    }
+
+    /** What was recorded since the job started, per operator: copies (a metrics endpoint reads these). */
+    public synchronized Map<String, Histogram> total() {
+        drain();
+        Map<String, Histogram> copies = new LinkedHashMap<>();
+        total.forEach((operator, h) -> copies.put(operator, h.copy()));
+        return copies;
+    }
+
+    private void drain() {
         for (String operator : operators) {
-            Histogram h = recorders.get(operator).getIntervalHistogram(recycled.remove(operator));
-            recycled.put(operator, h);
-            interval.put(operator, h);
+            Histogram recent = recorders.get(operator).getIntervalHistogram();
+            interval.get(operator).add(recent);
+            total.get(operator).add(recent);
         }
-        return interval;
     }
 }

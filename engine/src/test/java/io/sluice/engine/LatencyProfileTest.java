@@ -93,6 +93,11 @@ class LatencyProfileTest {
                 assertThat(interval.get(LatencyProfile.END_TO_END).getMaxValue())
                         .isGreaterThanOrEqualTo(0).isLessThan(TimeUnit.SECONDS.toNanos(30));
                 assertThat(profile.takeInterval().get("slow").getTotalCount()).as("taken already").isZero();
+                // The whole run stays for the metrics: quantiles in seconds per operator.
+                assertThat(job.metricList()).filteredOn(m -> m.name().equals("latency-seconds")
+                        && m.tags().get("operator").equals("slow") && m.tags().get("quantile").equals("0.5"))
+                        .singleElement().satisfies(m -> assertThat(m.value()).isBetween(0.00198, 0.1));
+                assertThat(job.metricList()).anySatisfy(m -> assertThat(m.name()).isEqualTo("lag"));
             }
         }
     }

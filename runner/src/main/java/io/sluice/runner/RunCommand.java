@@ -1,17 +1,21 @@
 package io.sluice.runner;
 
 import io.sluice.broker.Broker;
+import io.sluice.broker.Metric;
 import io.sluice.engine.Job;
 import io.sluice.engine.JobConfig;
 import io.sluice.engine.Topology;
 import io.sluice.runner.internal.ConfigFile;
 import io.sluice.runner.internal.JobLoader;
 import io.sluice.runner.internal.JobStatus;
+import io.sluice.runner.internal.MetricsEndpoint;
 import io.sluice.runner.internal.ProfileReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -68,6 +72,13 @@ final class RunCommand implements Callable<Integer> {
             description = "Profile one input record in N (${DEFAULT-VALUE}): the timing costs a few percent of "
                     + "throughput at 16, more at 1.")
     int profileSample;
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve the broker's and the job's metrics for Prometheus at http://BIND:PORT/metrics (0: any "
+                    + "free port, printed).")
+    Integer metricsPort;
+    @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "The address the metrics endpoint listens on (${DEFAULT-VALUE}; 0.0.0.0 for every one).")
+    String metricsBind;
     @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
             description = "Seconds between status lines when stderr is not a terminal (${DEFAULT-VALUE}); 0: none. "
                     + "On a terminal one status line is kept up to date.")
@@ -77,6 +88,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (statusInterval < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--status-interval must not be negative");
+        }
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65_535)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0 to 65535");
         }
         if (profileInterval < 1 || profileSample < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -118,10 +132,18 @@ final class RunCommand implements Callable<Integer> {
         Job job = Job.start(topology, broker, jobConfig);
         ProfileReport profile = profileDir == null ? null
                 : new ProfileReport(job.latencyProfile().orElseThrow(), profileDir, err);
+        MetricsEndpoint endpoint = metricsPort == null ? null : new MetricsEndpoint(metricsBind, metricsPort, () -> {
+            List<Metric> all = new ArrayList<>(broker.metrics());
+            all.addAll(job.metricList());
+            return all;
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Thread onSignal = new Thread(() -> {
             err.printf("%nStopping job %s: committing…%n", topology.applicationId());
             err.flush();
+            if (endpoint != null) {
+                endpoint.close();
+            }
             job.close();
             broker.close();
             if (profile != null) {
@@ -134,6 +156,9 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(onSignal);
         err.printf("Running job %s (%s) on %s; reads %s, writes %s%n", topology.applicationId(), jobClass,
                 data.dataDir, String.join(", ", inputs), String.join(", ", outputs));
+        if (endpoint != null) {
+            err.printf("Metrics on %s%n", endpoint.url());
+        }
         err.flush();
         boolean terminal = System.console() != null;
         try (JobStatus status = new JobStatus(job, broker, inputs, outputs)) {
@@ -141,6 +166,7 @@ final class RunCommand implements Callable<Integer> {
             long nextProfile = System.nanoTime() + Duration.ofSeconds(profileInterval).toNanos();
             while (true) {
                 if (job.state() == Job.State.FAILED) {
+                    job.close();
                     throw new IllegalStateException("Job " + topology.applicationId() + " failed: "
                             + job.error().getMessage(), job.error());
                 }
@@ -166,7 +192,9 @@ final class RunCommand implements Callable<Integer> {
             }
             err.println((terminal ? "\r" : "") + status.line() + (terminal ? "\033[K" : ""));
         } finally {
-            removeHook(onSignal);
+            if (removeHook(onSignal) && endpoint != null) {
+                endpoint.close();
+            }
         }
         job.close();
         if (profile != null) {
@@ -176,11 +204,12 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void removeHook(Thread hook) {
+    /** Whether the hook was removed: false while it runs (it closes the job and the endpoint). */
+    private static boolean removeHook(Thread hook) {
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            return Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
-            // the hook is running: it closes the job
+            return false;
         }
     }
 }

@@ -82,7 +82,7 @@ class CommandLineProcessTest {
         sluice("", "topics", "create", "lines");
         sluice("", "topics", "create", "word-counts");
         sluice("a b a\n", "produce", "lines");
-        Process run = start("run", "io.sluice.samples.WordCount", "--status-interval", "1");
+        Process run = start("run", "io.sluice.samples.WordCount", "--status-interval", "1", "--metrics-port", "0");
         try {
             Path err = dir.resolve("err.txt");
             // Status lines each second (stderr is not a terminal) until the line and its 3 words (through the
@@ -95,6 +95,19 @@ class CommandLineProcessTest {
                 Thread.sleep(50);
             }
             assertThat(Files.readString(err)).contains("Running job word-count").containsPattern(caughtUp);
+            // The metrics endpoint, scraped as Prometheus would: the broker's and the job's metrics.
+            java.util.regex.Matcher url = java.util.regex.Pattern
+                    .compile("Metrics on (http://127\\.0\\.0\\.1:\\d+/metrics)").matcher(Files.readString(err));
+            assertThat(url.find()).as(Files.readString(err)).isTrue();
+            String scraped = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.group(1))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(scraped).contains("sluice_job_running{job=\"word-count\"} 1",
+                    "sluice_records_out_total{topic=\"lines\",partition=\"0\"} 1", // counted since this start
+                    "sluice_records_in_total{topic=\"word-counts\",partition=\"0\"} 3",
+                    "sluice_store_entries{job=\"word-count\",store=\"counts\"} 2",
+                    "sluice_lag{job=\"word-count\",topic=\"lines\",partition=\"0\"} 0",
+                    "# TYPE sluice_records_processed_total counter");
             run.destroy(); // SIGTERM
             assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(run.exitValue()).isEqualTo(143); // 128 + SIGTERM, after the shutdown hook ran

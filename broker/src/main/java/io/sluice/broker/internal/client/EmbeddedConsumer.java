@@ -346,7 +346,9 @@ public final class EmbeddedConsumer implements Consumer {
                 }
                 a.buffer.fill(result.records(), result.filePosition());
             }
+            int before = out.size();
             a.position = a.buffer.drain(out, max - out.size(), a.position);
+            log.countRecordsRead(out.size() - before);
         }
     }
 

@@ -337,6 +337,33 @@ public final class PartitionLog implements Closeable {
         }
     }
 
+    /** Records and bytes appended, bytes read since the log was opened: the broker's metrics. */
+    private final java.util.concurrent.atomic.LongAdder recordsAppended = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytesAppended = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytesRead = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder recordsRead = new java.util.concurrent.atomic.LongAdder();
+
+    public long recordsAppended() {
+        return recordsAppended.sum();
+    }
+
+    public long bytesAppended() {
+        return bytesAppended.sum();
+    }
+
+    public long bytesRead() {
+        return bytesRead.sum();
+    }
+
+    public long recordsRead() {
+        return recordsRead.sum();
+    }
+
+    /** Counts records a reader took from this log (the reader knows how many a read's bytes held). */
+    public void countRecordsRead(int records) {
+        recordsRead.add(records);
+    }
+
     private void appendOpen(MemoryRecords batches, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
                             int recordCount) {
         long now = clock.getAsLong();
@@ -351,6 +378,8 @@ public final class PartitionLog implements Closeable {
                     + segment.file(), e);
         }
         logEnd = new Position(lastOffset + 1, segment.baseOffset, segment.sizeInBytes());
+        recordsAppended.add(recordCount);
+        bytesAppended.add(batches.sizeInBytes());
         if (unflushedRecords == 0) {
             firstUnflushedWriteMs = now;
         }
@@ -615,6 +644,7 @@ public final class PartitionLog implements Closeable {
                     ? hw.filePosition() : segment.sizeInBytes();
             LogSegment.Slice slice = segment.read(offset, maxBytes, maxPosition);
             if (slice != null) {
+                bytesRead.add(slice.records().sizeInBytes());
                 return new ReadResult(slice.records(), slice.position(), hw.offset(), start);
             }
             entry = segments.higherEntry(entry.getKey());
