@@ -264,6 +264,24 @@ class CommandLineTest {
     }
 
     @Test
+    void shouldMeasureEndToEndLatencyOneRecordAtATimeAndAtARate() {
+        java.io.PrintStream before = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Sluice.commandLine().execute("perf", "e2e", "--records", "200")).isZero();
+            assertThat(Sluice.commandLine().execute("perf", "e2e", "--rate", "2000", "--duration-s", "1")).isZero();
+        } finally {
+            System.setOut(before);
+        }
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("one at a time   200 records (after 200 of warm-up), acks=1")
+                .containsPattern("input rate      2,000 records/s for 1 s \\(after 5 s warm-up\\), 2,\\d{3} timed")
+                .containsPattern("end-to-end      p50 [0-9.]+ [µm]?s");
+        assertOneLineError(sluice("perf", "e2e", "--record-size", "4"), 2, "record size at least 8");
+    }
+
+    @Test
     void shouldRefuseBadJobsAndConfigsBeforeStarting() throws Exception {
         sluice("topics", "create", "lines");
         assertOneLineError(sluice("run", "com.example.Missing"), 1, "Job class not found: com.example.Missing");
