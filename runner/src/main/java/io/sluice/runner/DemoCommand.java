@@ -13,6 +13,7 @@ import io.sluice.engine.Job;
 import io.sluice.engine.KeyValue;
 import io.sluice.engine.ReadOnlyKeyValueStore;
 import io.sluice.runner.internal.DataDirectory;
+import io.sluice.runner.internal.JobStatus;
 import io.sluice.samples.WordCount;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -89,6 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         Thread reader = new Thread(() -> readOutput(broker, latency, done, warmupNanos), "demo-reader");
         reader.start();
         long start = System.nanoTime();
+        Thread progress = progress(broker, job, done, start);
         Map<String, Long> expected = produce(broker);
         long produced = System.nanoTime();
         System.out.printf("Produced %,d lines in %d ms%s%n", lines, (produced - start) / 1_000_000,
@@ -100,6 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         long processed = System.nanoTime();
         done.set(true);
         reader.join();
+        progress.join();
         double seconds = (processed - start) / 1e9;
         System.out.printf("Processed and committed %,d lines (%,d words) in %.2f s%n", lines, lines * 10L, seconds);
         System.out.printf("End-to-end latency, from each line's send to its count updates in the output topic "
@@ -122,6 +125,32 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.printf("FAILED: %,d of %,d word counts differ.%n", wrong, expected.size());
         return 1;
+    }
+
+    /** Prints the job's status every second until {@code done}: on a terminal one line kept up to date. */
+    private static Thread progress(Broker broker, Job job, AtomicBoolean done, long start) {
+        boolean terminal = System.console() != null;
+        Thread thread = new Thread(() -> {
+            try (JobStatus status = new JobStatus(job, broker, java.util.Set.of(WordCount.INPUT_TOPIC),
+                    java.util.Set.of(WordCount.OUTPUT_TOPIC))) {
+                while (!done.get()) {
+                    LockSupport.parkNanos(1_000_000_000L);
+                    if (done.get()) {
+                        break;
+                    }
+                    String line = String.format("  %3d s  %s", (System.nanoTime() - start) / 1_000_000_000L,
+                            status.line());
+                    System.out.print(terminal ? "\r" + line + "\033[K" : line + System.lineSeparator());
+                    System.out.flush();
+                }
+                if (terminal) {
+                    System.out.print("\r\033[K");
+                }
+            }
+        }, "demo-progress");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
     }
 
     /** Produces lines of 10 words from a 1,000-word vocabulary; returns the count of each word. */
