@@ -4,6 +4,8 @@ import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.client.EmbeddedAdmin;
 import io.sluice.broker.internal.client.EmbeddedConsumer;
 import io.sluice.broker.internal.client.EmbeddedProducer;
+import io.sluice.broker.internal.net.KafkaServer;
+import io.sluice.broker.internal.net.Listener;
 import java.nio.file.Path;
 
 /**
@@ -26,14 +28,29 @@ import java.nio.file.Path;
  */
 public final class Broker implements AutoCloseable {
     private final BrokerCore core;
+    /** Serves the Kafka protocol when {@code listeners} is set; null otherwise. */
+    private final KafkaServer server;
 
-    private Broker(BrokerCore core) {
+    private Broker(BrokerCore core, KafkaServer server) {
         this.core = core;
+        this.server = server;
     }
 
-    /** Starts a broker with the given configuration. */
+    /**
+     * Starts a broker with the given configuration; with {@code listeners} set, it also serves Kafka clients over
+     * TCP there.
+     */
     public static Broker start(BrokerConfig config) {
-        return new Broker(BrokerCore.start(config));
+        BrokerCore core = BrokerCore.start(config);
+        try {
+            Listener listener = config.listener();
+            KafkaServer server = listener == null ? null : KafkaServer.start(core, listener,
+                    config.advertisedListener(), config.socketRequestMaxBytes());
+            return new Broker(core, server);
+        } catch (RuntimeException e) {
+            core.close();
+            throw e;
+        }
     }
 
     /** Starts a broker with default settings, storing its data in {@code dataDir}. */
@@ -83,9 +100,21 @@ public final class Broker implements AutoCloseable {
         return core.registry().clusterId();
     }
 
+    /**
+     * Where Kafka clients reach this broker ({@code host:port}, the port bound when 0 was asked), if it serves
+     * the Kafka protocol.
+     */
+    public java.util.Optional<String> bootstrapServers() {
+        return server == null ? java.util.Optional.empty()
+                : java.util.Optional.of(server.bound().host() + ":" + server.bound().port());
+    }
+
     /** Stops the broker: pending records are written and acknowledged, logs fsynced. Idempotent. */
     @Override
     public void close() {
+        if (server != null) {
+            server.close();
+        }
         core.close();
     }
 }

@@ -38,6 +38,9 @@ public final class BrokerConfig {
     public static final String JOURNAL_THREADS = "journal.threads";
     public static final String JOURNAL_RING_SIZE = "journal.ring.size";
     public static final String JOURNAL_WAIT_STRATEGY = "journal.wait.strategy";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
 
     private static final ConfigDefinition DEFINITION = definition();
 
@@ -55,6 +58,31 @@ public final class BrokerConfig {
                     + ", reason=one data directory is supported");
         }
         topicDefaults(); // validates the topic defaults as topic configs
+        listener();
+        advertisedListener();
+    }
+
+    /** The listener to serve the Kafka protocol on, or null for none. */
+    io.sluice.broker.internal.net.Listener listener() {
+        String value = (String) values.get(LISTENERS);
+        if (value.isBlank()) {
+            return null;
+        }
+        if (value.contains(",")) {
+            throw new InvalidConfigException("Invalid broker config: key=" + LISTENERS + ", value=" + value
+                    + ", reason=one listener is served");
+        }
+        return io.sluice.broker.internal.net.Listener.parse(LISTENERS, value);
+    }
+
+    /** What Metadata tells clients, or null to tell them the listener's address. */
+    io.sluice.broker.internal.net.Listener advertisedListener() {
+        String value = (String) values.get(ADVERTISED_LISTENERS);
+        return value.isBlank() ? null : io.sluice.broker.internal.net.Listener.parse(ADVERTISED_LISTENERS, value);
+    }
+
+    public int socketRequestMaxBytes() {
+        return (Integer) values.get(SOCKET_REQUEST_MAX_BYTES);
     }
 
     private static ConfigDefinition definition() {
@@ -84,6 +112,13 @@ public final class BrokerConfig {
                         "how an idle journal thread waits: parking sleeps until a producer wakes it (little CPU); "
                                 + "phased spins 10 µs and yields 100 µs first (lowest latency, a core kept busy "
                                 + "under moderate load); the others are the Disruptor's strategies");
+        d.define(LISTENERS, STRING, "", "",
+                        "where to serve the Kafka protocol, PLAINTEXT://host:port (port 0: any free one); empty: "
+                                + "embedded clients only")
+                .define(ADVERTISED_LISTENERS, STRING, "", "",
+                        "the address Metadata tells clients; empty: the listener's (its host name for 0.0.0.0)")
+                .define(SOCKET_REQUEST_MAX_BYTES, INT, 104_857_600, Check.atLeast(1024), "bytes",
+                        "the largest request frame a client may send; a larger one closes its connection");
         ConfigDefinition topic = LogConfig.DEFINITION;
         for (Map.Entry<String, String> e : LogConfig.BROKER_DEFAULT_KEYS.entrySet()) {
             ConfigDefinition.Key key = topic.key(e.getValue());

@@ -1,0 +1,235 @@
+package io.sluice.broker.internal.net;
+
+import io.sluice.broker.StorageException;
+import io.sluice.broker.internal.BrokerCore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the Kafka protocol on one plaintext listener: a selector thread accepts connections, reads size-prefixed
+ * request frames, hands each to the {@link RequestHandler} and writes the responses back in request order. A
+ * client's bytes never stop the server: a frame that is too large or unreadable closes that connection (logged),
+ * nothing else.
+ */
+public final class KafkaServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
+
+    private final ServerSocketChannel server;
+    private final Selector selector;
+    private final RequestHandler handler;
+    private final int maxRequestBytes;
+    private final Thread thread;
+    private final Listener bound;
+    private volatile boolean closed;
+
+    private KafkaServer(ServerSocketChannel server, Selector selector, RequestHandler handler, int maxRequestBytes,
+                        Listener bound) {
+        this.server = server;
+        this.selector = selector;
+        this.handler = handler;
+        this.maxRequestBytes = maxRequestBytes;
+        this.bound = bound;
+        this.thread = new Thread(this::run, "sluice-network-" + bound.port());
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Listens on {@code listener} (port 0: any free one) and serves requests; {@code advertised} is what Metadata
+     * tells clients, or null to tell them the bound address.
+     */
+    public static KafkaServer start(BrokerCore core, Listener listener, Listener advertised, int maxRequestBytes) {
+        ServerSocketChannel server = null;
+        Selector selector = null;
+        try {
+            server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
+                    listener.port()), 128);
+            server.configureBlocking(false);
+            selector = Selector.open();
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            Listener bound = new Listener(listener.host().isEmpty() ? "0.0.0.0" : listener.host(), port);
+            Listener tell = advertised != null ? advertised
+                    : new Listener(listener.host().isEmpty() || listener.host().equals("0.0.0.0")
+                    ? java.net.InetAddress.getLocalHost().getHostName() : listener.host(), port);
+            KafkaServer s = new KafkaServer(server, selector, new RequestHandler(core, () -> tell), maxRequestBytes,
+                    bound);
+            s.thread.start();
+            log.info("Listening for Kafka clients: listener={}, advertised={}", bound, tell);
+            return s;
+        } catch (IOException e) {
+            closeQuietly(server);
+            closeQuietly(selector);
+            throw new StorageException("Cannot listen on " + listener + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The address bound (with the real port when 0 was asked). */
+    public Listener bound() {
+        return bound;
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                selector.select(500);
+                Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+                while (keys.hasNext()) {
+                    SelectionKey key = keys.next();
+                    keys.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        accept();
+                    } else {
+                        Connection c = (Connection) key.attachment();
+                        try {
+                            if (key.isReadable()) {
+                                c.read();
+                            }
+                            if (key.isValid() && key.isWritable()) {
+                                c.write();
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            c.close(e instanceof RequestHandler.BadFrameException ? e.getMessage()
+                                    : "connection error: " + e);
+                        }
+                    }
+                }
+            }
+        } catch (ClosedSelectorException e) {
+            // closing
+        } catch (IOException | RuntimeException e) {
+            log.error("Network thread failed: listener={}", bound, e);
+        } finally {
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof Connection c) {
+                    c.closeQuietly();
+                }
+            }
+        }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel channel;
+        while ((channel = server.accept()) != null) {
+            channel.configureBlocking(false);
+            channel.socket().setTcpNoDelay(true);
+            SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+            key.attach(new Connection(channel, key, String.valueOf(channel.getRemoteAddress())));
+        }
+    }
+
+    /** One client connection: its partly read frame and its responses waiting to be written. */
+    private final class Connection {
+        private final SocketChannel channel;
+        private final SelectionKey key;
+        private final String peer;
+        private final ByteBuffer size = ByteBuffer.allocate(4);
+        private ByteBuffer frame;
+        private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+
+        Connection(SocketChannel channel, SelectionKey key, String peer) {
+            this.channel = channel;
+            this.key = key;
+            this.peer = peer;
+        }
+
+        void read() throws IOException {
+            while (true) {
+                if (frame == null) {
+                    if (channel.read(size) < 0) {
+                        closeQuietly();
+                        return;
+                    }
+                    if (size.hasRemaining()) {
+                        return;
+                    }
+                    int length = size.flip().getInt();
+                    size.clear();
+                    if (length <= 0 || length > maxRequestBytes) {
+                        throw new RequestHandler.BadFrameException("Request frame of " + length + " bytes from "
+                                + peer + " (socket.request.max.bytes is " + maxRequestBytes + ")");
+                    }
+                    frame = ByteBuffer.allocate(length);
+                }
+                if (channel.read(frame) < 0) {
+                    closeQuietly();
+                    return;
+                }
+                if (frame.hasRemaining()) {
+                    return;
+                }
+                ByteBuffer request = frame.flip();
+                frame = null;
+                out.add(handler.handle(request, peer));
+                write();
+                if (!key.isValid()) {
+                    return;
+                }
+            }
+        }
+
+        void write() throws IOException {
+            while (!out.isEmpty()) {
+                ByteBuffer next = out.peek();
+                channel.write(next);
+                if (next.hasRemaining()) {
+                    key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                    return;
+                }
+                out.poll();
+            }
+            key.interestOps(SelectionKey.OP_READ);
+        }
+
+        void close(String why) {
+            log.warn("Closing connection: peer={}, reason={}", peer, why);
+            closeQuietly();
+        }
+
+        void closeQuietly() {
+            key.cancel();
+            KafkaServer.closeQuietly(channel);
+        }
+    }
+
+    /** Stops accepting and closes every connection. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        selector.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(selector);
+        closeQuietly(server);
+        log.info("Stopped listening: listener={}", bound);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+        }
+    }
+}

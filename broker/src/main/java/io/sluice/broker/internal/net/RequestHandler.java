@@ -1,0 +1,159 @@
+package io.sluice.broker.internal.net;
+
+import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.topic.Partition;
+import io.sluice.broker.internal.topic.Topic;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one request frame into its response frame. kafka-clients' generated message classes decode and encode
+ * (they are kept behind this class: they are not a public API and move between releases). A request this server
+ * cannot answer gets an error response where the protocol has one; only a frame that cannot be read as a request
+ * at all closes the connection ({@link BadFrameException}).
+ */
+final class RequestHandler {
+    private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
+    /** This broker's id: a single node is its own controller. */
+    static final int NODE_ID = 0;
+
+    private final BrokerCore core;
+    private final Supplier<Listener> advertised;
+
+    RequestHandler(BrokerCore core, Supplier<Listener> advertised) {
+        this.core = core;
+        this.advertised = advertised;
+    }
+
+    /** The response frame (size prefix included) for {@code frame}, a request without its size prefix. */
+    ByteBuffer handle(ByteBuffer frame, String peer) {
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(frame);
+        } catch (RuntimeException e) {
+            throw new BadFrameException("Unreadable request header from " + peer + ": " + e.getMessage());
+        }
+        ApiKeys api = header.apiKey();
+        short version = header.apiVersion();
+        if (api == ApiKeys.API_VERSIONS && !SupportedApis.supports(api, version)) {
+            // A client newer than us: answer in v0's layout with our range, so it retries with one we have.
+            return frame(header.correlationId(), (short) 0, (short) 0, new ApiVersionsResponseData()
+                    .setErrorCode(Errors.UNSUPPORTED_VERSION.code()).setApiKeys(SupportedApis.collection()));
+        }
+        AbstractRequest request;
+        try {
+            request = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(frame)).request;
+        } catch (RuntimeException e) {
+            throw new BadFrameException("Unreadable " + api + " v" + version + " request from " + peer + ": "
+                    + e.getMessage());
+        }
+        AbstractResponse response;
+        try {
+            response = SupportedApis.supports(api, version) ? dispatch(request, version)
+                    : request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception(api + " v" + version
+                    + " is not served by this broker"));
+        } catch (RuntimeException e) {
+            log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version, header.clientId(), peer,
+                    e);
+            response = request.getErrorResponse(e);
+        }
+        return frame(header.correlationId(), api.responseHeaderVersion(version), version, response.data());
+    }
+
+    private AbstractResponse dispatch(AbstractRequest request, short version) {
+        return switch (request.apiKey()) {
+            case API_VERSIONS -> new ApiVersionsResponse(new ApiVersionsResponseData()
+                    .setErrorCode(Errors.NONE.code()).setApiKeys(SupportedApis.collection()));
+            case METADATA -> metadata((MetadataRequest) request, version);
+            default -> request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception());
+        };
+    }
+
+    private AbstractResponse metadata(MetadataRequest request, short version) {
+        Listener address = advertised.get();
+        MetadataResponseData data = new MetadataResponseData();
+        MetadataResponseBroker node = new MetadataResponseBroker().setNodeId(NODE_ID).setHost(address.host())
+                .setPort(address.port());
+        data.brokers().add(node);
+        if (version >= 1) {
+            data.setControllerId(NODE_ID);
+        }
+        if (version >= 2) {
+            data.setClusterId(core.registry().clusterId());
+        }
+        List<String> names = new ArrayList<>();
+        if (request.isAllTopics()) {
+            core.registry().topics().forEach(t -> names.add(t.name()));
+        } else {
+            names.addAll(request.topics());
+        }
+        for (String name : names) {
+            Topic topic = core.registry().topic(name);
+            MetadataResponseTopic t = new MetadataResponseTopic().setName(name);
+            if (topic == null || topic.isDeleted()) {
+                t.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                data.topics().add(t);
+                continue;
+            }
+            if (version >= 1) {
+                t.setIsInternal(topic.internal());
+            }
+            if (version >= 10) {
+                t.setTopicId(Uuid.fromString(topic.id()));
+            }
+            for (Partition p : topic.partitions()) {
+                MetadataResponsePartition mp = new MetadataResponsePartition()
+                        .setPartitionIndex(p.topicPartition().partition()).setLeaderId(NODE_ID)
+                        .setReplicaNodes(List.of(NODE_ID)).setIsrNodes(List.of(NODE_ID));
+                if (version >= 7) {
+                    mp.setLeaderEpoch(0);
+                }
+                t.partitions().add(mp);
+            }
+            data.topics().add(t);
+        }
+        return new org.apache.kafka.common.requests.MetadataResponse(data, version);
+    }
+
+    /** Size prefix, response header (of {@code headerVersion}), body (of {@code version}). */
+    private static ByteBuffer frame(int correlationId, short headerVersion, short version, ApiMessage body) {
+        ResponseHeader header = new ResponseHeader(correlationId, headerVersion);
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        int headerSize = header.data().size(cache, headerVersion);
+        int bodySize = body.size(cache, version);
+        ByteBuffer out = ByteBuffer.allocate(4 + headerSize + bodySize);
+        out.putInt(headerSize + bodySize);
+        ByteBufferAccessor writer = new ByteBufferAccessor(out);
+        header.data().write(writer, cache, headerVersion);
+        body.write(writer, cache, version);
+        return out.flip();
+    }
+
+    /** A frame that cannot be read as a request: the connection is closed, with this message in the log. */
+    static final class BadFrameException extends RuntimeException {
+        BadFrameException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.sluice.broker.internal.net;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * The APIs and versions this server really implements — what ApiVersions advertises. Built by hand, never from
+ * kafka-clients' ranges: clients call whatever is advertised.
+ */
+final class SupportedApis {
+    private static final Map<ApiKeys, short[]> VERSIONS = new EnumMap<>(ApiKeys.class);
+
+    static {
+        VERSIONS.put(ApiKeys.API_VERSIONS, new short[] {0, 4});
+        VERSIONS.put(ApiKeys.METADATA, new short[] {0, 13});
+    }
+
+    private SupportedApis() {
+    }
+
+    static boolean supports(ApiKeys api, short version) {
+        short[] range = VERSIONS.get(api);
+        return range != null && version >= range[0] && version <= range[1];
+    }
+
+    static ApiVersionCollection collection() {
+        ApiVersionCollection apis = new ApiVersionCollection();
+        VERSIONS.forEach((api, range) -> apis.add(new ApiVersion().setApiKey(api.id).setMinVersion(range[0])
+                .setMaxVersion(range[1])));
+        return apis;
+    }
+}

@@ -1,0 +1,172 @@
+package io.sluice.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Kafka-protocol listener: Kafka's own AdminClient against it, and bytes no client should send. */
+@Timeout(60)
+class KafkaProtocolServerTest {
+    @TempDir
+    Path dir;
+    private Broker broker;
+    private String bootstrap;
+
+    @BeforeEach
+    void start() {
+        broker = Broker.start(BrokerConfig.builder(dir).set(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0")
+                .set(BrokerConfig.SOCKET_REQUEST_MAX_BYTES, 1_048_576).build());
+        bootstrap = broker.bootstrapServers().orElseThrow();
+        try (Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of("orders", 3));
+            admin.createTopic(NewTopic.of("payments", 1));
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        broker.close();
+    }
+
+    private AdminClient kafkaAdmin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        return AdminClient.create(p);
+    }
+
+    @Test
+    void shouldListAndDescribeTopicsForKafkasAdminClient() throws Exception {
+        assertThat(bootstrap).startsWith("127.0.0.1:");
+        try (AdminClient admin = kafkaAdmin()) {
+            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).contains("orders", "payments");
+            Map<String, TopicDescription> described = admin.describeTopics(List.of("orders")).allTopicNames()
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(described.get("orders").partitions()).hasSize(3)
+                    .allSatisfy(p -> assertThat(p.leader().port()).isEqualTo(Integer.parseInt(
+                            bootstrap.substring(bootstrap.indexOf(':') + 1))));
+            assertThat(admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS)).isEqualTo(broker.clusterId());
+        }
+    }
+
+    /** Writes one frame and reads one back, or returns null if the server closed the connection. */
+    private static ByteBuffer exchange(Socket socket, byte[] frame) throws Exception {
+        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+        out.write(frame);
+        out.flush();
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        try {
+            byte[] response = new byte[in.readInt()];
+            in.readFully(response);
+            return ByteBuffer.wrap(response);
+        } catch (EOFException | java.net.SocketException closed) {
+            return null;
+        }
+    }
+
+    private static byte[] request(RequestHeader header, org.apache.kafka.common.protocol.ApiMessage body,
+                                  short version) {
+        var cache = new org.apache.kafka.common.protocol.ObjectSerializationCache();
+        int size = header.data().size(cache, header.headerVersion()) + body.size(cache, version);
+        ByteBuffer buffer = ByteBuffer.allocate(4 + size).putInt(size);
+        ByteBufferAccessor writer = new ByteBufferAccessor(buffer);
+        header.data().write(writer, cache, header.headerVersion());
+        body.write(writer, cache, version);
+        return buffer.array();
+    }
+
+    @Test
+    void shouldAnswerAnApiVersionsItDoesNotKnowInTheV0LayoutWithItsRange() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            short future = 99;
+            RequestHeader header = new RequestHeader(ApiKeys.API_VERSIONS, future, "test", 7);
+            ByteBuffer response = exchange(socket, request(header, new ApiVersionsRequestData(), (short) 3));
+            assertThat(response).isNotNull();
+            assertThat(ResponseHeader.parse(response, (short) 0).correlationId()).isEqualTo(7);
+            ApiVersionsResponse parsed = ApiVersionsResponse.parse(new ByteBufferAccessor(response), (short) 0);
+            assertThat(parsed.data().errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+            assertThat(parsed.data().apiKeys().find(ApiKeys.METADATA.id)).isNotNull();
+            assertThat(parsed.data().apiKeys().find(ApiKeys.PRODUCE.id)).as("not served yet").isNull();
+        }
+    }
+
+    @Test
+    void shouldAnswerAnApiItDoesNotServeWithAnErrorAndKeepTheConnection() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            short v = 0;
+            RequestHeader header = new RequestHeader(ApiKeys.FIND_COORDINATOR, v, "test", 11);
+            ByteBuffer response = exchange(socket, request(header,
+                    new FindCoordinatorRequestData().setKey("group-1"), v));
+            assertThat(response).isNotNull();
+            assertThat(ResponseHeader.parse(response, ApiKeys.FIND_COORDINATOR.responseHeaderVersion(v))
+                    .correlationId()).isEqualTo(11);
+            FindCoordinatorResponse parsed = FindCoordinatorResponse.parse(new ByteBufferAccessor(response), v);
+            assertThat(parsed.error()).isEqualTo(Errors.UNSUPPORTED_VERSION);
+            // The same connection still serves.
+            RequestHeader versions = new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "test", 12);
+            ByteBuffer again = exchange(socket, request(versions, new ApiVersionsRequestData()
+                    .setClientSoftwareName("test").setClientSoftwareVersion("1"), (short) 3));
+            assertThat(again).isNotNull();
+        }
+    }
+
+    @Test
+    void shouldCloseOnlyTheConnectionThatSentBadBytes() throws Exception {
+        byte[][] bad = {
+            ByteBuffer.allocate(4).putInt(-5).array(),                          // negative size
+            ByteBuffer.allocate(4).putInt(64 * 1024 * 1024).array(),            // past socket.request.max.bytes
+            ByteBuffer.allocate(10).putInt(6).putShort((short) 999).putInt(1).array(), // unknown API key
+            ByteBuffer.allocate(12).putInt(8).putShort((short) 3).putShort((short) 0).putInt(1).array(), // cut short
+        };
+        for (byte[] frame : bad) {
+            try (Socket socket = new Socket("127.0.0.1", port())) {
+                socket.setSoTimeout(10_000);
+                assertThat(exchange(socket, frame)).as("closed").isNull();
+            }
+        }
+        try (AdminClient admin = kafkaAdmin()) {
+            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).contains("orders");
+        }
+    }
+
+    @Test
+    void shouldNameABadListenerBeforeStarting() {
+        for (String bad : List.of("SSL://127.0.0.1:9093", "PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2",
+                "PLAINTEXT://127.0.0.1:70000", "PLAINTEXT://127.0.0.1")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BrokerConfig.builder(dir.resolve("other"))
+                    .set(BrokerConfig.LISTENERS, bad).build())
+                    .as(bad).isInstanceOf(InvalidConfigException.class).hasMessageContaining("key=listeners");
+        }
+    }
+
+    private int port() {
+        return Integer.parseInt(bootstrap.substring(bootstrap.indexOf(':') + 1));
+    }
+}
