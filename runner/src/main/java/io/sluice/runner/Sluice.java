@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Sluice.Version.class,
         description = "sluice: an event streaming platform and stream-processing framework for Java.",
-        subcommands = {DemoCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class,
-                GroupsCommand.class, RunCommand.class, SamplesCommand.class, PerfCommand.class,
+        subcommands = {DemoCommand.class, BrokerCommand.class, TopicsCommand.class, ProduceCommand.class,
+                ConsumeCommand.class, GroupsCommand.class, RunCommand.class, SamplesCommand.class, PerfCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Sluice implements Callable<Integer> {
 

@@ -120,6 +120,40 @@ class CommandLineProcessTest {
     }
 
     @Test
+    void shouldServeKafkaClientsFromBrokerStartUntilSigterm() throws Exception {
+        sluice("", "topics", "create", "orders", "--partitions", "3");
+        Process broker = start("broker", "start", "--listeners", "PLAINTEXT://127.0.0.1:0", "--metrics-port", "0");
+        try {
+            Path err = dir.resolve("err.txt");
+            java.util.regex.Pattern listening = java.util.regex.Pattern.compile(
+                    "listening on (127\\.0\\.0\\.1:\\d+) for Kafka clients[^\\n]*\\nMetrics on (http://\\S+)");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            java.util.regex.Matcher m = listening.matcher("");
+            while (!(m = listening.matcher(Files.readString(err))).find() && System.nanoTime() < deadline) {
+                assertThat(broker.isAlive()).as(Files.readString(err)).isTrue();
+                Thread.sleep(50);
+            }
+            assertThat(m.find(0)).as(Files.readString(err)).isTrue();
+            java.util.Properties props = new java.util.Properties();
+            props.put("bootstrap.servers", m.group(1));
+            try (org.apache.kafka.clients.admin.AdminClient admin = org.apache.kafka.clients.admin.AdminClient
+                    .create(props)) {
+                assertThat(admin.listTopics().names().get(20, TimeUnit.SECONDS)).contains("orders");
+            }
+            String scraped = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(2))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(scraped).contains("sluice_log_end_offset{topic=\"orders\",partition=\"2\"} 0");
+            broker.destroy(); // SIGTERM
+            assertThat(broker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(err)).contains("Stopped the broker cleanly");
+        } finally {
+            broker.destroyForcibly();
+        }
+        assertThat(sluice("", "topics", "list").out().lines()).contains("orders"); // the lock was released
+    }
+
+    @Test
     void shouldRunTheDemoEndToEnd() throws Exception {
         Run demo = sluice("", "demo", "--lines", "20000", "--rate", "0");
         assertThat(demo.exitCode()).as(demo.err()).isZero();
