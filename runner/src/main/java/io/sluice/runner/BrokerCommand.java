@@ -2,15 +2,11 @@ package io.sluice.runner;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.BrokerConfig;
-import io.sluice.runner.internal.ConfigFile;
 import io.sluice.runner.internal.MetricsEndpoint;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,29 +37,15 @@ final class BrokerCommand extends CommandGroup {
         @Option(names = "--advertised-listeners", paramLabel = "LISTENER",
                 description = "The address clients are told to use (default: the listener's).")
         String advertisedListeners;
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-                description = "Broker settings, Kafka's keys, in a .properties or .yaml file.")
-        Path configFile;
-        @Option(names = "-D", paramLabel = "KEY=VALUE", description = "A broker setting, over the file's; repeatable.")
-        Map<String, String> overrides = new LinkedHashMap<>();
-        @Option(names = "--metrics-port", paramLabel = "PORT",
-                description = "Serve the broker's metrics for Prometheus at http://BIND:PORT/metrics (0: any free "
-                        + "port).")
-        Integer metricsPort;
-        @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
-                description = "The address the metrics endpoint listens on (${DEFAULT-VALUE}).")
-        String metricsBind;
+        @Mixin
+        SettingsOptions settingsOptions;
+        @Mixin
+        MetricsOptions metricsOptions;
 
         @Override
         public Integer call() throws Exception {
-            if (metricsPort != null && (metricsPort < 0 || metricsPort > 65_535)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0 to 65535");
-            }
-            Map<String, String> settings = new LinkedHashMap<>();
-            if (configFile != null) {
-                settings.putAll(ConfigFile.read(configFile));
-            }
-            settings.putAll(overrides);
+            metricsOptions.validate();
+            Map<String, String> settings = settingsOptions.settings();
             settings.putIfAbsent(BrokerConfig.LISTENERS, listeners);
             if (advertisedListeners != null) {
                 settings.put(BrokerConfig.ADVERTISED_LISTENERS, advertisedListeners);
@@ -72,7 +54,7 @@ final class BrokerCommand extends CommandGroup {
             Broker broker = data.open(true, settings);
             MetricsEndpoint endpoint;
             try {
-                endpoint = metricsPort == null ? null : new MetricsEndpoint(metricsBind, metricsPort, broker::metrics);
+                endpoint = metricsOptions.start(broker::metrics);
             } catch (RuntimeException e) {
                 broker.close();
                 throw e;

@@ -5,7 +5,6 @@ import io.sluice.broker.Metric;
 import io.sluice.engine.Job;
 import io.sluice.engine.JobConfig;
 import io.sluice.engine.Topology;
-import io.sluice.runner.internal.ConfigFile;
 import io.sluice.runner.internal.JobLoader;
 import io.sluice.runner.internal.JobStatus;
 import io.sluice.runner.internal.MetricsEndpoint;
@@ -54,10 +53,10 @@ final class RunCommand implements Callable<Integer> {
     String jobClass;
     @Option(names = "--jar", paramLabel = "JAR", description = "The jar holding the job class and its dependencies.")
     Path jar;
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "A .properties or .yaml configuration file.")
-    Path configFile;
-    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "A configuration value, over the file's; repeatable.")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    @Mixin
+    SettingsOptions settingsOptions;
+    @Mixin
+    MetricsOptions metricsOptions;
     @Option(names = "--stop-when-caught-up",
             description = "Stop once everything in the inputs when it started has been processed and committed.")
     boolean stopWhenCaughtUp;
@@ -72,13 +71,6 @@ final class RunCommand implements Callable<Integer> {
             description = "Profile one input record in N (${DEFAULT-VALUE}): the timing costs a few percent of "
                     + "throughput at 16, more at 1.")
     int profileSample;
-    @Option(names = "--metrics-port", paramLabel = "PORT",
-            description = "Serve the broker's and the job's metrics for Prometheus at http://BIND:PORT/metrics (0: any "
-                    + "free port, printed).")
-    Integer metricsPort;
-    @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
-            description = "The address the metrics endpoint listens on (${DEFAULT-VALUE}; 0.0.0.0 for every one).")
-    String metricsBind;
     @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
             description = "Seconds between status lines when stderr is not a terminal (${DEFAULT-VALUE}); 0: none. "
                     + "On a terminal one status line is kept up to date.")
@@ -89,18 +81,12 @@ final class RunCommand implements Callable<Integer> {
         if (statusInterval < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--status-interval must not be negative");
         }
-        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65_535)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0 to 65535");
-        }
+        metricsOptions.validate();
         if (profileInterval < 1 || profileSample < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--profile-interval and --profile-sample must be at least 1");
         }
-        Map<String, String> config = new LinkedHashMap<>();
-        if (configFile != null) {
-            config.putAll(ConfigFile.read(configFile));
-        }
-        config.putAll(overrides);
+        Map<String, String> config = settingsOptions.settings();
         Map<String, String> app = new LinkedHashMap<>();
         Map<String, String> brokerSettings = new LinkedHashMap<>();
         Map<String, String> jobSettings = new LinkedHashMap<>();
@@ -132,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
         Job job = Job.start(topology, broker, jobConfig);
         ProfileReport profile = profileDir == null ? null
                 : new ProfileReport(job.latencyProfile().orElseThrow(), profileDir, err);
-        MetricsEndpoint endpoint = metricsPort == null ? null : new MetricsEndpoint(metricsBind, metricsPort, () -> {
+        MetricsEndpoint endpoint = metricsOptions.start(() -> {
             List<Metric> all = new ArrayList<>(broker.metrics());
             all.addAll(job.metricList());
             return all;
