@@ -113,7 +113,8 @@ class KafkaProtocolServerTest {
             ApiVersionsResponse parsed = ApiVersionsResponse.parse(new ByteBufferAccessor(response), (short) 0);
             assertThat(parsed.data().errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
             assertThat(parsed.data().apiKeys().find(ApiKeys.METADATA.id)).isNotNull();
-            assertThat(parsed.data().apiKeys().find(ApiKeys.PRODUCE.id)).as("not served yet").isNull();
+            assertThat(parsed.data().apiKeys().find(ApiKeys.PRODUCE.id).minVersion()).isEqualTo((short) 3);
+            assertThat(parsed.data().apiKeys().find(ApiKeys.JOIN_GROUP.id)).as("not served yet").isNull();
         }
     }
 
@@ -154,6 +155,118 @@ class KafkaProtocolServerTest {
         try (AdminClient admin = kafkaAdmin()) {
             assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).contains("orders");
         }
+    }
+
+    private org.apache.kafka.clients.producer.KafkaProducer<String, String> kafkaProducer(String acks,
+                                                                                      String compression) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("acks", acks);
+        p.put("compression.type", compression);
+        p.put("enable.idempotence", "false"); // InitProducerId is not served yet
+        p.put("linger.ms", "5");
+        p.put("delivery.timeout.ms", "20000");
+        p.put("request.timeout.ms", "10000");
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer());
+    }
+
+    private List<ConsumerRecord> readAll(String topic, int expected) {
+        try (Consumer consumer = broker.consumer()) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord> records = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                records.addAll(consumer.poll(java.time.Duration.ofMillis(100)));
+            }
+            return records;
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"1,none", "all,gzip", "1,lz4", "all,zstd", "1,snappy"})
+    void shouldStoreWhatKafkasProducerSendsCompressedOrNot(String acks, String compression) throws Exception {
+        List<org.apache.kafka.clients.producer.RecordMetadata> acked = new java.util.ArrayList<>();
+        try (var producer = kafkaProducer(acks, compression)) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                var record = new org.apache.kafka.clients.producer.ProducerRecord<>("orders", "key-" + (i % 10),
+                        "order-" + i);
+                record.headers().add("n", Integer.toString(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sent.add(producer.send(record));
+            }
+            for (var f : sent) {
+                acked.add(f.get(20, TimeUnit.SECONDS));
+            }
+        }
+        List<ConsumerRecord> stored = readAll("orders", 1_000);
+        assertThat(stored).hasSize(1_000);
+        // Every acknowledged offset holds what was sent there: same key on the same partition, order kept per key.
+        Map<String, List<String>> perKey = new java.util.HashMap<>();
+        for (ConsumerRecord r : stored) {
+            perKey.computeIfAbsent(r.keyAsString(), k -> new java.util.ArrayList<>()).add(r.valueAsString());
+        }
+        assertThat(perKey.get("key-3")).hasSize(100).startsWith("order-3", "order-13", "order-23");
+        assertThat(acked).allSatisfy(m -> assertThat(m.offset()).isGreaterThanOrEqualTo(0));
+        assertThat(acked.stream().map(m -> m.partition() + "/" + m.offset()).distinct()).hasSize(1_000);
+        assertThat(stored.get(0).headers()).singleElement().satisfies(h -> assertThat(h.key()).isEqualTo("n"));
+    }
+
+    @Test
+    void shouldStoreRecordsSentWithAcksZeroWithoutAnswering() throws Exception {
+        try (var producer = kafkaProducer("0", "none")) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("payments", "p" + i, "v" + i));
+            }
+            producer.flush();
+        }
+        assertThat(readAll("payments", 100)).hasSize(100);
+    }
+
+    @Test
+    void shouldRefuseUnknownTopicsAndOversizedRecordsAndKeepServing() throws Exception {
+        try (Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of("small", 1).withConfig("max.message.bytes", "2048"));
+        }
+        try (var producer = kafkaProducer("1", "none")) {
+            var tooBig = producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("small", "k",
+                    "x".repeat(10_000)));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> tooBig.get(20, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+            assertThat(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("small", "k", "fits"))
+                    .get(20, TimeUnit.SECONDS).offset()).isZero();
+        }
+        assertThat(readAll("small", 1)).extracting(ConsumerRecord::valueAsString).containsExactly("fits");
+    }
+
+    @Test
+    void shouldRejectABatchWhoseChecksumIsWrong() throws Exception {
+        org.apache.kafka.common.record.MemoryRecords records = org.apache.kafka.common.record.MemoryRecords
+                .withRecords(org.apache.kafka.common.compress.Compression.NONE,
+                        new org.apache.kafka.common.record.SimpleRecord("k".getBytes(), "v".getBytes()));
+        ByteBuffer corrupt = records.buffer();
+        corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 0x5a)); // a byte under the CRC
+        var data = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) 1).setTimeoutMs(5_000);
+        var topic = new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName("payments");
+        topic.partitionData().add(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                .setIndex(0).setRecords(org.apache.kafka.common.record.MemoryRecords.readableRecords(corrupt)));
+        data.topicData().add(topic);
+        short v = 9;
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            ByteBuffer response = exchange(socket, request(new RequestHeader(ApiKeys.PRODUCE, v, "test", 5), data,
+                    v));
+            assertThat(response).isNotNull();
+            ResponseHeader.parse(response, ApiKeys.PRODUCE.responseHeaderVersion(v));
+            var parsed = org.apache.kafka.common.requests.ProduceResponse.parse(new ByteBufferAccessor(response), v);
+            assertThat(parsed.data().responses().iterator().next().partitionResponses().get(0).errorCode())
+                    .isEqualTo(Errors.CORRUPT_MESSAGE.code());
+        }
+        assertThat(broker.metrics().stream().filter(m -> m.name().equals("records-in")
+                && m.tags().get("topic").equals("payments")).mapToDouble(Metric::value).sum()).isZero();
     }
 
     @Test

@@ -30,6 +30,9 @@ public final class KafkaServer implements AutoCloseable {
     private final int maxRequestBytes;
     private final Thread thread;
     private final Listener bound;
+    /** Responses finished off the network thread, to be written by it. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> completions =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     private KafkaServer(ServerSocketChannel server, Selector selector, RequestHandler handler, int maxRequestBytes,
@@ -83,6 +86,7 @@ public final class KafkaServer implements AutoCloseable {
         try {
             while (!closed) {
                 selector.select(500);
+                runCompletions();
                 Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                 while (keys.hasNext()) {
                     SelectionKey key = keys.next();
@@ -107,6 +111,7 @@ public final class KafkaServer implements AutoCloseable {
                         }
                     }
                 }
+                runCompletions();
             }
         } catch (ClosedSelectorException e) {
             // closing
@@ -121,6 +126,13 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
+    private void runCompletions() {
+        Runnable completion;
+        while ((completion = completions.poll()) != null) {
+            completion.run();
+        }
+    }
+
     private void accept() throws IOException {
         SocketChannel channel;
         while ((channel = server.accept()) != null) {
@@ -131,7 +143,11 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    /** One client connection: its partly read frame and its responses waiting to be written. */
+    /**
+     * One client connection: its partly read frame and its responses waiting to be written. One request is handled
+     * at a time, as a Kafka broker does: reading stops until its response is queued, which keeps responses in
+     * request order while a handler completes later, on another thread.
+     */
     private final class Connection {
         private final SocketChannel channel;
         private final SelectionKey key;
@@ -139,6 +155,7 @@ public final class KafkaServer implements AutoCloseable {
         private final ByteBuffer size = ByteBuffer.allocate(4);
         private ByteBuffer frame;
         private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        private boolean inFlight;
 
         Connection(SocketChannel channel, SelectionKey key, String peer) {
             this.channel = channel;
@@ -147,37 +164,55 @@ public final class KafkaServer implements AutoCloseable {
         }
 
         void read() throws IOException {
-            while (true) {
-                if (frame == null) {
-                    if (channel.read(size) < 0) {
-                        closeQuietly();
-                        return;
-                    }
-                    if (size.hasRemaining()) {
-                        return;
-                    }
-                    int length = size.flip().getInt();
-                    size.clear();
-                    if (length <= 0 || length > maxRequestBytes) {
-                        throw new RequestHandler.BadFrameException("Request frame of " + length + " bytes from "
-                                + peer + " (socket.request.max.bytes is " + maxRequestBytes + ")");
-                    }
-                    frame = ByteBuffer.allocate(length);
-                }
-                if (channel.read(frame) < 0) {
+            if (inFlight) {
+                return;
+            }
+            if (frame == null) {
+                if (channel.read(size) < 0) {
                     closeQuietly();
                     return;
                 }
-                if (frame.hasRemaining()) {
+                if (size.hasRemaining()) {
                     return;
                 }
-                ByteBuffer request = frame.flip();
-                frame = null;
-                out.add(handler.handle(request, peer));
+                int length = size.flip().getInt();
+                size.clear();
+                if (length <= 0 || length > maxRequestBytes) {
+                    throw new RequestHandler.BadFrameException("Request frame of " + length + " bytes from " + peer
+                            + " (socket.request.max.bytes is " + maxRequestBytes + ")");
+                }
+                frame = ByteBuffer.allocate(length);
+            }
+            if (channel.read(frame) < 0) {
+                closeQuietly();
+                return;
+            }
+            if (frame.hasRemaining()) {
+                return;
+            }
+            ByteBuffer request = frame.flip();
+            frame = null;
+            inFlight = true;
+            updateInterest();
+            handler.handle(request, peer, response -> {
+                completions.add(() -> completed(response));
+                selector.wakeup();
+            });
+        }
+
+        /** On the network thread: queues the response (none for acks=0) and reads the next request. */
+        private void completed(ByteBuffer response) {
+            if (!key.isValid()) {
+                return;
+            }
+            inFlight = false;
+            if (response != null) {
+                out.add(response);
+            }
+            try {
                 write();
-                if (!key.isValid()) {
-                    return;
-                }
+            } catch (IOException e) {
+                close("connection error: " + e);
             }
         }
 
@@ -186,12 +221,17 @@ public final class KafkaServer implements AutoCloseable {
                 ByteBuffer next = out.peek();
                 channel.write(next);
                 if (next.hasRemaining()) {
-                    key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-                    return;
+                    break;
                 }
                 out.poll();
             }
-            key.interestOps(SelectionKey.OP_READ);
+            updateInterest();
+        }
+
+        private void updateInterest() {
+            if (key.isValid()) {
+                key.interestOps((inFlight ? 0 : SelectionKey.OP_READ) | (out.isEmpty() ? 0 : SelectionKey.OP_WRITE));
+            }
         }
 
         void close(String why) {

@@ -40,14 +40,20 @@ final class RequestHandler {
 
     private final BrokerCore core;
     private final Supplier<Listener> advertised;
+    private final ProduceHandler produce;
 
     RequestHandler(BrokerCore core, Supplier<Listener> advertised) {
         this.core = core;
         this.advertised = advertised;
+        this.produce = new ProduceHandler(core);
     }
 
-    /** The response frame (size prefix included) for {@code frame}, a request without its size prefix. */
-    ByteBuffer handle(ByteBuffer frame, String peer) {
+    /**
+     * Answers {@code frame}, a request without its size prefix: gives {@code respond} the response frame (size
+     * prefix included), or null when the request wants none (a produce with acks=0) — now, or later from another
+     * thread. Throws {@link BadFrameException} for bytes that are not a request.
+     */
+    void handle(ByteBuffer frame, String peer, java.util.function.Consumer<ByteBuffer> respond) {
         RequestHeader header;
         try {
             header = RequestHeader.parse(frame);
@@ -58,8 +64,9 @@ final class RequestHandler {
         short version = header.apiVersion();
         if (api == ApiKeys.API_VERSIONS && !SupportedApis.supports(api, version)) {
             // A client newer than us: answer in v0's layout with our range, so it retries with one we have.
-            return frame(header.correlationId(), (short) 0, (short) 0, new ApiVersionsResponseData()
-                    .setErrorCode(Errors.UNSUPPORTED_VERSION.code()).setApiKeys(SupportedApis.collection()));
+            respond.accept(frame(header.correlationId(), (short) 0, (short) 0, new ApiVersionsResponseData()
+                    .setErrorCode(Errors.UNSUPPORTED_VERSION.code()).setApiKeys(SupportedApis.collection())));
+            return;
         }
         AbstractRequest request;
         try {
@@ -68,17 +75,22 @@ final class RequestHandler {
             throw new BadFrameException("Unreadable " + api + " v" + version + " request from " + peer + ": "
                     + e.getMessage());
         }
-        AbstractResponse response;
+        java.util.function.Consumer<AbstractResponse> reply = response -> respond.accept(response == null ? null
+                : frame(header.correlationId(), api.responseHeaderVersion(version), version, response.data()));
         try {
-            response = SupportedApis.supports(api, version) ? dispatch(request, version)
-                    : request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception(api + " v" + version
-                    + " is not served by this broker"));
+            if (!SupportedApis.supports(api, version)) {
+                reply.accept(request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception(api + " v" + version
+                        + " is not served by this broker")));
+            } else if (api == ApiKeys.PRODUCE) {
+                produce.handle((org.apache.kafka.common.requests.ProduceRequest) request, version, reply);
+            } else {
+                reply.accept(dispatch(request, version));
+            }
         } catch (RuntimeException e) {
             log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version, header.clientId(), peer,
                     e);
-            response = request.getErrorResponse(e);
+            reply.accept(request.getErrorResponse(e));
         }
-        return frame(header.correlationId(), api.responseHeaderVersion(version), version, response.data());
     }
 
     private AbstractResponse dispatch(AbstractRequest request, short version) {

@@ -16,6 +16,9 @@ final class SupportedApis {
     static {
         VERSIONS.put(ApiKeys.API_VERSIONS, new short[] {0, 4});
         VERSIONS.put(ApiKeys.METADATA, new short[] {0, 13});
+        // From v3 (RecordBatch v2), the oldest kafka-clients 4 knows; librdkafka wants v0 in the range to compress
+        // (issue 5): it gets UNSUPPORTED_VERSION for v0–v2, as from Kafka 4.
+        VERSIONS.put(ApiKeys.PRODUCE, new short[] {3, 13});
     }
 
     private SupportedApis() {
