@@ -269,6 +269,87 @@ class KafkaProtocolServerTest {
                 && m.tags().get("topic").equals("payments")).mapToDouble(Metric::value).sum()).isZero();
     }
 
+    private org.apache.kafka.clients.consumer.KafkaConsumer<String, String> kafkaConsumer(int maxWaitMs) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("fetch.max.wait.ms", Integer.toString(maxWaitMs));
+        p.put("enable.auto.commit", "false");
+        p.put("request.timeout.ms", "10000");
+        p.put("default.api.timeout.ms", "10000");
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer());
+    }
+
+    @Test
+    void shouldServeKafkasConsumerWhatWasWrittenEitherWay() throws Exception {
+        try (var producer = kafkaProducer("all", "lz4")) {
+            for (int i = 0; i < 500; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("orders", null,
+                        1_000_000L + i, "k" + (i % 7), "over-tcp-" + i));
+            }
+            producer.flush();
+        }
+        try (Producer embedded = broker.producer()) {
+            for (int i = 0; i < 500; i++) {
+                embedded.send(ProducerRecord.of("orders", "k" + (i % 7), "embedded-" + i)
+                        .withTimestamp(2_000_000L + i));
+            }
+            embedded.flush();
+        }
+        try (var consumer = kafkaConsumer(500)) {
+            List<org.apache.kafka.common.TopicPartition> partitions = List.of(0, 1, 2).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition("orders", p)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<org.apache.kafka.clients.consumer.ConsumerRecord<String, String>> read = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (read.size() < 1_000 && System.nanoTime() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(read::add);
+            }
+            assertThat(read).hasSize(1_000);
+            assertThat(read).filteredOn(r -> r.key().equals("k3")).extracting(r -> r.value())
+                    .containsSubsequence("over-tcp-3", "over-tcp-10", "embedded-3", "embedded-10");
+            assertThat(consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum())
+                    .isEqualTo(1_000);
+            // ListOffsets by timestamp: the first record at or after 2,000,000 ms is the first embedded one.
+            var byTime = consumer.offsetsForTimes(Map.of(partitions.get(0), 2_000_000L));
+            long offset = byTime.get(partitions.get(0)).offset();
+            consumer.seek(partitions.get(0), offset);
+            var first = consumer.poll(java.time.Duration.ofSeconds(5));
+            assertThat(first.records(partitions.get(0)).get(0).value()).startsWith("embedded-");
+        }
+    }
+
+    @Test
+    void shouldAnswerAWaitingFetchAsSoonAsRecordsArrive() throws Exception {
+        try (var consumer = kafkaConsumer(4_000)) {
+            var tp = new org.apache.kafka.common.TopicPartition("payments", 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToEnd(List.of(tp));
+            consumer.position(tp);
+            var started = new java.util.concurrent.CompletableFuture<Long>();
+            Thread later = new Thread(() -> {
+                try {
+                    Thread.sleep(500);
+                    try (Producer embedded = broker.producer()) {
+                        started.complete(System.nanoTime());
+                        embedded.send(ProducerRecord.of("payments", "k", "late")).join();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            later.start();
+            var records = consumer.poll(java.time.Duration.ofSeconds(20));
+            long arrived = System.nanoTime();
+            later.join();
+            assertThat(records.count()).isEqualTo(1);
+            // Within a second of its send, not at the end of the fetch's 4 s wait.
+            assertThat(TimeUnit.NANOSECONDS.toMillis(arrived - started.get())).isLessThan(1_000);
+        }
+    }
+
     @Test
     void shouldNameABadListenerBeforeStarting() {
         for (String bad : List.of("SSL://127.0.0.1:9093", "PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2",

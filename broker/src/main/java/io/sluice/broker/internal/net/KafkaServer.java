@@ -253,6 +253,7 @@ public final class KafkaServer implements AutoCloseable {
         }
         closed = true;
         selector.wakeup();
+        handler.close();
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

@@ -20,6 +20,7 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
@@ -41,7 +42,7 @@ final class ProduceHandler {
         this.core = core;
     }
 
-    void handle(ProduceRequest request, short version, Consumer<AbstractResponse> reply) {
+    void handle(ProduceRequest request, short version, Consumer<ApiMessage> reply) {
         ProduceRequestData data = request.data();
         List<Pending> pending = new ArrayList<>();
         List<Topic> topics = new ArrayList<>();
@@ -55,7 +56,7 @@ final class ProduceHandler {
         AtomicInteger partitionsLeft = new AtomicInteger(pending.size());
         Runnable partitionDone = () -> {
             if (partitionsLeft.decrementAndGet() == 0 && respond) {
-                reply.accept(response(pending, version));
+                reply.accept(response(pending, version).data());
             }
         };
         int i = 0;
@@ -69,22 +70,13 @@ final class ProduceHandler {
         if (!respond) {
             reply.accept(null);
         } else if (pending.isEmpty()) {
-            reply.accept(response(pending, version));
+            reply.accept(response(pending, version).data());
         }
     }
 
     /** The topic by name (before v13) or id (v13 on), or null. */
     private Topic topic(ProduceRequestData.TopicProduceData topicData) {
-        if (topicData.name() != null && !topicData.name().isEmpty()) {
-            Topic t = core.registry().topic(topicData.name());
-            return t == null || t.isDeleted() ? null : t;
-        }
-        for (Topic t : core.registry().topics()) {
-            if (!t.isDeleted() && Uuid.fromString(t.id()).equals(topicData.topicId())) {
-                return t;
-            }
-        }
-        return null;
+        return TopicLookup.find(core, topicData.name(), topicData.topicId());
     }
 
     private void append(Topic topic, ProduceRequestData.PartitionProduceData data, Pending result, Runnable done) {

@@ -41,11 +41,27 @@ final class RequestHandler {
     private final BrokerCore core;
     private final Supplier<Listener> advertised;
     private final ProduceHandler produce;
+    private final FetchHandler fetch;
+    private final ListOffsetsHandler listOffsets;
+    /** Runs what completes later: fetches that waited for records or for their max.wait.ms. */
+    private final java.util.concurrent.ScheduledExecutorService delayed;
 
     RequestHandler(BrokerCore core, Supplier<Listener> advertised) {
         this.core = core;
         this.advertised = advertised;
+        this.delayed = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-network-delayed");
+            t.setDaemon(true);
+            return t;
+        });
         this.produce = new ProduceHandler(core);
+        this.fetch = new FetchHandler(core, delayed);
+        this.listOffsets = new ListOffsetsHandler(core);
+    }
+
+    /** Stops the delayed operations; waiting fetches are not answered (their connections are closing). */
+    void close() {
+        delayed.shutdownNow();
     }
 
     /**
@@ -75,21 +91,23 @@ final class RequestHandler {
             throw new BadFrameException("Unreadable " + api + " v" + version + " request from " + peer + ": "
                     + e.getMessage());
         }
-        java.util.function.Consumer<AbstractResponse> reply = response -> respond.accept(response == null ? null
-                : frame(header.correlationId(), api.responseHeaderVersion(version), version, response.data()));
+        java.util.function.Consumer<ApiMessage> reply = body -> respond.accept(body == null ? null
+                : frame(header.correlationId(), api.responseHeaderVersion(version), version, body));
         try {
             if (!SupportedApis.supports(api, version)) {
                 reply.accept(request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception(api + " v" + version
-                        + " is not served by this broker")));
+                        + " is not served by this broker")).data());
             } else if (api == ApiKeys.PRODUCE) {
                 produce.handle((org.apache.kafka.common.requests.ProduceRequest) request, version, reply);
+            } else if (api == ApiKeys.FETCH) {
+                fetch.handle((org.apache.kafka.common.requests.FetchRequest) request, version, reply);
             } else {
-                reply.accept(dispatch(request, version));
+                reply.accept(dispatch(request, version).data());
             }
         } catch (RuntimeException e) {
             log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version, header.clientId(), peer,
                     e);
-            reply.accept(request.getErrorResponse(e));
+            reply.accept(request.getErrorResponse(e).data());
         }
     }
 
@@ -98,6 +116,7 @@ final class RequestHandler {
             case API_VERSIONS -> new ApiVersionsResponse(new ApiVersionsResponseData()
                     .setErrorCode(Errors.NONE.code()).setApiKeys(SupportedApis.collection()));
             case METADATA -> metadata((MetadataRequest) request, version);
+            case LIST_OFFSETS -> listOffsets.handle((org.apache.kafka.common.requests.ListOffsetsRequest) request);
             default -> request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception());
         };
     }

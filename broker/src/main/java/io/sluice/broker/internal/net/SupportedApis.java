@@ -19,6 +19,8 @@ final class SupportedApis {
         // From v3 (RecordBatch v2), the oldest kafka-clients 4 knows; librdkafka wants v0 in the range to compress
         // (issue 5): it gets UNSUPPORTED_VERSION for v0–v2, as from Kafka 4.
         VERSIONS.put(ApiKeys.PRODUCE, new short[] {3, 13});
+        VERSIONS.put(ApiKeys.FETCH, new short[] {4, 17});
+        VERSIONS.put(ApiKeys.LIST_OFFSETS, new short[] {1, 11});
     }
 
     private SupportedApis() {

@@ -1,0 +1,171 @@
+package io.sluice.broker.internal.net;
+
+import io.sluice.broker.OffsetOutOfRangeException;
+import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.log.PartitionLog;
+import io.sluice.broker.internal.topic.Partition;
+import io.sluice.broker.internal.topic.Topic;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+
+/**
+ * Fetch: records from each partition's position, up to the high watermark, within the partition's and the
+ * response's byte limits. With nothing to return and {@code max.wait.ms} set, the request waits — the partitions
+ * wake it when records arrive, a timer when the wait is over — rather than answer empty at once (long poll). No
+ * fetch sessions: the response's session id is 0, so clients send full requests. Records are copied out of the
+ * log; sending file regions without a copy is still to come.
+ */
+final class FetchHandler {
+    private final BrokerCore core;
+    private final ScheduledExecutorService delayed;
+
+    FetchHandler(BrokerCore core, ScheduledExecutorService delayed) {
+        this.core = core;
+        this.delayed = delayed;
+    }
+
+    void handle(FetchRequest request, short version, Consumer<ApiMessage> reply) {
+        FetchRequestData data = request.data();
+        Read first = read(data, version);
+        if (first.bytes > 0 || first.errors || data.maxWaitMs() <= 0) {
+            reply.accept(first.response);
+            return;
+        }
+        new Waiting(data, version, reply).start();
+    }
+
+    /** A fetch waiting for records or for its {@code max.wait.ms}; completes once, whichever comes first. */
+    private final class Waiting implements Partition.DataListener {
+        private final FetchRequestData data;
+        private final short version;
+        private final Consumer<ApiMessage> reply;
+        private final AtomicBoolean done = new AtomicBoolean();
+        private final List<Partition> watched = new ArrayList<>();
+
+        Waiting(FetchRequestData data, short version, Consumer<ApiMessage> reply) {
+            this.data = data;
+            this.version = version;
+            this.reply = reply;
+        }
+
+        void start() {
+            for (FetchRequestData.FetchTopic t : data.topics()) {
+                Topic topic = TopicLookup.find(core, t.topic(), t.topicId());
+                for (FetchRequestData.FetchPartition p : t.partitions()) {
+                    if (topic != null && p.partition() >= 0 && p.partition() < topic.partitionCount()) {
+                        Partition partition = topic.partition(p.partition());
+                        partition.addListener(this);
+                        watched.add(partition);
+                    }
+                }
+            }
+            delayed.schedule(this::complete, data.maxWaitMs(), TimeUnit.MILLISECONDS);
+            // Records may have arrived between the first read and the listeners: look once more.
+            if (read(data, version).bytes > 0) {
+                complete();
+            }
+        }
+
+        @Override
+        public void onData(Partition partition) {
+            // On the journal thread, which must not wait: the read happens on the delayed-operation thread.
+            if (!done.get()) {
+                delayed.execute(this::complete);
+            }
+        }
+
+        private void complete() {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            for (Partition p : watched) {
+                p.removeListener(this);
+            }
+            ApiMessage response;
+            try {
+                response = read(data, version).response;
+            } catch (RuntimeException e) {
+                response = new FetchRequest(data, version).getErrorResponse(e).data();
+            }
+            reply.accept(response);
+        }
+    }
+
+    private record Read(FetchResponseData response, long bytes, boolean errors) {
+    }
+
+    private Read read(FetchRequestData data, short version) {
+        FetchResponseData response = new FetchResponseData().setSessionId(0).setErrorCode(Errors.NONE.code());
+        long bytes = 0;
+        boolean errors = false;
+        int budget = version >= 3 ? Math.max(data.maxBytes(), 1) : Integer.MAX_VALUE;
+        for (FetchRequestData.FetchTopic t : data.topics()) {
+            Topic topic = TopicLookup.find(core, t.topic(), t.topicId());
+            FetchResponseData.FetchableTopicResponse out = new FetchResponseData.FetchableTopicResponse()
+                    .setTopic(version < 13 ? t.topic() : "").setTopicId(t.topicId());
+            for (FetchRequestData.FetchPartition p : t.partitions()) {
+                FetchResponseData.PartitionData pd = new FetchResponseData.PartitionData()
+                        .setPartitionIndex(p.partition()).setRecords(MemoryRecords.EMPTY);
+                out.partitions().add(pd);
+                if (topic == null || p.partition() < 0 || p.partition() >= topic.partitionCount()) {
+                    pd.setErrorCode((version >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION)
+                            .code());
+                    errors = true;
+                    continue;
+                }
+                PartitionLog log = topic.partition(p.partition()).log();
+                int limit = Math.min(p.partitionMaxBytes(), budget);
+                try {
+                    // The first partition returns at least a batch even past the limits, as Kafka's (KIP-74).
+                    PartitionLog.ReadResult result = log.read(p.fetchOffset(), Math.max(limit, bytes == 0 ? 1 : 0));
+                    pd.setHighWatermark(result.highWatermark()).setLastStableOffset(result.highWatermark())
+                            .setLogStartOffset(result.logStartOffset());
+                    if (!result.isEmpty() && limit > 0) {
+                        MemoryRecords records = copy(result);
+                        pd.setRecords(records);
+                        bytes += records.sizeInBytes();
+                        budget -= records.sizeInBytes();
+                        log.countRecordsRead(recordsFrom(records, p.fetchOffset()));
+                    }
+                } catch (OffsetOutOfRangeException e) {
+                    pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
+                            .setLogStartOffset(log.logStartOffset());
+                    errors = true;
+                }
+            }
+            response.responses().add(out);
+        }
+        return new Read(response, bytes, errors);
+    }
+
+    /** How many records at or after {@code offset} the batches hold (a batch may begin before it). */
+    private static int recordsFrom(MemoryRecords records, long offset) {
+        long count = 0;
+        for (var batch : records.batches()) {
+            count += batch.lastOffset() - Math.max(batch.baseOffset(), offset) + 1;
+        }
+        return (int) Math.max(0, count);
+    }
+
+    private static MemoryRecords copy(PartitionLog.ReadResult result) {
+        ByteBuffer buffer = ByteBuffer.allocate(result.records().sizeInBytes());
+        try {
+            result.records().readInto(buffer, 0);
+        } catch (IOException e) {
+            throw new io.sluice.broker.StorageException("Cannot read the log for a fetch", e);
+        }
+        return MemoryRecords.readableRecords(buffer); // readInto flipped it
+    }
+}
