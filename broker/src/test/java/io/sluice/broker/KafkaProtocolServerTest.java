@@ -351,6 +351,50 @@ class KafkaProtocolServerTest {
     }
 
     @Test
+    void shouldCreateGrowAndDeleteTopicsForKafkasAdminClient() throws Exception {
+        try (AdminClient admin = kafkaAdmin()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("events", 4, (short) 1)
+                    .configs(Map.of("retention.ms", "3600000")))).all().get(10, TimeUnit.SECONDS);
+            try (Admin embedded = broker.admin()) {
+                assertThat(embedded.describeTopic("events").partitions()).hasSize(4);
+                assertThat(embedded.describeTopic("events").overrides()).containsEntry("retention.ms", "3600000");
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.createTopics(List.of(
+                    new org.apache.kafka.clients.admin.NewTopic("events", 1, (short) 1))).all()
+                    .get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicExistsException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.createTopics(List.of(
+                    new org.apache.kafka.clients.admin.NewTopic("replicated", 1, (short) 3))).all().get(10,
+                    TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidReplicationFactorException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.createTopics(List.of(
+                    new org.apache.kafka.clients.admin.NewTopic("badconfig", 1, (short) 1)
+                            .configs(Map.of("retention.mss", "1")))).all().get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class)
+                    .hasMessageContaining("retention.mss");
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("dry", 2, (short) 1)),
+                    new org.apache.kafka.clients.admin.CreateTopicsOptions().validateOnly(true))
+                    .all().get(10, TimeUnit.SECONDS);
+            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).contains("events")
+                    .doesNotContain("dry", "replicated", "badconfig");
+
+            admin.createPartitions(Map.of("events", org.apache.kafka.clients.admin.NewPartitions.increaseTo(6)))
+                    .all().get(10, TimeUnit.SECONDS);
+            assertThat(admin.describeTopics(List.of("events")).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get("events").partitions()).hasSize(6);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.createPartitions(Map.of("events",
+                    org.apache.kafka.clients.admin.NewPartitions.increaseTo(2))).all().get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class);
+
+            admin.deleteTopics(List.of("events")).all().get(10, TimeUnit.SECONDS);
+            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).doesNotContain("events");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.deleteTopics(List.of("never"))
+                    .all().get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+        }
+    }
+
+    @Test
     void shouldNameABadListenerBeforeStarting() {
         for (String bad : List.of("SSL://127.0.0.1:9093", "PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2",
                 "PLAINTEXT://127.0.0.1:70000", "PLAINTEXT://127.0.0.1")) {

@@ -43,6 +43,7 @@ final class RequestHandler {
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
+    private final AdminHandler admin;
     /** Runs what completes later: fetches that waited for records or for their max.wait.ms. */
     private final java.util.concurrent.ScheduledExecutorService delayed;
 
@@ -57,6 +58,7 @@ final class RequestHandler {
         this.produce = new ProduceHandler(core);
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
+        this.admin = new AdminHandler(core);
     }
 
     /** Stops the delayed operations; waiting fetches are not answered (their connections are closing). */
@@ -101,6 +103,15 @@ final class RequestHandler {
                 produce.handle((org.apache.kafka.common.requests.ProduceRequest) request, version, reply);
             } else if (api == ApiKeys.FETCH) {
                 fetch.handle((org.apache.kafka.common.requests.FetchRequest) request, version, reply);
+            } else if (api == ApiKeys.CREATE_TOPICS) {
+                reply.accept(admin.createTopics((org.apache.kafka.common.message.CreateTopicsRequestData)
+                        request.data(), version));
+            } else if (api == ApiKeys.DELETE_TOPICS) {
+                reply.accept(admin.deleteTopics((org.apache.kafka.common.message.DeleteTopicsRequestData)
+                        request.data(), version));
+            } else if (api == ApiKeys.CREATE_PARTITIONS) {
+                reply.accept(admin.createPartitions((org.apache.kafka.common.message.CreatePartitionsRequestData)
+                        request.data()));
             } else {
                 reply.accept(dispatch(request, version).data());
             }

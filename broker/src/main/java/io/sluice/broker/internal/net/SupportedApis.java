@@ -21,6 +21,9 @@ final class SupportedApis {
         VERSIONS.put(ApiKeys.PRODUCE, new short[] {3, 13});
         VERSIONS.put(ApiKeys.FETCH, new short[] {4, 17});
         VERSIONS.put(ApiKeys.LIST_OFFSETS, new short[] {1, 11});
+        VERSIONS.put(ApiKeys.CREATE_TOPICS, new short[] {2, 7});
+        VERSIONS.put(ApiKeys.DELETE_TOPICS, new short[] {1, 6});
+        VERSIONS.put(ApiKeys.CREATE_PARTITIONS, new short[] {0, 3});
     }
 
     private SupportedApis() {

@@ -1,0 +1,165 @@
+package io.sluice.broker.internal.net;
+
+import io.sluice.broker.InvalidConfigException;
+import io.sluice.broker.InvalidPartitionException;
+import io.sluice.broker.InvalidTopicException;
+import io.sluice.broker.NewTopic;
+import io.sluice.broker.TopicExistsException;
+import io.sluice.broker.UnknownTopicException;
+import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.client.EmbeddedAdmin;
+import io.sluice.broker.internal.log.LogConfig;
+import io.sluice.broker.internal.topic.Topic;
+import io.sluice.broker.internal.topic.TopicNames;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * The admin APIs that change topics: CreateTopics, DeleteTopics, CreatePartitions — through the same checks as the
+ * embedded {@code Admin} (internal topics cannot be deleted or changed). One broker: a replication factor other
+ * than 1 (or -1, the default) and manual replica assignments are refused.
+ */
+final class AdminHandler {
+    private final BrokerCore core;
+    private final EmbeddedAdmin admin;
+
+    AdminHandler(BrokerCore core) {
+        this.core = core;
+        this.admin = new EmbeddedAdmin(core);
+    }
+
+    ApiMessage createTopics(CreateTopicsRequestData request, short version) {
+        CreateTopicsResponseData response = new CreateTopicsResponseData();
+        for (CreateTopicsRequestData.CreatableTopic t : request.topics()) {
+            CreateTopicsResponseData.CreatableTopicResult result = new CreateTopicsResponseData.CreatableTopicResult()
+                    .setName(t.name());
+            response.topics().add(result);
+            Map<String, String> configs = new LinkedHashMap<>();
+            t.configs().forEach(c -> configs.put(c.name(), c.value()));
+            int partitions = t.numPartitions() == -1 ? core.config().numPartitions() : t.numPartitions();
+            try {
+                if (t.replicationFactor() != -1 && t.replicationFactor() != 1) {
+                    fail(result, Errors.INVALID_REPLICATION_FACTOR, "replication factor " + t.replicationFactor()
+                            + " on a single broker: give 1");
+                    continue;
+                }
+                if (!t.assignments().isEmpty()) {
+                    fail(result, Errors.INVALID_REPLICA_ASSIGNMENT, "replica assignments are not supported");
+                    continue;
+                }
+                if (request.validateOnly()) {
+                    TopicNames.validate(t.name());
+                    if (core.registry().topic(t.name()) != null) {
+                        throw new TopicExistsException(t.name());
+                    }
+                    if (partitions < 1) {
+                        throw new InvalidPartitionException("Invalid partition count: " + partitions);
+                    }
+                    LogConfig.of(core.config().topicDefaults(), configs);
+                } else {
+                    admin.createTopic(new NewTopic(t.name(), partitions, configs));
+                    Topic created = core.registry().topic(t.name());
+                    if (version >= 7) {
+                        result.setTopicId(Uuid.fromString(created.id()));
+                    }
+                }
+                if (version >= 5) {
+                    result.setNumPartitions(partitions).setReplicationFactor((short) 1);
+                }
+            } catch (RuntimeException e) {
+                fail(result, errorFor(e), e.getMessage());
+            }
+        }
+        return response;
+    }
+
+    ApiMessage deleteTopics(DeleteTopicsRequestData request, short version) {
+        DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+        Map<String, Uuid> wanted = new LinkedHashMap<>();
+        request.topicNames().forEach(name -> wanted.put(name, Uuid.ZERO_UUID));
+        request.topics().forEach(t -> wanted.put(t.name() != null ? t.name() : "", t.topicId()));
+        wanted.forEach((name, id) -> {
+            Topic topic = TopicLookup.find(core, name, id);
+            DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData.DeletableTopicResult()
+                    .setName(topic == null ? (name.isEmpty() ? null : name) : topic.name());
+            if (version >= 6) {
+                result.setTopicId(topic == null ? id : Uuid.fromString(topic.id()));
+            }
+            response.responses().add(result);
+            if (topic == null) {
+                result.setErrorCode((name.isEmpty() ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION)
+                        .code());
+                return;
+            }
+            try {
+                admin.deleteTopic(topic.name());
+            } catch (RuntimeException e) {
+                result.setErrorCode(errorFor(e).code());
+                if (version >= 5) {
+                    result.setErrorMessage(e.getMessage());
+                }
+            }
+        });
+        return response;
+    }
+
+    ApiMessage createPartitions(CreatePartitionsRequestData request) {
+        CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : request.topics()) {
+            CreatePartitionsResponseData.CreatePartitionsTopicResult result =
+                    new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
+            response.results().add(result);
+            try {
+                if (t.assignments() != null && !t.assignments().isEmpty()) {
+                    result.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code())
+                            .setErrorMessage("replica assignments are not supported");
+                    continue;
+                }
+                Topic topic = core.registry().topicOrThrow(t.name());
+                if (request.validateOnly()) {
+                    if (t.count() <= topic.partitionCount()) {
+                        throw new InvalidPartitionException("Partition count can only grow: topic=" + t.name()
+                                + ", partitions=" + topic.partitionCount() + ", requested=" + t.count());
+                    }
+                } else {
+                    admin.createPartitions(t.name(), t.count());
+                }
+            } catch (RuntimeException e) {
+                result.setErrorCode(errorFor(e).code()).setErrorMessage(e.getMessage());
+            }
+        }
+        return response;
+    }
+
+    private static void fail(CreateTopicsResponseData.CreatableTopicResult result, Errors error, String message) {
+        result.setErrorCode(error.code()).setErrorMessage(message);
+    }
+
+    static Errors errorFor(RuntimeException e) {
+        if (e instanceof TopicExistsException) {
+            return Errors.TOPIC_ALREADY_EXISTS;
+        }
+        if (e instanceof UnknownTopicException) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (e instanceof InvalidTopicException) {
+            return Errors.INVALID_TOPIC_EXCEPTION;
+        }
+        if (e instanceof InvalidPartitionException) {
+            return Errors.INVALID_PARTITIONS;
+        }
+        if (e instanceof InvalidConfigException) {
+            return Errors.INVALID_CONFIG;
+        }
+        return Errors.UNKNOWN_SERVER_ERROR;
+    }
+}
