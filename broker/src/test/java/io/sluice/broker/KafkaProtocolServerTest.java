@@ -163,7 +163,7 @@ class KafkaProtocolServerTest {
         p.put("bootstrap.servers", bootstrap);
         p.put("acks", acks);
         p.put("compression.type", compression);
-        p.put("enable.idempotence", "false"); // InitProducerId is not served yet
+        p.put("enable.idempotence", "false"); // the default (idempotent) producer has a test of its own
         p.put("linger.ms", "5");
         p.put("delivery.timeout.ms", "20000");
         p.put("request.timeout.ms", "10000");
@@ -392,6 +392,67 @@ class KafkaProtocolServerTest {
                     .all().get(10, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
         }
+    }
+
+    @Test
+    void shouldServeKafkasProducerWithItsDefaultsIdempotenceIncluded() throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                sent.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("orders", "k" + i % 13,
+                        "v" + i)));
+            }
+            for (var f : sent) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(readAll("orders", 2_000)).hasSize(2_000);
+    }
+
+    /** A produce request of one idempotent batch (producer 42, epoch 0) with {@code records} starting at seq. */
+    private static byte[] idempotentProduce(int correlationId, int baseSequence, String... values) {
+        var simple = java.util.Arrays.stream(values).map(v -> new org.apache.kafka.common.record.SimpleRecord(
+                v.getBytes(java.nio.charset.StandardCharsets.UTF_8))).toArray(
+                org.apache.kafka.common.record.SimpleRecord[]::new);
+        var records = org.apache.kafka.common.record.MemoryRecords.withIdempotentRecords(
+                org.apache.kafka.common.compress.Compression.NONE, 42L, (short) 0, baseSequence, simple);
+        var data = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(5_000);
+        var topic = new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName("payments");
+        topic.partitionData().add(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                .setIndex(0).setRecords(records));
+        data.topicData().add(topic);
+        return request(new RequestHeader(ApiKeys.PRODUCE, (short) 9, "test", correlationId), data, (short) 9);
+    }
+
+    private static org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse produced(
+            ByteBuffer response) {
+        ResponseHeader.parse(response, ApiKeys.PRODUCE.responseHeaderVersion((short) 9));
+        return org.apache.kafka.common.requests.ProduceResponse.parse(new ByteBufferAccessor(response), (short) 9)
+                .data().responses().iterator().next().partitionResponses().get(0);
+    }
+
+    @Test
+    void shouldAnswerARetriedBatchWithItsOffsetAndRefuseAGap() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            var first = produced(exchange(socket, idempotentProduce(1, 0, "a", "b")));
+            assertThat(first.errorCode()).isEqualTo(Errors.NONE.code());
+            assertThat(first.baseOffset()).isZero();
+            var second = produced(exchange(socket, idempotentProduce(2, 2, "c")));
+            assertThat(second.baseOffset()).isEqualTo(2);
+            // The first batch again, as a producer retries when an answer was lost: its offset, not written twice.
+            var retried = produced(exchange(socket, idempotentProduce(3, 0, "a", "b")));
+            assertThat(retried.errorCode()).isEqualTo(Errors.NONE.code());
+            assertThat(retried.baseOffset()).isZero();
+            // Sequence 5 after 2: a gap.
+            var gap = produced(exchange(socket, idempotentProduce(4, 5, "f")));
+            assertThat(gap.errorCode()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code());
+        }
+        assertThat(readAll("payments", 3)).extracting(ConsumerRecord::valueAsString).containsExactly("a", "b", "c");
     }
 
     @Test

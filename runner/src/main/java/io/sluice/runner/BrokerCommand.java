@@ -21,9 +21,9 @@ final class BrokerCommand extends CommandGroup {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = "Start a broker in the foreground: it serves Kafka clients on its listener until Ctrl-C "
                     + "or SIGTERM, then writes what it acknowledged and stops cleanly.",
-            footer = {"", "The Kafka protocol is served in part so far: ApiVersions, Metadata, Produce (without "
-                    + "idempotence), Fetch, ListOffsets, CreateTopics, DeleteTopics, CreatePartitions.", "",
-                "Examples:",
+            footer = {"", "The Kafka protocol is served in part so far: ApiVersions, Metadata, Produce (idempotent, "
+                    + "no transactions), InitProducerId, Fetch, ListOffsets, CreateTopics, DeleteTopics, "
+                    + "CreatePartitions.", "", "Examples:",
                 "  sluice broker start --data-dir data --listeners PLAINTEXT://127.0.0.1:9092",
                 "  sluice broker start --config broker.properties -D log.retention.ms=3600000 --metrics-port 9464"})
     static final class Start implements Callable<Integer> {

@@ -37,9 +37,11 @@ import org.apache.kafka.common.requests.ProduceResponse;
  */
 final class ProduceHandler {
     private final BrokerCore core;
+    private final ProducerSequences sequences;
 
-    ProduceHandler(BrokerCore core) {
+    ProduceHandler(BrokerCore core, ProducerSequences sequences) {
         this.core = core;
+        this.sequences = sequences;
     }
 
     void handle(ProduceRequest request, short version, Consumer<ApiMessage> reply) {
@@ -87,9 +89,8 @@ final class ProduceHandler {
         }
         Partition partition = topic.partition(data.index());
         MemoryRecords records = (MemoryRecords) data.records();
-        List<ByteBuffer> batches = new ArrayList<>();
-        List<Integer> counts = new ArrayList<>();
-        List<Long> maxTimestamps = new ArrayList<>();
+        List<MutableRecordBatch> batches = new ArrayList<>();
+        List<ByteBuffer> slices = new ArrayList<>();
         try {
             ByteBuffer buffer = records.buffer();
             int position = buffer.position();
@@ -101,9 +102,8 @@ final class ProduceHandler {
                     done.run();
                     return;
                 }
-                batches.add(buffer.duplicate().position(position).limit(position + batch.sizeInBytes()).slice());
-                counts.add(batch.countOrNull());
-                maxTimestamps.add(batch.maxTimestamp());
+                batches.add(batch);
+                slices.add(buffer.duplicate().position(position).limit(position + batch.sizeInBytes()).slice());
                 position += batch.sizeInBytes();
             }
         } catch (CorruptRecordException e) {
@@ -117,30 +117,65 @@ final class ProduceHandler {
             return;
         }
         result.logStartOffset = partition.log().logStartOffset();
-        int total = counts.stream().mapToInt(Integer::intValue).sum();
-        AtomicInteger recordsLeft = new AtomicInteger(total);
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic.name(),
+                data.index());
+        AtomicInteger batchesLeft = new AtomicInteger(batches.size());
+        Runnable batchDone = () -> {
+            if (batchesLeft.decrementAndGet() == 0) {
+                done.run();
+            }
+        };
         boolean logAppendTime = topic.config().timestampType() == TimestampType.LOG_APPEND_TIME;
+        for (int b = 0; b < batches.size(); b++) {
+            MutableRecordBatch batch = batches.get(b);
+            ProducerSequences.Verdict verdict = sequences.check(tp, batch);
+            if (verdict.error() != Errors.NONE) {
+                result.fail(verdict.error(), null);
+                batchDone.run();
+                continue;
+            }
+            if (verdict.duplicate()) {
+                // A retry of a batch already written: its offset again, nothing written twice.
+                result.baseOffset.accumulateAndGet(verdict.duplicateOf(), Math::min);
+                batchDone.run();
+                continue;
+            }
+            publish(partition, tp, batch, slices.get(b), logAppendTime, result, batchDone);
+        }
+    }
+
+    /** Hands one batch to the partition's journal; {@code done} runs once every record of it is acknowledged. */
+    private void publish(Partition partition, org.apache.kafka.common.TopicPartition tp, MutableRecordBatch batch,
+                         ByteBuffer slice, boolean logAppendTime, Pending result, Runnable done) {
+        int count = batch.countOrNull();
+        AtomicInteger recordsLeft = new AtomicInteger(count);
+        AtomicLong batchBase = new AtomicLong(Long.MAX_VALUE);
+        AtomicReference<Exception> failure = new AtomicReference<>();
         io.sluice.broker.Callback perRecord = (metadata, error) -> {
             if (error != null) {
+                failure.compareAndSet(null, error);
                 result.fail(errorFor(error), error.getMessage());
             } else {
+                batchBase.accumulateAndGet(metadata.offset(), Math::min);
                 result.baseOffset.accumulateAndGet(metadata.offset(), Math::min);
                 if (logAppendTime) {
                     result.logAppendTime = metadata.timestamp();
                 }
             }
             if (recordsLeft.decrementAndGet() == 0) {
+                if (failure.get() == null) {
+                    sequences.written(tp, batch, batchBase.get());
+                } else {
+                    sequences.failed(tp, batch);
+                }
                 done.run();
             }
         };
-        for (int b = 0; b < batches.size(); b++) {
-            long[] timestamps = new long[counts.get(b)];
-            java.util.Arrays.fill(timestamps, maxTimestamps.get(b));
-            if (!partition.shard().tryPublishBuilt(partition.writer(), batches.get(b), timestamps,
-                    timestamps.length - 1, perRecord)) {
-                for (int r = 0; r < timestamps.length; r++) {
-                    perRecord.onCompletion(null, new ClosedException("broker"));
-                }
+        long[] timestamps = new long[count];
+        java.util.Arrays.fill(timestamps, batch.maxTimestamp());
+        if (!partition.shard().tryPublishBuilt(partition.writer(), slice, timestamps, count - 1, perRecord)) {
+            for (int r = 0; r < count; r++) {
+                perRecord.onCompletion(null, new ClosedException("broker"));
             }
         }
     }

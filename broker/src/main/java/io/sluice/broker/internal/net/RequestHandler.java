@@ -44,6 +44,7 @@ final class RequestHandler {
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
     private final AdminHandler admin;
+    private final ProducerIds producerIds;
     /** Runs what completes later: fetches that waited for records or for their max.wait.ms. */
     private final java.util.concurrent.ScheduledExecutorService delayed;
 
@@ -55,7 +56,8 @@ final class RequestHandler {
             t.setDaemon(true);
             return t;
         });
-        this.produce = new ProduceHandler(core);
+        this.producerIds = new ProducerIds(core.config().dataDir());
+        this.produce = new ProduceHandler(core, new ProducerSequences());
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
         this.admin = new AdminHandler(core);
@@ -128,8 +130,26 @@ final class RequestHandler {
                     .setErrorCode(Errors.NONE.code()).setApiKeys(SupportedApis.collection()));
             case METADATA -> metadata((MetadataRequest) request, version);
             case LIST_OFFSETS -> listOffsets.handle((org.apache.kafka.common.requests.ListOffsetsRequest) request);
+            case INIT_PRODUCER_ID -> initProducerId((org.apache.kafka.common.requests.InitProducerIdRequest) request);
             default -> request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception());
         };
+    }
+
+    /**
+     * An id for an idempotent producer, or the same id with the next epoch when the producer asks to bump its own
+     * (after a sequence error). Transactional ids are refused: transactions are not served.
+     */
+    private AbstractResponse initProducerId(org.apache.kafka.common.requests.InitProducerIdRequest request) {
+        var data = request.data();
+        var response = new org.apache.kafka.common.message.InitProducerIdResponseData();
+        if (data.transactionalId() != null) {
+            response.setErrorCode(Errors.INVALID_REQUEST.code()).setProducerId(-1).setProducerEpoch((short) -1);
+        } else if (data.producerId() >= 0 && data.producerEpoch() >= 0 && data.producerEpoch() < Short.MAX_VALUE - 1) {
+            response.setProducerId(data.producerId()).setProducerEpoch((short) (data.producerEpoch() + 1));
+        } else {
+            response.setProducerId(producerIds.next()).setProducerEpoch((short) 0);
+        }
+        return new org.apache.kafka.common.requests.InitProducerIdResponse(response);
     }
 
     private AbstractResponse metadata(MetadataRequest request, short version) {

@@ -24,6 +24,7 @@ final class SupportedApis {
         VERSIONS.put(ApiKeys.CREATE_TOPICS, new short[] {2, 7});
         VERSIONS.put(ApiKeys.DELETE_TOPICS, new short[] {1, 6});
         VERSIONS.put(ApiKeys.CREATE_PARTITIONS, new short[] {0, 3});
+        VERSIONS.put(ApiKeys.INIT_PRODUCER_ID, new short[] {0, 6});
     }
 
     private SupportedApis() {

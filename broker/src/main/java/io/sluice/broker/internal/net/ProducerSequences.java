@@ -1,0 +1,106 @@
+package io.sluice.broker.internal.net;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.RecordBatch;
+
+/**
+ * Idempotent produce: per producer id and partition, the epoch, the next sequence expected and the last
+ * {@value #KEPT} batches written, so that a retried batch is answered with its original offset instead of being
+ * written twice, and a gap is refused with OUT_OF_ORDER_SEQUENCE_NUMBER. Kept in memory: after a restart a
+ * producer's next batch is taken as it comes (as a new producer's would be).
+ */
+final class ProducerSequences {
+    static final int KEPT = 5;
+
+    /** What to do with a batch: write it, answer it as a duplicate of {@code baseOffset}, or refuse it. */
+    record Verdict(Errors error, long duplicateOf) {
+        static final Verdict WRITE = new Verdict(Errors.NONE, -1);
+
+        boolean duplicate() {
+            return duplicateOf >= 0;
+        }
+    }
+
+    private record Key(long producerId, TopicPartition partition) {
+    }
+
+    private record Written(int firstSequence, int lastSequence, long baseOffset) {
+    }
+
+    private static final class State {
+        short epoch;
+        int nextSequence;
+        final ArrayDeque<Written> written = new ArrayDeque<>();
+    }
+
+    private final ConcurrentHashMap<Key, State> states = new ConcurrentHashMap<>();
+
+    /** Checks a batch before it is written and, if it is to be written, expects the sequence after it next. */
+    Verdict check(TopicPartition partition, RecordBatch batch) {
+        if (!batch.hasProducerId()) {
+            return Verdict.WRITE;
+        }
+        State state = states.computeIfAbsent(new Key(batch.producerId(), partition), k -> new State());
+        synchronized (state) {
+            short epoch = batch.producerEpoch();
+            if (state.written.isEmpty() && state.nextSequence == 0) {
+                state.epoch = epoch; // first batch seen: take its epoch and sequence as they come
+            } else if (epoch < state.epoch) {
+                return new Verdict(Errors.INVALID_PRODUCER_EPOCH, -1);
+            } else if (epoch > state.epoch) {
+                if (batch.baseSequence() != 0) {
+                    return new Verdict(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, -1);
+                }
+                state.epoch = epoch;
+                state.written.clear();
+            } else {
+                for (Written w : state.written) {
+                    if (w.firstSequence == batch.baseSequence() && w.lastSequence == batch.lastSequence()) {
+                        return new Verdict(Errors.NONE, w.baseOffset);
+                    }
+                }
+                if (batch.baseSequence() != state.nextSequence) {
+                    return new Verdict(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, -1);
+                }
+            }
+            state.nextSequence = batch.lastSequence() == Integer.MAX_VALUE ? 0 : batch.lastSequence() + 1;
+            return Verdict.WRITE;
+        }
+    }
+
+    /** Remembers where a checked batch was written, for answering its retries. */
+    void written(TopicPartition partition, RecordBatch batch, long baseOffset) {
+        if (!batch.hasProducerId()) {
+            return;
+        }
+        State state = states.get(new Key(batch.producerId(), partition));
+        if (state == null) {
+            return;
+        }
+        synchronized (state) {
+            state.written.addLast(new Written(batch.baseSequence(), batch.lastSequence(), baseOffset));
+            while (state.written.size() > KEPT) {
+                state.written.removeFirst();
+            }
+        }
+    }
+
+    /** A batch that failed to be written: its sequence is expected again, unless later ones were taken since. */
+    void failed(TopicPartition partition, RecordBatch batch) {
+        if (!batch.hasProducerId()) {
+            return;
+        }
+        State state = states.get(new Key(batch.producerId(), partition));
+        if (state != null) {
+            synchronized (state) {
+                int after = batch.lastSequence() == Integer.MAX_VALUE ? 0 : batch.lastSequence() + 1;
+                if (state.nextSequence == after) {
+                    state.nextSequence = batch.baseSequence();
+                }
+            }
+        }
+    }
+}
