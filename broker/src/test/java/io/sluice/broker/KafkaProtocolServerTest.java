@@ -16,12 +16,10 @@ import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
-import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
 import org.junit.jupiter.api.AfterEach;
@@ -122,13 +120,13 @@ class KafkaProtocolServerTest {
     void shouldAnswerAnApiItDoesNotServeWithAnErrorAndKeepTheConnection() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port())) {
             short v = 0;
-            RequestHeader header = new RequestHeader(ApiKeys.FIND_COORDINATOR, v, "test", 11);
-            ByteBuffer response = exchange(socket, request(header,
-                    new FindCoordinatorRequestData().setKey("group-1"), v));
+            RequestHeader header = new RequestHeader(ApiKeys.HEARTBEAT, v, "test", 11);
+            ByteBuffer response = exchange(socket, request(header, new org.apache.kafka.common.message
+                    .HeartbeatRequestData().setGroupId("group-1").setMemberId("m").setGenerationId(1), v));
             assertThat(response).isNotNull();
-            assertThat(ResponseHeader.parse(response, ApiKeys.FIND_COORDINATOR.responseHeaderVersion(v))
+            assertThat(ResponseHeader.parse(response, ApiKeys.HEARTBEAT.responseHeaderVersion(v))
                     .correlationId()).isEqualTo(11);
-            FindCoordinatorResponse parsed = FindCoordinatorResponse.parse(new ByteBufferAccessor(response), v);
+            var parsed = org.apache.kafka.common.requests.HeartbeatResponse.parse(new ByteBufferAccessor(response), v);
             assertThat(parsed.error()).isEqualTo(Errors.UNSUPPORTED_VERSION);
             // The same connection still serves.
             RequestHeader versions = new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "test", 12);
@@ -453,6 +451,49 @@ class KafkaProtocolServerTest {
             assertThat(gap.errorCode()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code());
         }
         assertThat(readAll("payments", 3)).extracting(ConsumerRecord::valueAsString).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void shouldKeepTheCommitsOfAConsumerThatAssignsItsPartitions() throws Exception {
+        try (Producer embedded = broker.producer()) {
+            for (int i = 0; i < 10; i++) {
+                embedded.send(ProducerRecord.of("payments", "k", "v" + i));
+            }
+            embedded.flush();
+        }
+        var tp = new org.apache.kafka.common.TopicPartition("payments", 0);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("group.id", "billing");
+        p.put("enable.auto.commit", "false");
+        p.put("auto.offset.reset", "earliest");
+        var deserializer = new org.apache.kafka.common.serialization.StringDeserializer();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, deserializer, deserializer)) {
+            consumer.assign(List.of(tp));
+            int read = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (read < 4 && System.nanoTime() < deadline) {
+                read += consumer.poll(java.time.Duration.ofMillis(200)).count();
+            }
+            consumer.commitSync(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(4, "half")));
+        }
+        // What the broker keeps, seen from the embedded side and from a new Kafka consumer of the group.
+        try (Admin admin = broker.admin()) {
+            assertThat(admin.listGroupOffsets("billing").get(new TopicPartition("payments", 0)).offset())
+                    .isEqualTo(4);
+        }
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, deserializer, deserializer)) {
+            consumer.assign(List.of(tp));
+            assertThat(consumer.committed(java.util.Set.of(tp)).get(tp).metadata()).isEqualTo("half");
+            var records = consumer.poll(java.time.Duration.ofSeconds(10));
+            assertThat(records.records(tp).get(0).value()).isEqualTo("v4");
+        }
+        try (AdminClient admin = kafkaAdmin()) {
+            assertThat(admin.listGroups().all().get(10, TimeUnit.SECONDS)).extracting(g -> g.groupId())
+                    .contains("billing");
+            assertThat(admin.listConsumerGroupOffsets("billing").partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS).get(tp).offset()).isEqualTo(4);
+        }
     }
 
     @Test

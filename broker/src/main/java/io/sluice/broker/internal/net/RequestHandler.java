@@ -45,6 +45,7 @@ final class RequestHandler {
     private final ListOffsetsHandler listOffsets;
     private final AdminHandler admin;
     private final ProducerIds producerIds;
+    private final GroupHandler groups;
     /** Runs what completes later: fetches that waited for records or for their max.wait.ms. */
     private final java.util.concurrent.ScheduledExecutorService delayed;
 
@@ -61,6 +62,7 @@ final class RequestHandler {
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
         this.admin = new AdminHandler(core);
+        this.groups = new GroupHandler(core, advertised);
     }
 
     /** Stops the delayed operations; waiting fetches are not answered (their connections are closing). */
@@ -111,6 +113,17 @@ final class RequestHandler {
             } else if (api == ApiKeys.DELETE_TOPICS) {
                 reply.accept(admin.deleteTopics((org.apache.kafka.common.message.DeleteTopicsRequestData)
                         request.data(), version));
+            } else if (api == ApiKeys.FIND_COORDINATOR) {
+                reply.accept(groups.findCoordinator((org.apache.kafka.common.message.FindCoordinatorRequestData)
+                        request.data(), version));
+            } else if (api == ApiKeys.OFFSET_COMMIT) {
+                reply.accept(groups.offsetCommit((org.apache.kafka.common.message.OffsetCommitRequestData)
+                        request.data()));
+            } else if (api == ApiKeys.OFFSET_FETCH) {
+                reply.accept(groups.offsetFetch((org.apache.kafka.common.message.OffsetFetchRequestData)
+                        request.data(), version));
+            } else if (api == ApiKeys.LIST_GROUPS) {
+                reply.accept(groups.listGroups(version));
             } else if (api == ApiKeys.CREATE_PARTITIONS) {
                 reply.accept(admin.createPartitions((org.apache.kafka.common.message.CreatePartitionsRequestData)
                         request.data()));

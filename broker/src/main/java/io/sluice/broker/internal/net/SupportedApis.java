@@ -25,6 +25,10 @@ final class SupportedApis {
         VERSIONS.put(ApiKeys.DELETE_TOPICS, new short[] {1, 6});
         VERSIONS.put(ApiKeys.CREATE_PARTITIONS, new short[] {0, 3});
         VERSIONS.put(ApiKeys.INIT_PRODUCER_ID, new short[] {0, 6});
+        VERSIONS.put(ApiKeys.FIND_COORDINATOR, new short[] {0, 6});
+        VERSIONS.put(ApiKeys.OFFSET_COMMIT, new short[] {2, 9}); // v10 names topics by id
+        VERSIONS.put(ApiKeys.OFFSET_FETCH, new short[] {1, 9});
+        VERSIONS.put(ApiKeys.LIST_GROUPS, new short[] {0, 5});
     }
 
     private SupportedApis() {

@@ -1,0 +1,158 @@
+package io.sluice.broker.internal.net;
+
+import io.sluice.broker.OffsetAndMetadata;
+import io.sluice.broker.TopicPartition;
+import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.topic.Topic;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+
+/**
+ * Consumer groups over the network, first part: this broker coordinates every group (FindCoordinator), keeps
+ * committed offsets in its compacted offsets topic (OffsetCommit, OffsetFetch) and lists its groups. Membership
+ * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is not served yet, so commits are taken from consumers outside
+ * group membership — those that {@code assign} their partitions (generation -1) — as Kafka takes them.
+ */
+final class GroupHandler {
+    private final BrokerCore core;
+    private final Supplier<Listener> advertised;
+
+    GroupHandler(BrokerCore core, Supplier<Listener> advertised) {
+        this.core = core;
+        this.advertised = advertised;
+    }
+
+    ApiMessage findCoordinator(FindCoordinatorRequestData request, short version) {
+        Listener address = advertised.get();
+        boolean group = request.keyType() == FindCoordinatorRequest.CoordinatorType.GROUP.id();
+        Errors error = group ? Errors.NONE : Errors.INVALID_REQUEST;
+        String message = group ? null : "only group coordinators are served (no transactions)";
+        FindCoordinatorResponseData response = new FindCoordinatorResponseData();
+        if (version < 4) {
+            return response.setErrorCode(error.code()).setErrorMessage(version >= 1 ? message : null)
+                    .setNodeId(group ? RequestHandler.NODE_ID : -1).setHost(group ? address.host() : "")
+                    .setPort(group ? address.port() : -1);
+        }
+        for (String key : request.coordinatorKeys()) {
+            response.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key)
+                    .setErrorCode(error.code()).setErrorMessage(message)
+                    .setNodeId(group ? RequestHandler.NODE_ID : -1).setHost(group ? address.host() : "")
+                    .setPort(group ? address.port() : -1));
+        }
+        return response;
+    }
+
+    ApiMessage offsetCommit(OffsetCommitRequestData request) {
+        OffsetCommitResponseData response = new OffsetCommitResponseData();
+        boolean outsideMembership = request.generationIdOrMemberEpoch() < 0;
+        Map<TopicPartition, OffsetAndMetadata> commit = new LinkedHashMap<>();
+        for (OffsetCommitRequestData.OffsetCommitRequestTopic t : request.topics()) {
+            Topic topic = TopicLookup.find(core, t.name(), t.topicId());
+            OffsetCommitResponseData.OffsetCommitResponseTopic out =
+                    new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId());
+            response.topics().add(out);
+            for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
+                Errors error = Errors.NONE;
+                if (!outsideMembership) {
+                    error = Errors.UNKNOWN_MEMBER_ID; // no member joined over the network: membership is not served
+                } else if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitionCount()) {
+                    error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                } else if (p.committedOffset() < 0) {
+                    error = Errors.INVALID_COMMIT_OFFSET_SIZE;
+                } else {
+                    commit.put(new TopicPartition(topic.name(), p.partitionIndex()),
+                            new OffsetAndMetadata(p.committedOffset(), p.committedMetadata()));
+                }
+                out.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
+            }
+        }
+        if (!commit.isEmpty()) {
+            core.groups().commit(request.groupId(), commit);
+        }
+        return response;
+    }
+
+    ApiMessage offsetFetch(OffsetFetchRequestData request, short version) {
+        OffsetFetchResponseData response = new OffsetFetchResponseData();
+        if (version < 8) {
+            OffsetFetchResponseData.OffsetFetchResponseGroup group = fetchGroup(request.groupId(),
+                    request.topics() == null ? null : request.topics().stream().map(t -> Map.entry(t.name(),
+                            t.partitionIndexes())).toList());
+            for (OffsetFetchResponseData.OffsetFetchResponseTopics t : group.topics()) {
+                OffsetFetchResponseData.OffsetFetchResponseTopic topic = new OffsetFetchResponseData
+                        .OffsetFetchResponseTopic().setName(t.name());
+                for (OffsetFetchResponseData.OffsetFetchResponsePartitions p : t.partitions()) {
+                    topic.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
+                            .setPartitionIndex(p.partitionIndex()).setCommittedOffset(p.committedOffset())
+                            .setMetadata(p.metadata()).setErrorCode(p.errorCode()));
+                }
+                response.topics().add(topic);
+            }
+            return response;
+        }
+        for (OffsetFetchRequestData.OffsetFetchRequestGroup g : request.groups()) {
+            response.groups().add(fetchGroup(g.groupId(), g.topics() == null ? null : g.topics().stream()
+                    .map(t -> Map.entry(t.name(), t.partitionIndexes())).toList()));
+        }
+        return response;
+    }
+
+    /** A group's committed offsets: of the partitions asked for, or all of them when {@code topics} is null. */
+    private OffsetFetchResponseData.OffsetFetchResponseGroup fetchGroup(
+            String groupId, List<Map.Entry<String, List<Integer>>> topics) {
+        Map<TopicPartition, OffsetAndMetadata> committed = core.groups().committed(groupId);
+        Map<String, Map<Integer, OffsetAndMetadata>> wanted = new LinkedHashMap<>();
+        if (topics == null) {
+            committed.forEach((tp, o) -> wanted.computeIfAbsent(tp.topic(), k -> new LinkedHashMap<>())
+                    .put(tp.partition(), o));
+        } else {
+            for (Map.Entry<String, List<Integer>> t : topics) {
+                Map<Integer, OffsetAndMetadata> partitions = wanted.computeIfAbsent(t.getKey(),
+                        k -> new LinkedHashMap<>());
+                for (int p : t.getValue()) {
+                    partitions.put(p, committed.get(new TopicPartition(t.getKey(), p)));
+                }
+            }
+        }
+        OffsetFetchResponseData.OffsetFetchResponseGroup group = new OffsetFetchResponseData
+                .OffsetFetchResponseGroup().setGroupId(groupId);
+        wanted.forEach((topic, partitions) -> {
+            OffsetFetchResponseData.OffsetFetchResponseTopics out = new OffsetFetchResponseData
+                    .OffsetFetchResponseTopics().setName(topic);
+            partitions.forEach((p, o) -> out.partitions().add(new OffsetFetchResponseData
+                    .OffsetFetchResponsePartitions().setPartitionIndex(p)
+                    .setCommittedOffset(o == null ? -1 : o.offset()).setMetadata(o == null ? "" : o.metadata())));
+            group.topics().add(out);
+        });
+        return group;
+    }
+
+    ApiMessage listGroups(short version) {
+        ListGroupsResponseData response = new ListGroupsResponseData();
+        for (String id : core.groups().groupIds()) {
+            ListGroupsResponseData.ListedGroup g = new ListGroupsResponseData.ListedGroup().setGroupId(id)
+                    .setProtocolType("consumer");
+            if (version >= 4) {
+                g.setGroupState(core.groups().members(id).isEmpty() ? "Empty" : "Stable");
+            }
+            if (version >= 5) {
+                g.setGroupType("classic");
+            }
+            response.groups().add(g);
+        }
+        return response;
+    }
+}
