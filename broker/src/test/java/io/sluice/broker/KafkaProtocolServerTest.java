@@ -112,7 +112,7 @@ class KafkaProtocolServerTest {
             assertThat(parsed.data().errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
             assertThat(parsed.data().apiKeys().find(ApiKeys.METADATA.id)).isNotNull();
             assertThat(parsed.data().apiKeys().find(ApiKeys.PRODUCE.id).minVersion()).isEqualTo((short) 3);
-            assertThat(parsed.data().apiKeys().find(ApiKeys.JOIN_GROUP.id)).as("not served yet").isNull();
+            assertThat(parsed.data().apiKeys().find(ApiKeys.DESCRIBE_CONFIGS.id)).as("not served yet").isNull();
         }
     }
 
@@ -120,13 +120,14 @@ class KafkaProtocolServerTest {
     void shouldAnswerAnApiItDoesNotServeWithAnErrorAndKeepTheConnection() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port())) {
             short v = 0;
-            RequestHeader header = new RequestHeader(ApiKeys.HEARTBEAT, v, "test", 11);
+            RequestHeader header = new RequestHeader(ApiKeys.SASL_HANDSHAKE, v, "test", 11);
             ByteBuffer response = exchange(socket, request(header, new org.apache.kafka.common.message
-                    .HeartbeatRequestData().setGroupId("group-1").setMemberId("m").setGenerationId(1), v));
+                    .SaslHandshakeRequestData().setMechanism("PLAIN"), v));
             assertThat(response).isNotNull();
-            assertThat(ResponseHeader.parse(response, ApiKeys.HEARTBEAT.responseHeaderVersion(v))
+            assertThat(ResponseHeader.parse(response, ApiKeys.SASL_HANDSHAKE.responseHeaderVersion(v))
                     .correlationId()).isEqualTo(11);
-            var parsed = org.apache.kafka.common.requests.HeartbeatResponse.parse(new ByteBufferAccessor(response), v);
+            var parsed = org.apache.kafka.common.requests.SaslHandshakeResponse.parse(new ByteBufferAccessor(response),
+                    v);
             assertThat(parsed.error()).isEqualTo(Errors.UNSUPPORTED_VERSION);
             // The same connection still serves.
             RequestHeader versions = new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "test", 12);
@@ -493,6 +494,70 @@ class KafkaProtocolServerTest {
                     .contains("billing");
             assertThat(admin.listConsumerGroupOffsets("billing").partitionsToOffsetAndMetadata()
                     .get(10, TimeUnit.SECONDS).get(tp).offset()).isEqualTo(4);
+        }
+    }
+
+    private org.apache.kafka.clients.consumer.KafkaConsumer<String, String> groupMember(String group) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("group.id", group);
+        p.put("auto.offset.reset", "earliest");
+        p.put("enable.auto.commit", "false");
+        p.put("session.timeout.ms", "6000");
+        p.put("heartbeat.interval.ms", "500");
+        var deserializer = new org.apache.kafka.common.serialization.StringDeserializer();
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, deserializer, deserializer);
+    }
+
+    @Test
+    void shouldSharePartitionsAmongSubscribedConsumersAndRebalanceWhenOneLeaves() throws Exception {
+        try (Producer embedded = broker.producer()) {
+            for (int i = 0; i < 300; i++) {
+                embedded.send(ProducerRecord.of("orders", "k" + i, "v" + i));
+            }
+            embedded.flush();
+        }
+        var first = groupMember("shop");
+        var second = groupMember("shop");
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try {
+            first.subscribe(List.of("orders"));
+            second.subscribe(List.of("orders"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            // Both poll until the group is stable with partitions split between them and everything is read.
+            while ((first.assignment().isEmpty() || second.assignment().isEmpty() || seen.size() < 300)
+                    && System.nanoTime() < deadline) {
+                first.poll(java.time.Duration.ofMillis(100)).forEach(r -> seen.add(r.value()));
+                second.poll(java.time.Duration.ofMillis(100)).forEach(r -> seen.add(r.value()));
+            }
+            assertThat(seen).hasSize(300);
+            assertThat(first.assignment().size() + second.assignment().size()).isEqualTo(3);
+            assertThat(first.assignment()).doesNotContainAnyElementsOf(second.assignment());
+            // Each reads its own partitions to the end (what one read before the split, the other reads again).
+            for (var member : List.of(first, second)) {
+                var ends = member.endOffsets(member.assignment());
+                while (ends.entrySet().stream().anyMatch(e -> member.position(e.getKey()) < e.getValue())
+                        && System.nanoTime() < deadline) {
+                    member.poll(java.time.Duration.ofMillis(100));
+                }
+                member.commitSync();
+            }
+        } finally {
+            second.close(); // LeaveGroup: the first takes over every partition
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (first.assignment().size() < 3 && System.nanoTime() < deadline) {
+                first.poll(java.time.Duration.ofMillis(100));
+            }
+            assertThat(first.assignment()).hasSize(3);
+        } finally {
+            first.close();
+        }
+        try (Admin admin = broker.admin()) {
+            long committed = admin.listGroupOffsets("shop").values().stream().mapToLong(OffsetAndMetadata::offset)
+                    .sum();
+            assertThat(committed).isEqualTo(300);
         }
     }
 

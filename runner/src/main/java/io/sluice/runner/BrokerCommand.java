@@ -23,8 +23,7 @@ final class BrokerCommand extends CommandGroup {
                     + "or SIGTERM, then writes what it acknowledged and stops cleanly.",
             footer = {"", "The Kafka protocol is served in part so far: ApiVersions, Metadata, Produce (idempotent, "
                     + "no transactions), InitProducerId, Fetch, ListOffsets, CreateTopics, DeleteTopics, "
-                    + "CreatePartitions, FindCoordinator, OffsetCommit, OffsetFetch, ListGroups (no group "
-                    + "membership yet).", "", "Examples:",
+                    + "CreatePartitions and the classic consumer-group protocol.", "", "Examples:",
                 "  sluice broker start --data-dir data --listeners PLAINTEXT://127.0.0.1:9092",
                 "  sluice broker start --config broker.properties -D log.retention.ms=3600000 --metrics-port 9464"})
     static final class Start implements Callable<Integer> {

@@ -20,18 +20,20 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
 
 /**
- * Consumer groups over the network, first part: this broker coordinates every group (FindCoordinator), keeps
- * committed offsets in its compacted offsets topic (OffsetCommit, OffsetFetch) and lists its groups. Membership
- * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is not served yet, so commits are taken from consumers outside
- * group membership — those that {@code assign} their partitions (generation -1) — as Kafka takes them.
+ * Consumer groups over the network: this broker coordinates every group (FindCoordinator), keeps committed offsets
+ * in its compacted offsets topic (OffsetCommit, OffsetFetch) and lists its groups. Membership is
+ * {@link ClassicGroups}'; commits are taken from the members of the current generation, and from consumers outside
+ * membership (generation -1, those that {@code assign}) while no member owns the group.
  */
 final class GroupHandler {
     private final BrokerCore core;
     private final Supplier<Listener> advertised;
+    private final ClassicGroups classic;
 
-    GroupHandler(BrokerCore core, Supplier<Listener> advertised) {
+    GroupHandler(BrokerCore core, Supplier<Listener> advertised, ClassicGroups classic) {
         this.core = core;
         this.advertised = advertised;
+        this.classic = classic;
     }
 
     ApiMessage findCoordinator(FindCoordinatorRequestData request, short version) {
@@ -56,7 +58,11 @@ final class GroupHandler {
 
     ApiMessage offsetCommit(OffsetCommitRequestData request) {
         OffsetCommitResponseData response = new OffsetCommitResponseData();
-        boolean outsideMembership = request.generationIdOrMemberEpoch() < 0;
+        // A consumer outside membership (generation -1) may commit unless members own the group; a member only in
+        // its current generation.
+        Errors memberError = request.generationIdOrMemberEpoch() < 0
+                ? (classic.hasMembers(request.groupId()) ? Errors.UNKNOWN_MEMBER_ID : Errors.NONE)
+                : classic.checkMember(request.groupId(), request.memberId(), request.generationIdOrMemberEpoch());
         Map<TopicPartition, OffsetAndMetadata> commit = new LinkedHashMap<>();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic t : request.topics()) {
             Topic topic = TopicLookup.find(core, t.name(), t.topicId());
@@ -65,8 +71,8 @@ final class GroupHandler {
             response.topics().add(out);
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
                 Errors error = Errors.NONE;
-                if (!outsideMembership) {
-                    error = Errors.UNKNOWN_MEMBER_ID; // no member joined over the network: membership is not served
+                if (memberError != Errors.NONE) {
+                    error = memberError;
                 } else if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitionCount()) {
                     error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 } else if (p.committedOffset() < 0) {
@@ -140,13 +146,27 @@ final class GroupHandler {
         return group;
     }
 
+    private static String stateName(ClassicGroups.State state) {
+        return switch (state) {
+            case EMPTY -> "Empty";
+            case PREPARING_REBALANCE -> "PreparingRebalance";
+            case COMPLETING_REBALANCE -> "CompletingRebalance";
+            case STABLE -> "Stable";
+        };
+    }
+
     ApiMessage listGroups(short version) {
         ListGroupsResponseData response = new ListGroupsResponseData();
-        for (String id : core.groups().groupIds()) {
+        Map<String, ClassicGroups.State> networkGroups = classic.states();
+        java.util.Set<String> ids = new java.util.TreeSet<>(core.groups().groupIds());
+        ids.addAll(networkGroups.keySet());
+        for (String id : ids) {
             ListGroupsResponseData.ListedGroup g = new ListGroupsResponseData.ListedGroup().setGroupId(id)
                     .setProtocolType("consumer");
             if (version >= 4) {
-                g.setGroupState(core.groups().members(id).isEmpty() ? "Empty" : "Stable");
+                ClassicGroups.State state = networkGroups.get(id);
+                g.setGroupState(state != null ? stateName(state)
+                        : core.groups().members(id).isEmpty() ? "Empty" : "Stable");
             }
             if (version >= 5) {
                 g.setGroupType("classic");

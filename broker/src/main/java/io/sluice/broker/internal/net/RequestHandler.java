@@ -46,6 +46,7 @@ final class RequestHandler {
     private final AdminHandler admin;
     private final ProducerIds producerIds;
     private final GroupHandler groups;
+    private final ClassicGroups classic;
     /** Runs what completes later: fetches that waited for records or for their max.wait.ms. */
     private final java.util.concurrent.ScheduledExecutorService delayed;
 
@@ -62,7 +63,8 @@ final class RequestHandler {
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
         this.admin = new AdminHandler(core);
-        this.groups = new GroupHandler(core, advertised);
+        this.classic = new ClassicGroups(delayed, System::currentTimeMillis);
+        this.groups = new GroupHandler(core, advertised, classic);
     }
 
     /** Stops the delayed operations; waiting fetches are not answered (their connections are closing). */
@@ -122,6 +124,17 @@ final class RequestHandler {
             } else if (api == ApiKeys.OFFSET_FETCH) {
                 reply.accept(groups.offsetFetch((org.apache.kafka.common.message.OffsetFetchRequestData)
                         request.data(), version));
+            } else if (api == ApiKeys.JOIN_GROUP) {
+                classic.join((org.apache.kafka.common.message.JoinGroupRequestData) request.data(), version, reply);
+            } else if (api == ApiKeys.SYNC_GROUP) {
+                classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) request.data(), reply);
+            } else if (api == ApiKeys.HEARTBEAT) {
+                var hb = (org.apache.kafka.common.message.HeartbeatRequestData) request.data();
+                reply.accept(new org.apache.kafka.common.message.HeartbeatResponseData().setErrorCode(
+                        classic.heartbeat(hb.groupId(), hb.memberId(), hb.generationId()).code()));
+            } else if (api == ApiKeys.LEAVE_GROUP) {
+                reply.accept(classic.leave((org.apache.kafka.common.message.LeaveGroupRequestData) request.data(),
+                        version));
             } else if (api == ApiKeys.LIST_GROUPS) {
                 reply.accept(groups.listGroups(version));
             } else if (api == ApiKeys.CREATE_PARTITIONS) {

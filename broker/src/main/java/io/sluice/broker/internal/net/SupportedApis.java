@@ -29,6 +29,10 @@ final class SupportedApis {
         VERSIONS.put(ApiKeys.OFFSET_COMMIT, new short[] {2, 9}); // v10 names topics by id
         VERSIONS.put(ApiKeys.OFFSET_FETCH, new short[] {1, 9});
         VERSIONS.put(ApiKeys.LIST_GROUPS, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.JOIN_GROUP, new short[] {0, 9});
+        VERSIONS.put(ApiKeys.SYNC_GROUP, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.HEARTBEAT, new short[] {0, 4});
+        VERSIONS.put(ApiKeys.LEAVE_GROUP, new short[] {0, 5});
     }
 
     private SupportedApis() {

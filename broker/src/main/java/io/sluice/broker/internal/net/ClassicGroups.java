@@ -1,0 +1,403 @@
+package io.sluice.broker.internal.net;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Kafka's classic group protocol for clients over the network: members join (JoinGroup, held until the rebalance
+ * completes), the leader — the first member — computes the assignment with its client-side assignor and hands it
+ * over (SyncGroup), members keep their place with heartbeats and leave with LeaveGroup. A rebalance completes when
+ * every member has rejoined or its rebalance timeout passes; a member silent past its session timeout is removed.
+ * Static members ({@code group.instance.id}) keep their member id across restarts. The broker only relays the
+ * protocol metadata and assignments, so any assignor works.
+ */
+final class ClassicGroups {
+    enum State { EMPTY, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE }
+
+    private static final class Member {
+        final String memberId;
+        final String instanceId;
+        int sessionTimeoutMs;
+        int rebalanceTimeoutMs;
+        String protocolType;
+        /** Protocol names in the member's order of preference, with its metadata for each. */
+        LinkedHashMap<String, byte[]> protocols = new LinkedHashMap<>();
+        byte[] assignment = new byte[0];
+        Consumer<ApiMessage> awaitingJoin;
+        short joinVersion;
+        Consumer<ApiMessage> awaitingSync;
+        long lastSeenMs;
+
+        Member(String memberId, String instanceId) {
+            this.memberId = memberId;
+            this.instanceId = instanceId;
+        }
+    }
+
+    private static final class Group {
+        final String id;
+        State state = State.EMPTY;
+        int generation;
+        String protocolType;
+        String protocolName;
+        String leader;
+        final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+        final Set<String> pending = ConcurrentHashMap.newKeySet();
+        final Map<String, String> staticMembers = new HashMap<>();
+        long rebalanceDeadlineMs;
+
+        Group(String id) {
+            this.id = id;
+        }
+    }
+
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer;
+    private final LongSupplier clock;
+
+    ClassicGroups(ScheduledExecutorService timer, LongSupplier clock) {
+        this.timer = timer;
+        this.clock = clock;
+        timer.scheduleWithFixedDelay(this::expire, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the group has members that joined over the network. */
+    boolean hasMembers(String groupId) {
+        Group g = groups.get(groupId);
+        if (g == null) {
+            return false;
+        }
+        synchronized (g) {
+            return !g.members.isEmpty();
+        }
+    }
+
+    /** Groups with members joined over the network, and their state. */
+    Map<String, State> states() {
+        Map<String, State> states = new LinkedHashMap<>();
+        groups.forEach((id, g) -> {
+            synchronized (g) {
+                if (!g.members.isEmpty()) {
+                    states.put(id, g.state);
+                }
+            }
+        });
+        return states;
+    }
+
+    /** NONE if {@code memberId} is in {@code generation} of the group: a commit from it may be taken. */
+    Errors checkMember(String groupId, String memberId, int generation) {
+        Group g = groups.get(groupId);
+        if (g == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        synchronized (g) {
+            if (!g.members.containsKey(memberId)) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (generation != g.generation) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+            return g.state == State.PREPARING_REBALANCE ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
+        }
+    }
+
+    void join(JoinGroupRequestData request, short version, Consumer<ApiMessage> reply) {
+        Group g = groups.computeIfAbsent(request.groupId(), Group::new);
+        synchronized (g) {
+            if (request.sessionTimeoutMs() < 1_000 || request.sessionTimeoutMs() > 1_800_000) {
+                reply.accept(joinError(Errors.INVALID_SESSION_TIMEOUT, request.memberId()));
+                return;
+            }
+            if (g.protocolType != null && !g.members.isEmpty() && !g.protocolType.equals(request.protocolType())) {
+                reply.accept(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, request.memberId()));
+                return;
+            }
+            String memberId = request.memberId();
+            String instanceId = request.groupInstanceId();
+            if (memberId.isEmpty()) {
+                if (instanceId != null && g.staticMembers.containsKey(instanceId)) {
+                    memberId = g.staticMembers.get(instanceId); // a static member back: same id, same partitions
+                } else {
+                    memberId = (instanceId != null ? instanceId : "member") + "-" + UUID.randomUUID();
+                    if (instanceId == null && version >= 4) {
+                        // KIP-394: the client rejoins with the id, so a lost response leaves no ghost member.
+                        g.pending.add(memberId);
+                        reply.accept(joinError(Errors.MEMBER_ID_REQUIRED, memberId));
+                        return;
+                    }
+                }
+            } else if (!g.members.containsKey(memberId) && !g.pending.remove(memberId)) {
+                reply.accept(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+                return;
+            }
+            Member m = g.members.computeIfAbsent(memberId, id -> new Member(id, instanceId));
+            if (instanceId != null) {
+                g.staticMembers.put(instanceId, memberId);
+            }
+            m.sessionTimeoutMs = request.sessionTimeoutMs();
+            m.rebalanceTimeoutMs = version == 0 ? request.sessionTimeoutMs() : request.rebalanceTimeoutMs();
+            m.protocolType = request.protocolType();
+            m.protocols = new LinkedHashMap<>();
+            request.protocols().forEach(p -> m.protocols.put(p.name(), p.metadata()));
+            m.awaitingJoin = reply;
+            m.joinVersion = version;
+            m.lastSeenMs = clock.getAsLong();
+            g.protocolType = request.protocolType();
+            if (g.state != State.PREPARING_REBALANCE) {
+                prepareRebalance(g);
+            }
+            maybeCompleteJoin(g);
+        }
+    }
+
+    private static JoinGroupResponseData joinError(Errors error, String memberId) {
+        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
+                .setLeader("").setProtocolName(null);
+    }
+
+    private void prepareRebalance(Group g) {
+        g.state = State.PREPARING_REBALANCE;
+        // Members waiting for their assignment must rejoin first.
+        for (Member m : g.members.values()) {
+            if (m.awaitingSync != null) {
+                m.awaitingSync.accept(new SyncGroupResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code())
+                        .setAssignment(new byte[0]));
+                m.awaitingSync = null;
+            }
+        }
+        int timeout = g.members.values().stream().mapToInt(m -> m.rebalanceTimeoutMs).max().orElse(0);
+        g.rebalanceDeadlineMs = clock.getAsLong() + timeout;
+        int generation = g.generation;
+        timer.schedule(() -> {
+            synchronized (g) {
+                if (g.state == State.PREPARING_REBALANCE && g.generation == generation) {
+                    completeJoin(g);
+                }
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+    }
+
+    private void maybeCompleteJoin(Group g) {
+        if (g.state == State.PREPARING_REBALANCE && g.members.values().stream().allMatch(m -> m.awaitingJoin != null)) {
+            completeJoin(g);
+        }
+    }
+
+    /** Ends the join phase: members that did not rejoin are out, a new generation starts, the leader assigns. */
+    private void completeJoin(Group g) {
+        g.members.values().removeIf(m -> {
+            if (m.awaitingJoin == null) {
+                if (m.instanceId != null) {
+                    g.staticMembers.remove(m.instanceId);
+                }
+                return true;
+            }
+            return false;
+        });
+        g.generation++;
+        if (g.members.isEmpty()) {
+            g.state = State.EMPTY;
+            g.protocolName = null;
+            g.leader = null;
+            return;
+        }
+        g.protocolName = selectProtocol(g);
+        if (g.leader == null || !g.members.containsKey(g.leader)) {
+            g.leader = g.members.keySet().iterator().next();
+        }
+        g.state = State.COMPLETING_REBALANCE;
+        for (Member m : g.members.values()) {
+            JoinGroupResponseData response = new JoinGroupResponseData().setGenerationId(g.generation)
+                    .setProtocolType(g.protocolType).setProtocolName(g.protocolName).setLeader(g.leader)
+                    .setMemberId(m.memberId);
+            if (m.memberId.equals(g.leader)) {
+                List<JoinGroupResponseData.JoinGroupResponseMember> members = new ArrayList<>();
+                for (Member other : g.members.values()) {
+                    members.add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(other.memberId)
+                            .setGroupInstanceId(other.instanceId).setMetadata(other.protocols.get(g.protocolName)));
+                }
+                response.setMembers(members);
+            }
+            Consumer<ApiMessage> reply = m.awaitingJoin;
+            m.awaitingJoin = null;
+            reply.accept(response);
+        }
+    }
+
+    /** The protocol every member supports that most members prefer (Kafka's vote). */
+    private static String selectProtocol(Group g) {
+        Map<String, Integer> votes = new LinkedHashMap<>();
+        for (Member m : g.members.values()) {
+            String choice = m.protocols.keySet().stream()
+                    .filter(p -> g.members.values().stream().allMatch(o -> o.protocols.containsKey(p)))
+                    .findFirst().orElse(null);
+            if (choice != null) {
+                votes.merge(choice, 1, Integer::sum);
+            }
+        }
+        return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElse(g.members.values().iterator().next().protocols.keySet().iterator().next());
+    }
+
+    void sync(SyncGroupRequestData request, Consumer<ApiMessage> reply) {
+        Group g = groups.get(request.groupId());
+        if (g == null) {
+            reply.accept(syncError(Errors.UNKNOWN_MEMBER_ID));
+            return;
+        }
+        synchronized (g) {
+            Member m = g.members.get(request.memberId());
+            if (m == null) {
+                reply.accept(syncError(Errors.UNKNOWN_MEMBER_ID));
+                return;
+            }
+            if (request.generationId() != g.generation) {
+                reply.accept(syncError(Errors.ILLEGAL_GENERATION));
+                return;
+            }
+            m.lastSeenMs = clock.getAsLong();
+            switch (g.state) {
+                case PREPARING_REBALANCE, EMPTY -> reply.accept(syncError(Errors.REBALANCE_IN_PROGRESS));
+                case STABLE -> reply.accept(assignment(g, m));
+                case COMPLETING_REBALANCE -> {
+                    m.awaitingSync = reply;
+                    if (m.memberId.equals(g.leader)) {
+                        Map<String, byte[]> assignments = new HashMap<>();
+                        request.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
+                        for (Member each : g.members.values()) {
+                            each.assignment = assignments.getOrDefault(each.memberId, new byte[0]);
+                        }
+                        g.state = State.STABLE;
+                        for (Member each : g.members.values()) {
+                            if (each.awaitingSync != null) {
+                                each.awaitingSync.accept(assignment(g, each));
+                                each.awaitingSync = null;
+                            }
+                        }
+                    }
+                }
+                default -> throw new IllegalStateException("Unknown group state: " + g.state);
+            }
+        }
+    }
+
+    private static SyncGroupResponseData assignment(Group g, Member m) {
+        return new SyncGroupResponseData().setProtocolType(g.protocolType).setProtocolName(g.protocolName)
+                .setAssignment(m.assignment);
+    }
+
+    private static SyncGroupResponseData syncError(Errors error) {
+        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]);
+    }
+
+    Errors heartbeat(String groupId, String memberId, int generation) {
+        Group g = groups.get(groupId);
+        if (g == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        synchronized (g) {
+            Member m = g.members.get(memberId);
+            if (m == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            m.lastSeenMs = clock.getAsLong();
+            if (g.state == State.PREPARING_REBALANCE) {
+                return Errors.REBALANCE_IN_PROGRESS;
+            }
+            return generation == g.generation ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        }
+    }
+
+    ApiMessage leave(LeaveGroupRequestData request, short version) {
+        LeaveGroupResponseData response = new LeaveGroupResponseData();
+        Group g = groups.get(request.groupId());
+        List<LeaveGroupRequestData.MemberIdentity> leaving = version < 3
+                ? List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(request.memberId()))
+                : request.members();
+        if (g == null) {
+            return response.setErrorCode(version < 3 ? Errors.UNKNOWN_MEMBER_ID.code() : Errors.NONE.code())
+                    .setMembers(version < 3 ? List.of() : leaving.stream().map(l -> new LeaveGroupResponseData
+                            .MemberResponse().setMemberId(l.memberId()).setGroupInstanceId(l.groupInstanceId())
+                            .setErrorCode(Errors.UNKNOWN_MEMBER_ID.code())).toList());
+        }
+        synchronized (g) {
+            boolean removed = false;
+            for (LeaveGroupRequestData.MemberIdentity l : leaving) {
+                String id = l.memberId();
+                if ((id == null || id.isEmpty()) && l.groupInstanceId() != null) {
+                    id = g.staticMembers.get(l.groupInstanceId());
+                }
+                Member m = id == null ? null : g.members.remove(id);
+                if (m != null && m.instanceId != null) {
+                    g.staticMembers.remove(m.instanceId);
+                }
+                removed |= m != null;
+                if (version >= 3) {
+                    response.members().add(new LeaveGroupResponseData.MemberResponse().setMemberId(l.memberId())
+                            .setGroupInstanceId(l.groupInstanceId())
+                            .setErrorCode((m == null ? Errors.UNKNOWN_MEMBER_ID : Errors.NONE).code()));
+                } else if (m == null) {
+                    response.setErrorCode(Errors.UNKNOWN_MEMBER_ID.code());
+                }
+            }
+            if (removed) {
+                membersChanged(g);
+            }
+        }
+        return response;
+    }
+
+    /** Members left or expired: the others rebalance, or the group is empty. */
+    private void membersChanged(Group g) {
+        if (g.members.isEmpty()) {
+            g.state = State.EMPTY;
+            g.generation++;
+            g.leader = null;
+        } else if (g.state == State.PREPARING_REBALANCE) {
+            maybeCompleteJoin(g);
+        } else {
+            prepareRebalance(g);
+        }
+    }
+
+    private void expire() {
+        long now = clock.getAsLong();
+        for (Group g : groups.values()) {
+            synchronized (g) {
+                if (g.state == State.PREPARING_REBALANCE) {
+                    continue; // the rebalance timeout decides who is out
+                }
+                List<Member> expired = g.members.values().stream()
+                        .filter(m -> m.awaitingJoin == null && now - m.lastSeenMs > m.sessionTimeoutMs).toList();
+                for (Member m : expired) {
+                    g.members.remove(m.memberId);
+                    if (m.instanceId != null) {
+                        g.staticMembers.remove(m.instanceId);
+                    }
+                }
+                if (!expired.isEmpty()) {
+                    membersChanged(g);
+                }
+            }
+        }
+    }
+}
