@@ -542,6 +542,14 @@ class KafkaProtocolServerTest {
                 }
                 member.commitSync();
             }
+            try (AdminClient admin = kafkaAdmin()) {
+                var described = admin.describeConsumerGroups(List.of("shop")).all().get(10, TimeUnit.SECONDS)
+                        .get("shop");
+                assertThat(described.groupState().toString()).isEqualTo("Stable");
+                assertThat(described.members()).hasSize(2);
+                assertThat(described.members().stream().mapToInt(m -> m.assignment().topicPartitions().size())
+                        .sum()).isEqualTo(3);
+            }
         } finally {
             second.close(); // LeaveGroup: the first takes over every partition
         }

@@ -35,6 +35,8 @@ final class ClassicGroups {
     private static final class Member {
         final String memberId;
         final String instanceId;
+        String clientId = "";
+        String clientHost = "";
         int sessionTimeoutMs;
         int rebalanceTimeoutMs;
         String protocolType;
@@ -120,7 +122,8 @@ final class ClassicGroups {
         }
     }
 
-    void join(JoinGroupRequestData request, short version, Consumer<ApiMessage> reply) {
+    void join(JoinGroupRequestData request, short version, String clientId, String clientHost,
+              Consumer<ApiMessage> reply) {
         Group g = groups.computeIfAbsent(request.groupId(), Group::new);
         synchronized (g) {
             if (request.sessionTimeoutMs() < 1_000 || request.sessionTimeoutMs() > 1_800_000) {
@@ -153,6 +156,8 @@ final class ClassicGroups {
             if (instanceId != null) {
                 g.staticMembers.put(instanceId, memberId);
             }
+            m.clientId = clientId == null ? "" : clientId;
+            m.clientHost = clientHost;
             m.sessionTimeoutMs = request.sessionTimeoutMs();
             m.rebalanceTimeoutMs = version == 0 ? request.sessionTimeoutMs() : request.rebalanceTimeoutMs();
             m.protocolType = request.protocolType();
@@ -256,6 +261,31 @@ final class ClassicGroups {
         }
         return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
                 .orElse(g.members.values().iterator().next().protocols.keySet().iterator().next());
+    }
+
+    /** A group as DescribeGroups shows it, or null if no member joined it over the network. */
+    org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup describe(String groupId) {
+        Group g = groups.get(groupId);
+        if (g == null) {
+            return null;
+        }
+        synchronized (g) {
+            if (g.members.isEmpty()) {
+                return null;
+            }
+            var described = new org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup()
+                    .setGroupId(groupId).setGroupState(GroupHandler.stateName(g.state))
+                    .setProtocolType(g.protocolType).setProtocolData(g.state == State.STABLE ? g.protocolName : "");
+            for (Member m : g.members.values()) {
+                described.members().add(new org.apache.kafka.common.message.DescribeGroupsResponseData
+                        .DescribedGroupMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
+                        .setClientId(m.clientId).setClientHost(m.clientHost)
+                        .setMemberMetadata(g.protocolName == null ? new byte[0]
+                                : m.protocols.getOrDefault(g.protocolName, new byte[0]))
+                        .setMemberAssignment(g.state == State.STABLE ? m.assignment : new byte[0]));
+            }
+            return described;
+        }
     }
 
     void sync(SyncGroupRequestData request, Consumer<ApiMessage> reply) {

@@ -146,13 +146,32 @@ final class GroupHandler {
         return group;
     }
 
-    private static String stateName(ClassicGroups.State state) {
+    static String stateName(ClassicGroups.State state) {
         return switch (state) {
             case EMPTY -> "Empty";
             case PREPARING_REBALANCE -> "PreparingRebalance";
             case COMPLETING_REBALANCE -> "CompletingRebalance";
             case STABLE -> "Stable";
         };
+    }
+
+    /**
+     * Groups with members over the network as the classic protocol has them; groups known only by their committed
+     * offsets (or run by embedded jobs) as Empty, without members.
+     */
+    ApiMessage describeGroups(org.apache.kafka.common.message.DescribeGroupsRequestData request) {
+        var response = new org.apache.kafka.common.message.DescribeGroupsResponseData();
+        for (String id : request.groups()) {
+            var described = classic.describe(id);
+            if (described == null) {
+                boolean known = core.groups().groupIds().contains(id);
+                described = new org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup()
+                        .setGroupId(id).setGroupState(known ? "Empty" : "Dead").setProtocolType(known ? "consumer" : "")
+                        .setProtocolData("");
+            }
+            response.groups().add(described);
+        }
+        return response;
     }
 
     ApiMessage listGroups(short version) {

@@ -125,7 +125,8 @@ final class RequestHandler {
                 reply.accept(groups.offsetFetch((org.apache.kafka.common.message.OffsetFetchRequestData)
                         request.data(), version));
             } else if (api == ApiKeys.JOIN_GROUP) {
-                classic.join((org.apache.kafka.common.message.JoinGroupRequestData) request.data(), version, reply);
+                classic.join((org.apache.kafka.common.message.JoinGroupRequestData) request.data(), version,
+                        header.clientId(), peer, reply);
             } else if (api == ApiKeys.SYNC_GROUP) {
                 classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) request.data(), reply);
             } else if (api == ApiKeys.HEARTBEAT) {
@@ -135,6 +136,9 @@ final class RequestHandler {
             } else if (api == ApiKeys.LEAVE_GROUP) {
                 reply.accept(classic.leave((org.apache.kafka.common.message.LeaveGroupRequestData) request.data(),
                         version));
+            } else if (api == ApiKeys.DESCRIBE_GROUPS) {
+                reply.accept(groups.describeGroups((org.apache.kafka.common.message.DescribeGroupsRequestData)
+                        request.data()));
             } else if (api == ApiKeys.LIST_GROUPS) {
                 reply.accept(groups.listGroups(version));
             } else if (api == ApiKeys.CREATE_PARTITIONS) {

@@ -33,6 +33,7 @@ final class SupportedApis {
         VERSIONS.put(ApiKeys.SYNC_GROUP, new short[] {0, 5});
         VERSIONS.put(ApiKeys.HEARTBEAT, new short[] {0, 4});
         VERSIONS.put(ApiKeys.LEAVE_GROUP, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
     }
 
     private SupportedApis() {
