@@ -112,7 +112,7 @@ class KafkaProtocolServerTest {
             assertThat(parsed.data().errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
             assertThat(parsed.data().apiKeys().find(ApiKeys.METADATA.id)).isNotNull();
             assertThat(parsed.data().apiKeys().find(ApiKeys.PRODUCE.id).minVersion()).isEqualTo((short) 3);
-            assertThat(parsed.data().apiKeys().find(ApiKeys.DESCRIBE_CONFIGS.id)).as("not served yet").isNull();
+            assertThat(parsed.data().apiKeys().find(ApiKeys.DESCRIBE_ACLS.id)).as("not served").isNull();
         }
     }
 
@@ -566,6 +566,35 @@ class KafkaProtocolServerTest {
             long committed = admin.listGroupOffsets("shop").values().stream().mapToLong(OffsetAndMetadata::offset)
                     .sum();
             assertThat(committed).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void shouldDescribeAndAlterTopicConfigsForKafkasAdminClient() throws Exception {
+        var resource = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "orders");
+        try (AdminClient admin = kafkaAdmin()) {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry("retention.ms", "60000"),
+                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get(10, TimeUnit.SECONDS);
+            var config = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);
+            assertThat(config.get("retention.ms").value()).isEqualTo("60000");
+            assertThat(config.get("retention.ms").source())
+                    .isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+            assertThat(config.get("cleanup.policy").source())
+                    .isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(resource,
+                    List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                            new org.apache.kafka.clients.admin.ConfigEntry("retention.ms", "soon"),
+                            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all()
+                    .get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class);
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry("retention.ms", null),
+                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE)))).all().get(10, TimeUnit.SECONDS);
+        }
+        try (Admin embedded = broker.admin()) {
+            assertThat(embedded.describeTopic("orders").overrides()).doesNotContainKey("retention.ms");
         }
     }
 

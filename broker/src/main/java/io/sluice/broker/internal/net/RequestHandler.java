@@ -47,6 +47,7 @@ final class RequestHandler {
     private final ProducerIds producerIds;
     private final GroupHandler groups;
     private final ClassicGroups classic;
+    private final ConfigsHandler configs;
     /** Runs what completes later: fetches that waited for records or for their max.wait.ms. */
     private final java.util.concurrent.ScheduledExecutorService delayed;
 
@@ -65,6 +66,7 @@ final class RequestHandler {
         this.admin = new AdminHandler(core);
         this.classic = new ClassicGroups(delayed, System::currentTimeMillis);
         this.groups = new GroupHandler(core, advertised, classic);
+        this.configs = new ConfigsHandler(core);
     }
 
     /** Stops the delayed operations; waiting fetches are not answered (their connections are closing). */
@@ -136,6 +138,12 @@ final class RequestHandler {
             } else if (api == ApiKeys.LEAVE_GROUP) {
                 reply.accept(classic.leave((org.apache.kafka.common.message.LeaveGroupRequestData) request.data(),
                         version));
+            } else if (api == ApiKeys.DESCRIBE_CONFIGS) {
+                reply.accept(configs.describe((org.apache.kafka.common.message.DescribeConfigsRequestData)
+                        request.data()));
+            } else if (api == ApiKeys.INCREMENTAL_ALTER_CONFIGS) {
+                reply.accept(configs.incrementalAlter((org.apache.kafka.common.message
+                        .IncrementalAlterConfigsRequestData) request.data()));
             } else if (api == ApiKeys.DESCRIBE_GROUPS) {
                 reply.accept(groups.describeGroups((org.apache.kafka.common.message.DescribeGroupsRequestData)
                         request.data()));

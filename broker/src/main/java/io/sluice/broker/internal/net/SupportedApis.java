@@ -34,6 +34,8 @@ final class SupportedApis {
         VERSIONS.put(ApiKeys.HEARTBEAT, new short[] {0, 4});
         VERSIONS.put(ApiKeys.LEAVE_GROUP, new short[] {0, 5});
         VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.DESCRIBE_CONFIGS, new short[] {1, 4});
+        VERSIONS.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new short[] {0, 1});
     }
 
     private SupportedApis() {
