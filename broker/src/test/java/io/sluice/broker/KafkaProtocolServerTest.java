@@ -598,6 +598,53 @@ class KafkaProtocolServerTest {
         }
     }
 
+    /**
+     * Random bodies behind well-formed headers, for every API and version the broker advertises: each gets a
+     * response or a closed connection, and afterwards the broker serves as before.
+     */
+    @Test
+    void shouldSurviveRandomBytesBehindEveryApiItServes() throws Exception {
+        java.util.Random random = new java.util.Random(2026);
+        ApiVersionsResponse versions;
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            ByteBuffer response = exchange(socket, request(new RequestHeader(ApiKeys.API_VERSIONS, (short) 3,
+                    "fuzz", 1), new ApiVersionsRequestData().setClientSoftwareName("fuzz")
+                    .setClientSoftwareVersion("1"), (short) 3));
+            ResponseHeader.parse(response, (short) 0);
+            versions = ApiVersionsResponse.parse(new ByteBufferAccessor(response), (short) 3);
+        }
+        int sent = 0;
+        for (var api : versions.data().apiKeys()) {
+            for (short v = api.minVersion(); v <= api.maxVersion(); v++) {
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    RequestHeader header = new RequestHeader(ApiKeys.forId(api.apiKey()), v, "fuzz", 7);
+                    var cache = new org.apache.kafka.common.protocol.ObjectSerializationCache();
+                    int headerSize = header.data().size(cache, header.headerVersion());
+                    byte[] body = new byte[random.nextInt(64)];
+                    random.nextBytes(body);
+                    ByteBuffer frame = ByteBuffer.allocate(4 + headerSize + body.length)
+                            .putInt(headerSize + body.length);
+                    header.data().write(new ByteBufferAccessor(frame), cache, header.headerVersion());
+                    frame.put(body);
+                    try (Socket socket = new Socket("127.0.0.1", port())) {
+                        socket.setSoTimeout(5_000);
+                        try {
+                            exchange(socket, frame.array()); // a response, or null when the server closed it
+                        } catch (java.net.SocketTimeoutException waiting) {
+                            // a request that parsed as a long wait (a fetch or a join): fine, nothing broke
+                        }
+                    }
+                    sent++;
+                }
+            }
+        }
+        assertThat(sent).isGreaterThan(100);
+        try (AdminClient admin = kafkaAdmin()) {
+            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).contains("orders", "payments");
+        }
+        assertThat(readAll("orders", 0)).isEmpty();
+    }
+
     @Test
     void shouldNameABadListenerBeforeStarting() {
         for (String bad : List.of("SSL://127.0.0.1:9093", "PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2",
