@@ -26,7 +26,7 @@ import java.nio.file.Path;
  * acknowledged under the topic's flush policy is there. {@link #close()} writes and acknowledges everything sent
  * before it, fsyncs the logs and marks the directory clean. Thread-safe.
  */
-public final class Broker implements AutoCloseable {
+public final class Broker implements Cluster {
     private final BrokerCore core;
     /** Serves the Kafka protocol when {@code listeners} is set; null otherwise. */
     private final KafkaServer server;
@@ -58,25 +58,30 @@ public final class Broker implements AutoCloseable {
         return start(BrokerConfig.builder(dataDir).build());
     }
 
+    @Override
     public Producer producer() {
         return producer(ProducerConfig.defaults());
     }
 
+    @Override
     public Producer producer(ProducerConfig config) {
         core.ensureOpen();
         return new EmbeddedProducer(core, config);
     }
 
     /** A consumer without a group: use {@link Consumer#assign}. */
+    @Override
     public Consumer consumer() {
         return consumer(ConsumerConfig.defaults());
     }
 
+    @Override
     public Consumer consumer(ConsumerConfig config) {
         core.ensureOpen();
         return new EmbeddedConsumer(core, config);
     }
 
+    @Override
     public Admin admin() {
         core.ensureOpen();
         return new EmbeddedAdmin(core);

@@ -646,6 +646,43 @@ class KafkaProtocolServerTest {
     }
 
     @Test
+    void shouldServeSluicesOwnClientApiOverTheNetwork() throws Exception {
+        try (RemoteCluster cluster = RemoteCluster.connect(bootstrap); Admin admin = cluster.admin();
+             Producer producer = cluster.producer()) {
+            admin.createTopic(NewTopic.of("remote", 2).withConfig("retention.ms", "600000"));
+            assertThat(admin.describeTopic("remote").overrides()).containsEntry("retention.ms", "600000");
+            for (int i = 0; i < 20; i++) {
+                producer.send(ProducerRecord.of("remote", "k" + i, "v" + i)
+                        .withHeader("n", Integer.toString(i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+            assertThat(producer.send(ProducerRecord.of("remote", "k", "last")).get(10, TimeUnit.SECONDS).offset())
+                    .isGreaterThanOrEqualTo(0);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.describeTopic("absent"))
+                    .isInstanceOf(UnknownTopicException.class);
+        }
+        try (RemoteCluster cluster = RemoteCluster.connect(bootstrap);
+             Consumer consumer = cluster.consumer(ConsumerConfig.builder().groupId("remote-readers")
+                     .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build())) {
+            consumer.subscribe(List.of("remote"));
+            List<ConsumerRecord> read = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (read.size() < 21 && System.nanoTime() < deadline) {
+                read.addAll(consumer.poll(java.time.Duration.ofMillis(200)));
+            }
+            assertThat(read).hasSize(21);
+            assertThat(read).filteredOn(r -> r.keyAsString().equals("k7")).singleElement()
+                    .satisfies(r -> assertThat(r.headers()).singleElement()
+                            .satisfies(h -> assertThat(h.key()).isEqualTo("n")));
+            consumer.commitSync();
+        }
+        try (Admin embedded = broker.admin()) {
+            assertThat(embedded.listGroupOffsets("remote-readers").values().stream()
+                    .mapToLong(OffsetAndMetadata::offset).sum()).isEqualTo(21);
+        }
+    }
+
+    @Test
     void shouldNameABadListenerBeforeStarting() {
         for (String bad : List.of("SSL://127.0.0.1:9093", "PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2",
                 "PLAINTEXT://127.0.0.1:70000", "PLAINTEXT://127.0.0.1")) {

@@ -2,7 +2,7 @@ package io.sluice.runner;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerConfig;
 import io.sluice.broker.ConsumerRecord;
@@ -82,7 +82,7 @@ final class ConsumeCommand implements Callable<Integer> {
         checkOptions();
         PrintWriter out = spec.commandLine().getOut();
         long printed = 0;
-        try (Broker broker = data.open(false); Consumer consumer = broker.consumer(consumerConfig())) {
+        try (Cluster broker = data.clients(false); Consumer consumer = broker.consumer(consumerConfig())) {
             List<TopicPartition> partitions = Partitions.chosen(consumer, topic, onlyPartitions);
             consumer.assign(partitions);
             Map<TopicPartition, Long> start = startOffsets(consumer, partitions);

@@ -2,6 +2,8 @@ package io.sluice.runner;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.BrokerConfig;
+import io.sluice.broker.Cluster;
+import io.sluice.broker.RemoteCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -11,8 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code --data-dir} of the commands that work on an embedded broker's data directory: topics, produce,
- * consume, groups. The broker locks its directory, so these run while no other process has it open.
+ * Where the topics, produce, consume and groups commands find their topics: {@code --bootstrap}, a cluster over the
+ * Kafka protocol (a running {@code sluice broker start}, or Apache Kafka), or {@code --data-dir}, an embedded
+ * broker's data directory — which the broker locks, so these run while no other process has it open.
  */
 final class DataDirOption {
     @Spec(Spec.Target.MIXEE)
@@ -21,6 +24,19 @@ final class DataDirOption {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:SLUICE_DATA_DIR}",
             description = "The broker's data directory (default: $SLUICE_DATA_DIR).")
     Path dataDir;
+
+    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT", defaultValue = "${env:SLUICE_BOOTSTRAP}",
+            description = "A cluster to talk to over the Kafka protocol, instead of a data directory "
+                    + "(default: $SLUICE_BOOTSTRAP).")
+    String bootstrap;
+
+    /** The clients of {@code --bootstrap} if given, else of an embedded broker on the data directory. */
+    Cluster clients(boolean create) {
+        if (bootstrap != null && !bootstrap.isBlank()) {
+            return RemoteCluster.connect(bootstrap);
+        }
+        return open(create);
+    }
 
     /** Opens the broker on the directory; {@code create}: a new directory is fine (creating a topic). */
     Broker open(boolean create) {
@@ -31,7 +47,7 @@ final class DataDirOption {
     Broker open(boolean create, Map<String, String> settings) {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "No data directory: pass --data-dir DIR or set SLUICE_DATA_DIR");
+                    "No data directory: pass --data-dir DIR or set SLUICE_DATA_DIR (or --bootstrap HOST:PORT)");
         }
         if (!create && !Files.isDirectory(dataDir)) {
             throw new IllegalArgumentException("No data directory at " + dataDir

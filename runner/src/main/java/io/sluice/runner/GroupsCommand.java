@@ -1,7 +1,7 @@
 package io.sluice.runner;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerConfig;
 import io.sluice.broker.OffsetAndMetadata;
@@ -40,7 +40,7 @@ final class GroupsCommand extends CommandGroup {
 
         @Override
         public Integer call() {
-            try (Broker broker = data.open(false); Admin admin = broker.admin()) {
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin()) {
                 new TreeSet<>(admin.listGroups()).forEach(spec.commandLine().getOut()::println);
             }
             return 0;
@@ -60,7 +60,7 @@ final class GroupsCommand extends CommandGroup {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Broker broker = data.open(false); Admin admin = broker.admin();
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin();
                  Consumer consumer = broker.consumer()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(admin, group);
                 List<TopicPartition> partitions = new ArrayList<>(committed.keySet());
@@ -115,7 +115,7 @@ final class GroupsCommand extends CommandGroup {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Broker broker = data.open(false); Admin admin = broker.admin();
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin();
                  Consumer consumer = broker.consumer(ConsumerConfig.builder().groupId(group)
                          .enableAutoCommit(false).build())) {
                 List<TopicPartition> partitions = Partitions.chosen(consumer, topic, onlyPartitions);

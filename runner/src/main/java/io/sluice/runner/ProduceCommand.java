@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Header;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
@@ -74,7 +74,7 @@ final class ProduceCommand implements Callable<Integer> {
         List<Header> fixedHeaders = new ArrayList<>();
         headers.forEach((name, value) -> fixedHeaders.add(new Header(name, utf8(value))));
         long sent = 0;
-        try (Broker broker = data.open(false)) {
+        try (Cluster broker = data.clients(false)) {
             try (Admin admin = broker.admin()) {
                 // An unknown topic or partition fails here, before any input is read.
                 partitions = admin.describeTopic(topic).partitions().size();

@@ -1,7 +1,7 @@
 package io.sluice.runner;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.NewTopic;
 import io.sluice.broker.PartitionDescription;
 import io.sluice.broker.TopicDescription;
@@ -50,7 +50,7 @@ final class TopicsCommand extends CommandGroup {
             if (partitions < 1) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--partitions must be at least 1");
             }
-            try (Broker broker = data.open(true); Admin admin = broker.admin()) {
+            try (Cluster broker = data.clients(true); Admin admin = broker.admin()) {
                 admin.createTopic(new NewTopic(topic, partitions, configs));
                 spec.commandLine().getOut().printf("Created topic %s with %d partition%s%n", topic, partitions,
                         partitions == 1 ? "" : "s");
@@ -74,7 +74,7 @@ final class TopicsCommand extends CommandGroup {
 
         @Override
         public Integer call() {
-            try (Broker broker = data.open(false); Admin admin = broker.admin()) {
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin()) {
                 for (String topic : new TreeSet<>(admin.listTopics())) {
                     if (!excludeInternal || !admin.describeTopic(topic).internal()) {
                         spec.commandLine().getOut().println(topic);
@@ -98,7 +98,7 @@ final class TopicsCommand extends CommandGroup {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Broker broker = data.open(false); Admin admin = broker.admin()) {
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin()) {
                 List<String> names = topics.isEmpty() ? List.copyOf(new TreeSet<>(admin.listTopics())) : topics;
                 List<TopicDescription> descriptions = new ArrayList<>();
                 for (String name : names) {
@@ -155,7 +155,7 @@ final class TopicsCommand extends CommandGroup {
                         "Nothing to alter: give --partitions, --config or --delete-config");
             }
             PrintWriter out = spec.commandLine().getOut();
-            try (Broker broker = data.open(false); Admin admin = broker.admin()) {
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin()) {
                 admin.describeTopic(topic); // fails clearly for an unknown topic before any change
                 if (partitions != null) {
                     admin.createPartitions(topic, partitions);
@@ -187,7 +187,7 @@ final class TopicsCommand extends CommandGroup {
 
         @Override
         public Integer call() {
-            try (Broker broker = data.open(false); Admin admin = broker.admin()) {
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin()) {
                 Set<String> existing = admin.listTopics();
                 for (String topic : topics) {
                     if (!existing.contains(topic)) {

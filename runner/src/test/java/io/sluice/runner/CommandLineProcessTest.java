@@ -46,6 +46,23 @@ class CommandLineProcessTest {
         return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /** A command run in this JVM (a client of the child broker); its stdout, after checking it succeeded. */
+    private static String inProcess(String stdin, String... args) {
+        var cli = Sluice.commandLine();
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        java.io.InputStream before = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            assertThat(cli.execute(args)).as(err.toString()).isZero();
+        } finally {
+            System.setIn(before);
+        }
+        return out.toString();
+    }
+
     @Test
     void shouldCreateProduceAndConsumeFromTheShell() throws Exception {
         assertThat(sluice("", "topics", "create", "greetings", "--partitions", "2").exitCode()).isZero();
@@ -144,6 +161,14 @@ class CommandLineProcessTest {
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(2))).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             assertThat(scraped).contains("sluice_log_end_offset{topic=\"orders\",partition=\"2\"} 0");
+            // The same commands as on a data directory, over the network with --bootstrap.
+            String bootstrap = "--bootstrap=" + m.group(1);
+            assertThat(inProcess("", "topics", "create", "lines", "-p", "2", bootstrap)).contains("Created topic");
+            inProcess("one\ntwo\nthree\n", "produce", "lines", bootstrap);
+            assertThat(inProcess("", "consume", "lines", "--group", "readers", bootstrap).lines())
+                    .containsExactlyInAnyOrder("one", "two", "three");
+            assertThat(inProcess("", "groups", "describe", "readers", bootstrap)).contains("lines");
+            assertThat(inProcess("", "topics", "list", bootstrap).lines()).contains("orders", "lines");
             broker.destroy(); // SIGTERM
             assertThat(broker.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(err)).contains("Stopped the broker cleanly");
