@@ -101,6 +101,7 @@ public final class Broker implements Cluster {
     }
 
     /** The id generated when the data directory was first used. */
+    @Override
     public String clusterId() {
         return core.registry().clusterId();
     }

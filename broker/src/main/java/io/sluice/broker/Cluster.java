@@ -5,6 +5,9 @@ package io.sluice.broker;
  * written against this runs either way.
  */
 public interface Cluster extends AutoCloseable {
+    /** The cluster's id (asked of the cluster the first time, for a remote one). */
+    String clusterId();
+
     Admin admin();
 
     Producer producer();

@@ -42,6 +42,18 @@ public final class RemoteCluster implements Cluster {
         return bootstrapServers;
     }
 
+    private volatile String clusterId;
+
+    @Override
+    public String clusterId() {
+        if (clusterId == null) {
+            try (var admin = org.apache.kafka.clients.admin.AdminClient.create(properties(Map.of()))) {
+                clusterId = io.sluice.broker.internal.remote.RemoteAdmin.clusterIdOf(admin);
+            }
+        }
+        return clusterId;
+    }
+
     @Override
     public Admin admin() {
         return new RemoteAdmin(properties(Map.of()));

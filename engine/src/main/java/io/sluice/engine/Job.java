@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.TopicPartition;
 import io.sluice.engine.internal.runtime.JobProgress;
 import io.sluice.engine.internal.runtime.JobSetup;
@@ -54,7 +55,7 @@ public final class Job implements AutoCloseable {
     public enum State { CREATED, RESTORING, RUNNING, STOPPING, STOPPED, FAILED }
 
     private final TopologyModel model;
-    private final Broker broker;
+    private final Cluster broker;
     private final String runningKey;
     private final JobConfig config;
     private final Metrics metrics = new Metrics();
@@ -73,7 +74,7 @@ public final class Job implements AutoCloseable {
     /** Failed threads replaced so far; a record that always fails would otherwise restart threads forever. */
     private final AtomicInteger replacements = new AtomicInteger();
 
-    private Job(Topology topology, Broker broker, JobConfig config) {
+    private Job(Topology topology, Cluster broker, JobConfig config) {
         this.model = topology.model();
         this.broker = broker;
         this.config = config;
@@ -112,7 +113,7 @@ public final class Job implements AutoCloseable {
     }
 
     /** Starts {@code topology} against {@code broker} with default settings. */
-    public static Job start(Topology topology, Broker broker) {
+    public static Job start(Topology topology, Cluster broker) {
         return start(topology, broker, JobConfig.defaults());
     }
 
@@ -121,7 +122,7 @@ public final class Job implements AutoCloseable {
      *
      * @throws TopologyException listing every problem found (missing topics, co-partitioning, stored state)
      */
-    public static Job start(Topology topology, Broker broker, JobConfig config) {
+    public static Job start(Topology topology, Cluster broker, JobConfig config) {
         Job job = new Job(Objects.requireNonNull(topology, "topology"), Objects.requireNonNull(broker, "broker"),
                 Objects.requireNonNull(config, "config"));
         try {
@@ -146,7 +147,9 @@ public final class Job implements AutoCloseable {
         }
         transition(State.RESTORING);
         // A journal with a core of its own encodes the records; without one, the threads that send do.
-        encodeOnSend = perThread.size() + broker.config().journalThreads() > Runtime.getRuntime().availableProcessors();
+        // Embedded, the journal threads share the cores with the stream threads; remote, producers batch as Kafka's.
+        int journalThreads = broker instanceof Broker b ? b.config().journalThreads() : 0;
+        encodeOnSend = perThread.size() + journalThreads > Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < perThread.size(); i++) {
             try {
                 startThread(i, perThread.get(i));

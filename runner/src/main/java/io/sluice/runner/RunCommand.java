@@ -1,6 +1,7 @@
 package io.sluice.runner;
 
 import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Metric;
 import io.sluice.engine.Job;
 import io.sluice.engine.JobConfig;
@@ -105,12 +106,17 @@ final class RunCommand implements Callable<Integer> {
         JobConfig jobConfig = JobConfig.from(jobSettings); // an unknown or invalid key fails here, before any start
         Topology topology = JobLoader.topology(jobClass, jar, app);
         PrintWriter err = spec.commandLine().getErr();
-        try (Broker broker = data.open(true, brokerSettings)) {
+        if (data.bootstrap != null && !data.bootstrap.isBlank() && !brokerSettings.isEmpty()) {
+            throw new IllegalArgumentException("broker.* settings configure an embedded broker; with --bootstrap the "
+                    + "cluster is configured where it runs: " + brokerSettings.keySet());
+        }
+        try (Cluster broker = data.bootstrap != null && !data.bootstrap.isBlank() ? data.clients(false)
+                : data.open(true, brokerSettings)) {
             return run(topology, jobConfig, broker, err);
         }
     }
 
-    private int run(Topology topology, JobConfig jobConfig, Broker broker, PrintWriter err) throws Exception {
+    private int run(Topology topology, JobConfig jobConfig, Cluster broker, PrintWriter err) throws Exception {
         Set<String> inputs = new TreeSet<>(topology.sourceTopics());
         inputs.removeAll(topology.internalTopics());
         Set<String> outputs = new TreeSet<>(topology.sinkTopics());
@@ -119,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
         ProfileReport profile = profileDir == null ? null
                 : new ProfileReport(job.latencyProfile().orElseThrow(), profileDir, err);
         MetricsEndpoint endpoint = metricsOptions.start(() -> {
-            List<Metric> all = new ArrayList<>(broker.metrics());
+            List<Metric> all = new ArrayList<>(broker instanceof Broker b ? b.metrics() : List.of());
             all.addAll(job.metricList());
             return all;
         });
@@ -141,7 +147,8 @@ final class RunCommand implements Callable<Integer> {
         }, "sluice-run-shutdown");
         Runtime.getRuntime().addShutdownHook(onSignal);
         err.printf("Running job %s (%s) on %s; reads %s, writes %s%n", topology.applicationId(), jobClass,
-                data.dataDir, String.join(", ", inputs), String.join(", ", outputs));
+                broker instanceof Broker ? data.dataDir : data.bootstrap, String.join(", ", inputs),
+                String.join(", ", outputs));
         if (endpoint != null) {
             err.printf("Metrics on %s%n", endpoint.url());
         }

@@ -169,6 +169,12 @@ class CommandLineProcessTest {
                     .containsExactlyInAnyOrder("one", "two", "three");
             assertThat(inProcess("", "groups", "describe", "readers", bootstrap)).contains("lines");
             assertThat(inProcess("", "topics", "list", bootstrap).lines()).contains("orders", "lines");
+            // And a job, its state, changelog and commits over the network.
+            inProcess("", "topics", "create", "word-counts", "-p", "2", bootstrap);
+            inProcess("", "run", "io.sluice.samples.WordCount", "--stop-when-caught-up", "-D", "commit.interval.ms=100",
+                    "-D", "state.dir=" + dir.resolve("state"), bootstrap);
+            assertThat(inProcess("", "consume", "word-counts", "--format", "{key}={value}", "--value-format", "long",
+                    bootstrap).lines()).containsExactlyInAnyOrder("one=1", "two=1", "three=1");
             broker.destroy(); // SIGTERM
             assertThat(broker.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(err)).contains("Stopped the broker cleanly");

@@ -1,6 +1,6 @@
 package io.sluice.runner.internal;
 
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.TopicPartition;
 import io.sluice.engine.Job;
@@ -24,7 +24,7 @@ public final class JobStatus implements AutoCloseable {
     private long lastIn;
     private long lastOut;
 
-    public JobStatus(Job job, Broker broker, Set<String> inputTopics, Set<String> outputTopics) {
+    public JobStatus(Job job, Cluster broker, Set<String> inputTopics, Set<String> outputTopics) {
         this.job = job;
         this.offsets = broker.consumer();
         for (String topic : inputTopics) {

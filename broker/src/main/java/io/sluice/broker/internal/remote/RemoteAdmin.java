@@ -134,4 +134,9 @@ public final class RemoteAdmin implements Admin {
     public void close() {
         client.close();
     }
+
+    /** The id of the cluster {@code admin} talks to. */
+    public static String clusterIdOf(AdminClient admin) {
+        return RemoteErrors.await(admin.describeCluster().clusterId(), "describe cluster");
+    }
 }

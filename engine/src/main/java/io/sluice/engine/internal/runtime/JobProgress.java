@@ -1,7 +1,7 @@
 package io.sluice.engine.internal.runtime;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.OffsetAndMetadata;
 import io.sluice.broker.Producer;
@@ -24,11 +24,11 @@ import java.util.function.Supplier;
  * was passed on.
  */
 public final class JobProgress {
-    private final Broker broker;
+    private final Cluster broker;
     private final TopologyModel model;
     private final Map<String, Integer> partitions;
 
-    public JobProgress(Broker broker, TopologyModel model, Map<String, Integer> partitions) {
+    public JobProgress(Cluster broker, TopologyModel model, Map<String, Integer> partitions) {
         this.broker = broker;
         this.model = model;
         this.partitions = partitions;

@@ -1,7 +1,7 @@
 package io.sluice.engine.internal.runtime;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.NewTopic;
@@ -39,7 +39,7 @@ public final class JobSetup {
      * Checks and prepares the broker; returns the partition count of every topic the job reads, or adds to
      * {@code problems} and returns null.
      */
-    public static Map<String, Integer> prepare(Broker broker, TopologyModel model, String deadLetterTopic,
+    public static Map<String, Integer> prepare(Cluster broker, TopologyModel model, String deadLetterTopic,
                                                List<String> problems) {
         try (Admin admin = broker.admin()) {
             Set<String> existing = admin.listTopics();
@@ -108,7 +108,7 @@ public final class JobSetup {
         }
     }
 
-    private static Map<String, String> readStoredState(Broker broker, String topic) {
+    private static Map<String, String> readStoredState(Cluster broker, String topic) {
         Map<String, String> stored = new LinkedHashMap<>();
         try (Consumer consumer = broker.consumer()) {
             TopicPartition tp = new TopicPartition(topic, 0);
@@ -128,7 +128,7 @@ public final class JobSetup {
         return stored;
     }
 
-    private static void checkStoredState(Broker broker, Admin admin, TopologyModel model, Set<String> existing,
+    private static void checkStoredState(Cluster broker, Admin admin, TopologyModel model, Set<String> existing,
                                          List<String> problems) {
         String topic = metadataTopic(model.applicationId());
         if (!existing.contains(topic)) {
@@ -149,7 +149,7 @@ public final class JobSetup {
         });
     }
 
-    private static void recordStoredState(Broker broker, Admin admin, TopologyModel model) {
+    private static void recordStoredState(Cluster broker, Admin admin, TopologyModel model) {
         String topic = metadataTopic(model.applicationId());
         try (Producer producer = broker.producer()) {
             for (StoreSpec spec : model.stores().values()) {

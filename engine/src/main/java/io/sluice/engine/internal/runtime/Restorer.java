@@ -1,6 +1,6 @@
 package io.sluice.engine.internal.runtime;
 
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerConfig;
 import io.sluice.broker.ConsumerRecord;
@@ -27,7 +27,7 @@ final class Restorer {
     private Restorer() {
     }
 
-    static void restore(Broker broker, List<LoggedStore> stores, Metrics metrics, BooleanSupplier running) {
+    static void restore(Cluster broker, List<LoggedStore> stores, Metrics metrics, BooleanSupplier running) {
         Map<TopicPartition, LoggedStore> byPartition = new HashMap<>();
         for (LoggedStore store : stores) {
             if (store.changelogTopic() != null) {

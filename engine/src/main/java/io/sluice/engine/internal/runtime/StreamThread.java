@@ -1,6 +1,6 @@
 package io.sluice.engine.internal.runtime;
 
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerConfig;
 import io.sluice.broker.ConsumerRecord;
@@ -45,7 +45,7 @@ public final class StreamThread implements Runnable {
     }
 
     private final String name;
-    private final Broker broker;
+    private final Cluster broker;
     private final RuntimeSettings settings;
     private final Listener listener;
     private final Consumer consumer;
@@ -57,7 +57,7 @@ public final class StreamThread implements Runnable {
     private final Set<TopicPartition> paused = new HashSet<>();
     private volatile boolean running = true;
 
-    public StreamThread(String name, Broker broker, RuntimeSettings settings,
+    public StreamThread(String name, Cluster broker, RuntimeSettings settings,
                         Function<RecordCollector, List<Task>> taskFactory, Listener listener) {
         this.name = name;
         this.broker = broker;
