@@ -46,6 +46,7 @@ final class ClassicGroups {
         Consumer<ApiMessage> awaitingJoin;
         short joinVersion;
         Consumer<ApiMessage> awaitingSync;
+        short syncVersion;
         long lastSeenMs;
 
         Member(String memberId, String instanceId) {
@@ -127,11 +128,11 @@ final class ClassicGroups {
         Group g = groups.computeIfAbsent(request.groupId(), Group::new);
         synchronized (g) {
             if (request.sessionTimeoutMs() < 1_000 || request.sessionTimeoutMs() > 1_800_000) {
-                reply.accept(joinError(Errors.INVALID_SESSION_TIMEOUT, request.memberId()));
+                reply.accept(joinError(Errors.INVALID_SESSION_TIMEOUT, request.memberId(), version));
                 return;
             }
             if (g.protocolType != null && !g.members.isEmpty() && !g.protocolType.equals(request.protocolType())) {
-                reply.accept(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, request.memberId()));
+                reply.accept(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, request.memberId(), version));
                 return;
             }
             String memberId = request.memberId();
@@ -144,12 +145,12 @@ final class ClassicGroups {
                     if (instanceId == null && version >= 4) {
                         // KIP-394: the client rejoins with the id, so a lost response leaves no ghost member.
                         g.pending.add(memberId);
-                        reply.accept(joinError(Errors.MEMBER_ID_REQUIRED, memberId));
+                        reply.accept(joinError(Errors.MEMBER_ID_REQUIRED, memberId, version));
                         return;
                     }
                 }
             } else if (!g.members.containsKey(memberId) && !g.pending.remove(memberId)) {
-                reply.accept(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+                reply.accept(joinError(Errors.UNKNOWN_MEMBER_ID, memberId, version));
                 return;
             }
             Member m = g.members.computeIfAbsent(memberId, id -> new Member(id, instanceId));
@@ -174,9 +175,10 @@ final class ClassicGroups {
         }
     }
 
-    private static JoinGroupResponseData joinError(Errors error, String memberId) {
+    private static JoinGroupResponseData joinError(Errors error, String memberId, short version) {
+        // ProtocolName may be null only from v7; ProtocolType exists only from v7.
         return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
-                .setLeader("").setProtocolName(null);
+                .setLeader("").setProtocolName(version >= 7 ? null : "");
     }
 
     private void prepareRebalance(Group g) {
@@ -232,13 +234,16 @@ final class ClassicGroups {
         g.state = State.COMPLETING_REBALANCE;
         for (Member m : g.members.values()) {
             JoinGroupResponseData response = new JoinGroupResponseData().setGenerationId(g.generation)
-                    .setProtocolType(g.protocolType).setProtocolName(g.protocolName).setLeader(g.leader)
-                    .setMemberId(m.memberId);
+                    .setProtocolName(g.protocolName).setLeader(g.leader).setMemberId(m.memberId);
+            if (m.joinVersion >= 7) {
+                response.setProtocolType(g.protocolType);
+            }
             if (m.memberId.equals(g.leader)) {
                 List<JoinGroupResponseData.JoinGroupResponseMember> members = new ArrayList<>();
                 for (Member other : g.members.values()) {
                     members.add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(other.memberId)
-                            .setGroupInstanceId(other.instanceId).setMetadata(other.protocols.get(g.protocolName)));
+                            .setGroupInstanceId(m.joinVersion >= 5 ? other.instanceId : null)
+                            .setMetadata(other.protocols.get(g.protocolName)));
                 }
                 response.setMembers(members);
             }
@@ -288,7 +293,7 @@ final class ClassicGroups {
         }
     }
 
-    void sync(SyncGroupRequestData request, Consumer<ApiMessage> reply) {
+    void sync(SyncGroupRequestData request, short version, Consumer<ApiMessage> reply) {
         Group g = groups.get(request.groupId());
         if (g == null) {
             reply.accept(syncError(Errors.UNKNOWN_MEMBER_ID));
@@ -307,9 +312,10 @@ final class ClassicGroups {
             m.lastSeenMs = clock.getAsLong();
             switch (g.state) {
                 case PREPARING_REBALANCE, EMPTY -> reply.accept(syncError(Errors.REBALANCE_IN_PROGRESS));
-                case STABLE -> reply.accept(assignment(g, m));
+                case STABLE -> reply.accept(assignment(g, m, version));
                 case COMPLETING_REBALANCE -> {
                     m.awaitingSync = reply;
+                    m.syncVersion = version;
                     if (m.memberId.equals(g.leader)) {
                         Map<String, byte[]> assignments = new HashMap<>();
                         request.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
@@ -319,7 +325,7 @@ final class ClassicGroups {
                         g.state = State.STABLE;
                         for (Member each : g.members.values()) {
                             if (each.awaitingSync != null) {
-                                each.awaitingSync.accept(assignment(g, each));
+                                each.awaitingSync.accept(assignment(g, each, each.syncVersion));
                                 each.awaitingSync = null;
                             }
                         }
@@ -330,9 +336,12 @@ final class ClassicGroups {
         }
     }
 
-    private static SyncGroupResponseData assignment(Group g, Member m) {
-        return new SyncGroupResponseData().setProtocolType(g.protocolType).setProtocolName(g.protocolName)
-                .setAssignment(m.assignment);
+    private static SyncGroupResponseData assignment(Group g, Member m, short version) {
+        SyncGroupResponseData response = new SyncGroupResponseData().setAssignment(m.assignment);
+        if (version >= 5) { // ProtocolType and ProtocolName exist from v5
+            response.setProtocolType(g.protocolType).setProtocolName(g.protocolName);
+        }
+        return response;
     }
 
     private static SyncGroupResponseData syncError(Errors error) {

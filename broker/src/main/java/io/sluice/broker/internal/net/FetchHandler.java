@@ -131,7 +131,7 @@ final class FetchHandler {
                     // The first partition returns at least a batch even past the limits, as Kafka's (KIP-74).
                     PartitionLog.ReadResult result = log.read(p.fetchOffset(), Math.max(limit, bytes == 0 ? 1 : 0));
                     pd.setHighWatermark(result.highWatermark()).setLastStableOffset(result.highWatermark())
-                            .setLogStartOffset(result.logStartOffset());
+                            .setLogStartOffset(version >= 5 ? result.logStartOffset() : -1);
                     if (!result.isEmpty() && limit > 0) {
                         MemoryRecords records = copy(result);
                         pd.setRecords(records);
@@ -141,7 +141,7 @@ final class FetchHandler {
                     }
                 } catch (OffsetOutOfRangeException e) {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
-                            .setLogStartOffset(log.logStartOffset());
+                            .setLogStartOffset(version >= 5 ? log.logStartOffset() : -1);
                     errors = true;
                 }
             }

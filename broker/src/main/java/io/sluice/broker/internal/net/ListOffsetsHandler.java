@@ -22,7 +22,7 @@ final class ListOffsetsHandler {
         this.core = core;
     }
 
-    ListOffsetsResponse handle(ListOffsetsRequest request) {
+    ListOffsetsResponse handle(ListOffsetsRequest request, short version) {
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         for (ListOffsetsRequestData.ListOffsetsTopic t : request.data().topics()) {
             Topic topic = TopicLookup.find(core, t.name(), null);
@@ -31,7 +31,7 @@ final class ListOffsetsHandler {
             for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
                 ListOffsetsResponseData.ListOffsetsPartitionResponse r = new ListOffsetsResponseData
                         .ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex()).setTimestamp(-1)
-                        .setOffset(-1).setLeaderEpoch(-1);
+                        .setOffset(-1);
                 out.partitions().add(r);
                 if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitionCount()) {
                     r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -41,13 +41,14 @@ final class ListOffsetsHandler {
                 long timestamp = p.timestamp();
                 if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP
                         || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
-                    r.setOffset(log.logStartOffset()).setLeaderEpoch(0);
+                    r.setOffset(log.logStartOffset()).setLeaderEpoch(version >= 4 ? 0 : -1);
                 } else if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
-                    r.setOffset(log.highWatermark()).setLeaderEpoch(0);
+                    r.setOffset(log.highWatermark()).setLeaderEpoch(version >= 4 ? 0 : -1);
                 } else if (timestamp >= 0) {
                     OffsetAndTimestamp found = log.offsetForTimestamp(timestamp);
                     if (found != null) {
-                        r.setOffset(found.offset()).setTimestamp(found.timestamp()).setLeaderEpoch(0);
+                        r.setOffset(found.offset()).setTimestamp(found.timestamp())
+                                .setLeaderEpoch(version >= 4 ? 0 : -1);
                     }
                 } else {
                     r.setErrorCode(Errors.INVALID_REQUEST.code());

@@ -223,7 +223,7 @@ final class ProduceHandler {
             PartitionProduceResponse r = new PartitionProduceResponse().setIndex(p.partition)
                     .setErrorCode(p.error.get().code())
                     .setBaseOffset(p.error.get() == Errors.NONE ? p.baseOffset.get() : -1)
-                    .setLogAppendTimeMs(p.logAppendTime).setLogStartOffset(p.logStartOffset);
+                    .setLogAppendTimeMs(p.logAppendTime).setLogStartOffset(version >= 5 ? p.logStartOffset : -1);
             if (p.errorMessage != null && version >= 8) {
                 r.setErrorMessage(p.errorMessage);
             }

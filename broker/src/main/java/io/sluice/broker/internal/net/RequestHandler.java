@@ -130,7 +130,7 @@ final class RequestHandler {
                 classic.join((org.apache.kafka.common.message.JoinGroupRequestData) request.data(), version,
                         header.clientId(), peer, reply);
             } else if (api == ApiKeys.SYNC_GROUP) {
-                classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) request.data(), reply);
+                classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) request.data(), version, reply);
             } else if (api == ApiKeys.HEARTBEAT) {
                 var hb = (org.apache.kafka.common.message.HeartbeatRequestData) request.data();
                 reply.accept(new org.apache.kafka.common.message.HeartbeatResponseData().setErrorCode(
@@ -167,7 +167,8 @@ final class RequestHandler {
             case API_VERSIONS -> new ApiVersionsResponse(new ApiVersionsResponseData()
                     .setErrorCode(Errors.NONE.code()).setApiKeys(SupportedApis.collection()));
             case METADATA -> metadata((MetadataRequest) request, version);
-            case LIST_OFFSETS -> listOffsets.handle((org.apache.kafka.common.requests.ListOffsetsRequest) request);
+            case LIST_OFFSETS -> listOffsets.handle((org.apache.kafka.common.requests.ListOffsetsRequest) request,
+                    version);
             case INIT_PRODUCER_ID -> initProducerId((org.apache.kafka.common.requests.InitProducerIdRequest) request);
             default -> request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception());
         };
