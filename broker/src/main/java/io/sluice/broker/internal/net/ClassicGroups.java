@@ -269,7 +269,8 @@ final class ClassicGroups {
     }
 
     /** A group as DescribeGroups shows it, or null if no member joined it over the network. */
-    org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup describe(String groupId) {
+    org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup describe(String groupId,
+                                                                                      short version) {
         Group g = groups.get(groupId);
         if (g == null) {
             return null;
@@ -283,7 +284,8 @@ final class ClassicGroups {
                     .setProtocolType(g.protocolType).setProtocolData(g.state == State.STABLE ? g.protocolName : "");
             for (Member m : g.members.values()) {
                 described.members().add(new org.apache.kafka.common.message.DescribeGroupsResponseData
-                        .DescribedGroupMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
+                        .DescribedGroupMember().setMemberId(m.memberId)
+                        .setGroupInstanceId(version >= 4 ? m.instanceId : null) // from v4
                         .setClientId(m.clientId).setClientHost(m.clientHost)
                         .setMemberMetadata(g.protocolName == null ? new byte[0]
                                 : m.protocols.getOrDefault(g.protocolName, new byte[0]))

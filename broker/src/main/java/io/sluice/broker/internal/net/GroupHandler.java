@@ -159,10 +159,10 @@ final class GroupHandler {
      * Groups with members over the network as the classic protocol has them; groups known only by their committed
      * offsets (or run by embedded jobs) as Empty, without members.
      */
-    ApiMessage describeGroups(org.apache.kafka.common.message.DescribeGroupsRequestData request) {
+    ApiMessage describeGroups(org.apache.kafka.common.message.DescribeGroupsRequestData request, short version) {
         var response = new org.apache.kafka.common.message.DescribeGroupsResponseData();
         for (String id : request.groups()) {
-            var described = classic.describe(id);
+            var described = classic.describe(id, version);
             if (described == null) {
                 boolean known = core.groups().groupIds().contains(id);
                 described = new org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup()

@@ -105,7 +105,10 @@ public final class KafkaServer implements AutoCloseable {
                             if (key.isValid() && key.isWritable()) {
                                 c.write();
                             }
-                        } catch (IOException | RuntimeException e) {
+                        } catch (IOException e) {
+                            c.closeQuietly(); // the client went away: routine, not worth a warning
+                            log.debug("Connection closed: peer={}, cause={}", c.peer, e.toString());
+                        } catch (RuntimeException e) {
                             c.close(e instanceof RequestHandler.BadFrameException ? e.getMessage()
                                     : "connection error: " + e);
                         }
@@ -212,7 +215,8 @@ public final class KafkaServer implements AutoCloseable {
             try {
                 write();
             } catch (IOException e) {
-                close("connection error: " + e);
+                closeQuietly();
+                log.debug("Connection closed: peer={}, cause={}", peer, e.toString());
             }
         }
 

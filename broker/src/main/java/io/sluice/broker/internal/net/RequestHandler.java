@@ -146,7 +146,7 @@ final class RequestHandler {
                         .IncrementalAlterConfigsRequestData) request.data()));
             } else if (api == ApiKeys.DESCRIBE_GROUPS) {
                 reply.accept(groups.describeGroups((org.apache.kafka.common.message.DescribeGroupsRequestData)
-                        request.data()));
+                        request.data(), version));
             } else if (api == ApiKeys.LIST_GROUPS) {
                 reply.accept(groups.listGroups(version));
             } else if (api == ApiKeys.CREATE_PARTITIONS) {
