@@ -30,12 +30,14 @@ final class DataDirOption {
                     + "(default: $SLUICE_BOOTSTRAP).")
     String bootstrap;
 
+    /** Whether {@code --bootstrap} (or SLUICE_BOOTSTRAP) names a cluster to use instead of a data directory. */
+    boolean remote() {
+        return bootstrap != null && !bootstrap.isBlank();
+    }
+
     /** The clients of {@code --bootstrap} if given, else of an embedded broker on the data directory. */
     Cluster clients(boolean create) {
-        if (bootstrap != null && !bootstrap.isBlank()) {
-            return RemoteCluster.connect(bootstrap);
-        }
-        return open(create);
+        return remote() ? RemoteCluster.connect(bootstrap) : open(create);
     }
 
     /** Opens the broker on the directory; {@code create}: a new directory is fine (creating a topic). */

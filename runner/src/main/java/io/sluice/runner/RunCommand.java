@@ -106,12 +106,11 @@ final class RunCommand implements Callable<Integer> {
         JobConfig jobConfig = JobConfig.from(jobSettings); // an unknown or invalid key fails here, before any start
         Topology topology = JobLoader.topology(jobClass, jar, app);
         PrintWriter err = spec.commandLine().getErr();
-        if (data.bootstrap != null && !data.bootstrap.isBlank() && !brokerSettings.isEmpty()) {
+        if (data.remote() && !brokerSettings.isEmpty()) {
             throw new IllegalArgumentException("broker.* settings configure an embedded broker; with --bootstrap the "
                     + "cluster is configured where it runs: " + brokerSettings.keySet());
         }
-        try (Cluster broker = data.bootstrap != null && !data.bootstrap.isBlank() ? data.clients(false)
-                : data.open(true, brokerSettings)) {
+        try (Cluster broker = data.remote() ? data.clients(false) : data.open(true, brokerSettings)) {
             return run(topology, jobConfig, broker, err);
         }
     }

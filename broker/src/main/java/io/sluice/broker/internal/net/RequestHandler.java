@@ -20,7 +20,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
@@ -107,53 +106,20 @@ final class RequestHandler {
             if (!SupportedApis.supports(api, version)) {
                 reply.accept(request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception(api + " v" + version
                         + " is not served by this broker")).data());
-            } else if (api == ApiKeys.PRODUCE) {
-                produce.handle((org.apache.kafka.common.requests.ProduceRequest) request, version, reply);
-            } else if (api == ApiKeys.FETCH) {
-                fetch.handle((org.apache.kafka.common.requests.FetchRequest) request, version, reply);
-            } else if (api == ApiKeys.CREATE_TOPICS) {
-                reply.accept(admin.createTopics((org.apache.kafka.common.message.CreateTopicsRequestData)
-                        request.data(), version));
-            } else if (api == ApiKeys.DELETE_TOPICS) {
-                reply.accept(admin.deleteTopics((org.apache.kafka.common.message.DeleteTopicsRequestData)
-                        request.data(), version));
-            } else if (api == ApiKeys.FIND_COORDINATOR) {
-                reply.accept(groups.findCoordinator((org.apache.kafka.common.message.FindCoordinatorRequestData)
-                        request.data(), version));
-            } else if (api == ApiKeys.OFFSET_COMMIT) {
-                reply.accept(groups.offsetCommit((org.apache.kafka.common.message.OffsetCommitRequestData)
-                        request.data()));
-            } else if (api == ApiKeys.OFFSET_FETCH) {
-                reply.accept(groups.offsetFetch((org.apache.kafka.common.message.OffsetFetchRequestData)
-                        request.data(), version));
-            } else if (api == ApiKeys.JOIN_GROUP) {
-                classic.join((org.apache.kafka.common.message.JoinGroupRequestData) request.data(), version,
+                return;
+            }
+            ApiMessage data = request.data();
+            switch (api) {
+                // Answered later, from other threads.
+                case PRODUCE -> produce.handle((org.apache.kafka.common.requests.ProduceRequest) request, version,
+                        reply);
+                case FETCH -> fetch.handle((org.apache.kafka.common.requests.FetchRequest) request, version, reply);
+                case JOIN_GROUP -> classic.join((org.apache.kafka.common.message.JoinGroupRequestData) data, version,
                         header.clientId(), peer, reply);
-            } else if (api == ApiKeys.SYNC_GROUP) {
-                classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) request.data(), version, reply);
-            } else if (api == ApiKeys.HEARTBEAT) {
-                var hb = (org.apache.kafka.common.message.HeartbeatRequestData) request.data();
-                reply.accept(new org.apache.kafka.common.message.HeartbeatResponseData().setErrorCode(
-                        classic.heartbeat(hb.groupId(), hb.memberId(), hb.generationId()).code()));
-            } else if (api == ApiKeys.LEAVE_GROUP) {
-                reply.accept(classic.leave((org.apache.kafka.common.message.LeaveGroupRequestData) request.data(),
-                        version));
-            } else if (api == ApiKeys.DESCRIBE_CONFIGS) {
-                reply.accept(configs.describe((org.apache.kafka.common.message.DescribeConfigsRequestData)
-                        request.data()));
-            } else if (api == ApiKeys.INCREMENTAL_ALTER_CONFIGS) {
-                reply.accept(configs.incrementalAlter((org.apache.kafka.common.message
-                        .IncrementalAlterConfigsRequestData) request.data()));
-            } else if (api == ApiKeys.DESCRIBE_GROUPS) {
-                reply.accept(groups.describeGroups((org.apache.kafka.common.message.DescribeGroupsRequestData)
-                        request.data(), version));
-            } else if (api == ApiKeys.LIST_GROUPS) {
-                reply.accept(groups.listGroups(version));
-            } else if (api == ApiKeys.CREATE_PARTITIONS) {
-                reply.accept(admin.createPartitions((org.apache.kafka.common.message.CreatePartitionsRequestData)
-                        request.data()));
-            } else {
-                reply.accept(dispatch(request, version).data());
+                case SYNC_GROUP -> classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) data, version,
+                        reply);
+                // Answered now.
+                default -> reply.accept(answerNow(request, data, version));
             }
         } catch (RuntimeException e) {
             log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version, header.clientId(), peer,
@@ -162,15 +128,40 @@ final class RequestHandler {
         }
     }
 
-    private AbstractResponse dispatch(AbstractRequest request, short version) {
+    private ApiMessage answerNow(AbstractRequest request, ApiMessage data, short version) {
         return switch (request.apiKey()) {
-            case API_VERSIONS -> new ApiVersionsResponse(new ApiVersionsResponseData()
-                    .setErrorCode(Errors.NONE.code()).setApiKeys(SupportedApis.collection()));
-            case METADATA -> metadata((MetadataRequest) request, version);
+            case API_VERSIONS -> new ApiVersionsResponseData().setErrorCode(Errors.NONE.code())
+                    .setApiKeys(SupportedApis.collection());
+            case METADATA -> metadata((MetadataRequest) request, version).data();
             case LIST_OFFSETS -> listOffsets.handle((org.apache.kafka.common.requests.ListOffsetsRequest) request,
+                    version).data();
+            case INIT_PRODUCER_ID -> initProducerId((org.apache.kafka.common.requests.InitProducerIdRequest) request)
+                    .data();
+            case CREATE_TOPICS -> admin.createTopics((org.apache.kafka.common.message.CreateTopicsRequestData) data,
                     version);
-            case INIT_PRODUCER_ID -> initProducerId((org.apache.kafka.common.requests.InitProducerIdRequest) request);
-            default -> request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception());
+            case DELETE_TOPICS -> admin.deleteTopics((org.apache.kafka.common.message.DeleteTopicsRequestData) data,
+                    version);
+            case CREATE_PARTITIONS -> admin.createPartitions(
+                    (org.apache.kafka.common.message.CreatePartitionsRequestData) data);
+            case DESCRIBE_CONFIGS -> configs.describe((org.apache.kafka.common.message.DescribeConfigsRequestData)
+                    data);
+            case INCREMENTAL_ALTER_CONFIGS -> configs.incrementalAlter(
+                    (org.apache.kafka.common.message.IncrementalAlterConfigsRequestData) data);
+            case FIND_COORDINATOR -> groups.findCoordinator(
+                    (org.apache.kafka.common.message.FindCoordinatorRequestData) data, version);
+            case OFFSET_COMMIT -> groups.offsetCommit((org.apache.kafka.common.message.OffsetCommitRequestData) data);
+            case OFFSET_FETCH -> groups.offsetFetch((org.apache.kafka.common.message.OffsetFetchRequestData) data,
+                    version);
+            case HEARTBEAT -> {
+                var hb = (org.apache.kafka.common.message.HeartbeatRequestData) data;
+                yield new org.apache.kafka.common.message.HeartbeatResponseData().setErrorCode(
+                        classic.heartbeat(hb.groupId(), hb.memberId(), hb.generationId()).code());
+            }
+            case LEAVE_GROUP -> classic.leave((org.apache.kafka.common.message.LeaveGroupRequestData) data, version);
+            case DESCRIBE_GROUPS -> groups.describeGroups(
+                    (org.apache.kafka.common.message.DescribeGroupsRequestData) data, version);
+            case LIST_GROUPS -> groups.listGroups(version);
+            default -> request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception()).data();
         };
     }
 
