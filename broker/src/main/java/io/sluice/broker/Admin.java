@@ -34,11 +34,27 @@ public interface Admin extends AutoCloseable {
     /** Grows a topic to {@code totalCount} partitions. Keys may map to other partitions afterwards. */
     void createPartitions(String topic, int totalCount);
 
+    /**
+     * Deletes every record below the given offset of each partition ({@code -1}: below its high watermark, that
+     * is all that consumers can read now) and returns the partitions' new log start offsets. Consumers positioned
+     * below reset as their {@code auto.offset.reset} says. Nothing is deleted if any partition is refused.
+     *
+     * @throws UnknownTopicException, InvalidPartitionException, OffsetOutOfRangeException (past the high watermark),
+     *         InvalidTopicException (a compacted or internal topic: its records are removed by the log cleaner)
+     */
+    Map<TopicPartition, Long> deleteRecords(Map<TopicPartition, Long> beforeOffsets);
+
     /** The ids of groups that have members or committed offsets. */
     Set<String> listGroups();
 
     /** A group's committed offsets. */
     Map<TopicPartition, OffsetAndMetadata> listGroupOffsets(String groupId);
+
+    /**
+     * Deletes a group that has no members: its committed offsets go. @throws GroupNotEmptyException while members
+     * are in it, UnknownGroupException if it has neither members nor committed offsets
+     */
+    void deleteGroup(String groupId);
 
     @Override
     void close();

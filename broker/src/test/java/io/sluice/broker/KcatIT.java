@@ -56,18 +56,46 @@ class KcatIT {
             String b = broker.bootstrapServers().orElseThrow();
             try (Admin admin = broker.admin()) {
                 admin.createTopic(NewTopic.of("kt", 2));
+                admin.createTopic(NewTopic.of("kz", 1));
             }
             kcat("k1:hello\nk2:world\n", "-b", b, "-t", "kt", "-P", "-K:");
             kcat("k3:zipped\n", "-b", b, "-t", "kt", "-P", "-K:", "-z", "gzip");
             kcat("k4:snappy\n", "-b", b, "-t", "kt", "-P", "-K:", "-z", "snappy");
+            kcat("k5:lz4\n", "-b", b, "-t", "kt", "-P", "-K:", "-z", "lz4");
+            kcat("k6:zstd\n", "-b", b, "-t", "kt", "-P", "-K:", "-z", "zstd");
             assertThat(kcat("", "-b", b, "-t", "kt", "-C", "-e", "-f", "%k=%s\\n").lines())
-                    .containsExactlyInAnyOrder("k1=hello", "k2=world", "k3=zipped", "k4=snappy");
+                    .containsExactlyInAnyOrder("k1=hello", "k2=world", "k3=zipped", "k4=snappy", "k5=lz4", "k6=zstd");
             assertThat(kcat("", "-b", b, "-G", "kgroup", "kt", "-e", "-f", "%k=%s\\n", "-X",
-                    "auto.offset.reset=earliest").lines()).hasSize(4);
+                    "auto.offset.reset=earliest").lines()).hasSize(6);
             try (Admin admin = broker.admin()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listGroupOffsets("kgroup");
-                assertThat(committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum()).isEqualTo(4);
+                assertThat(committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum()).isEqualTo(6);
+            }
+            // librdkafka compresses only when Produce is advertised from v0, and only what compression makes smaller.
+            String compressible = "a".repeat(2000);
+            for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
+                kcat("k:" + compressible + "\n", "-b", b, "-t", "kz", "-P", "-K:", "-z", codec);
+            }
+            assertThat(kcat("", "-b", b, "-t", "kz", "-C", "-e", "-f", "%s\\n").lines())
+                    .containsExactly(compressible, compressible, compressible, compressible);
+            assertThat(storedCompression(dir.resolve("data"), "kz")).containsExactly("gzip", "lz4", "snappy", "zstd");
+        }
+    }
+
+    /** The compression of every batch stored in the topic's segments. */
+    private static java.util.Set<String> storedCompression(Path dataDir, String topic) throws Exception {
+        java.util.Set<String> types = new java.util.TreeSet<>();
+        try (var partitions = Files.list(dataDir)) {
+            for (Path partition : partitions.filter(d -> d.getFileName().toString().startsWith(topic + "-")).toList()) {
+                try (var segments = Files.list(partition)) {
+                    for (Path segment : segments.filter(f -> f.toString().endsWith(".log")).toList()) {
+                        try (var records = org.apache.kafka.common.record.FileRecords.open(segment.toFile())) {
+                            records.batches().forEach(batch -> types.add(batch.compressionType().name));
+                        }
+                    }
+                }
             }
         }
+        return types;
     }
 }

@@ -23,10 +23,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice groups list|describe|reset-offsets}: consumer groups and their committed offsets. */
+/** {@code sluice groups list|describe|reset-offsets|delete}: consumer groups and their committed offsets. */
 @Command(name = "groups", mixinStandardHelpOptions = true,
-        description = "List consumer groups, show their offsets and lag, reset their offsets.",
-        subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, GroupsCommand.ResetOffsets.class})
+        description = "List consumer groups, show their offsets and lag, reset their offsets, delete them.",
+        subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, GroupsCommand.ResetOffsets.class,
+                GroupsCommand.Delete.class})
 final class GroupsCommand extends CommandGroup {
     private static final Comparator<TopicPartition> BY_TOPIC_AND_PARTITION =
             Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
@@ -177,5 +178,27 @@ final class GroupsCommand extends CommandGroup {
             throw new IllegalArgumentException("Unknown group: " + group);
         }
         return admin.listGroupOffsets(group);
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete groups that have no members, and their committed offsets.")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        DataDirOption data;
+        @Parameters(paramLabel = "GROUP", arity = "1..*")
+        List<String> groups;
+
+        @Override
+        public Integer call() {
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin()) {
+                for (String group : groups) {
+                    admin.deleteGroup(group);
+                    spec.commandLine().getOut().printf("Deleted group %s%n", group);
+                }
+            }
+            return 0;
+        }
     }
 }

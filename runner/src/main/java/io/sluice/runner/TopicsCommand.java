@@ -24,9 +24,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice topics create|list|describe|alter|delete}. */
 @Command(name = "topics", mixinStandardHelpOptions = true,
-        description = "Create, list, describe, alter and delete topics.",
+        description = "Create, list, describe, alter and delete topics; delete old records.",
         subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class, TopicsCommand.Describe.class,
-                TopicsCommand.Alter.class, TopicsCommand.Delete.class})
+                TopicsCommand.Alter.class, TopicsCommand.Delete.class, TopicsCommand.DeleteRecords.class})
 final class TopicsCommand extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a topic.")
     static final class Create implements Callable<Integer> {
@@ -203,6 +203,53 @@ final class TopicsCommand extends CommandGroup {
                         spec.commandLine().getOut().printf("Deleted topic %s%n", topic);
                     }
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete-records", mixinStandardHelpOptions = true,
+            description = "Delete the records below an offset: the partitions' log start moves up to it (Kafka's "
+                    + "kafka-delete-records). Consumers positioned below it reset by their auto.offset.reset.")
+    static final class DeleteRecords implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        DataDirOption data;
+        @Parameters(paramLabel = "TOPIC")
+        String topic;
+        @Option(names = "--before", paramLabel = "OFFSET", required = true,
+                description = "Delete the records below this offset, or below the end with 'end' (all that is "
+                        + "readable now).")
+        String before;
+        @Option(names = {"-p", "--partition"}, paramLabel = "P",
+                description = "Only these partitions; repeatable (default: all).")
+        List<Integer> partitions = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            long offset;
+            if (before.equals("end")) {
+                offset = -1;
+            } else {
+                try {
+                    offset = Long.parseLong(before);
+                } catch (NumberFormatException e) {
+                    offset = -2;
+                }
+                if (offset < 0) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--before must be an offset (0 or more) or 'end': " + before);
+                }
+            }
+            try (Cluster broker = data.clients(false); Admin admin = broker.admin();
+                 io.sluice.broker.Consumer consumer = broker.consumer()) {
+                Map<io.sluice.broker.TopicPartition, Long> request = new LinkedHashMap<>();
+                for (io.sluice.broker.TopicPartition tp : Partitions.chosen(consumer, topic, partitions)) {
+                    request.put(tp, offset);
+                }
+                admin.deleteRecords(request).forEach((tp, start) -> spec.commandLine().getOut()
+                        .printf("%s-%d: records below %d deleted%n", tp.topic(), tp.partition(), start));
             }
             return 0;
         }

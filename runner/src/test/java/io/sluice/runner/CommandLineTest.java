@@ -211,6 +211,26 @@ class CommandLineTest {
     }
 
     @Test
+    void shouldDeleteOldRecordsAndGroups() {
+        sluice("topics", "create", "log", "--partitions", "2");
+        sluiceWithInput("a\nb\nc\nd\n", "produce", "log", "--partition", "0");
+        assertThat(sluice("topics", "delete-records", "log", "--before", "2", "-p", "0").lines())
+                .containsExactly("log-0: records below 2 deleted");
+        assertThat(sluice("consume", "log", "--from-beginning").lines()).containsExactly("c", "d");
+        assertThat(sluice("topics", "delete-records", "log", "--before", "end").lines())
+                .containsExactly("log-0: records below 4 deleted", "log-1: records below 0 deleted");
+        assertThat(sluice("consume", "log", "--from-beginning").lines()).isEmpty();
+        assertOneLineError(sluice("topics", "delete-records", "log", "--before", "9", "-p", "1"), 1, "out of range");
+        assertOneLineError(sluice("topics", "delete-records", "log", "--before", "soon"), 2, "'end'");
+
+        sluiceWithInput("e\n", "produce", "log", "--partition", "0");
+        assertThat(sluice("consume", "log", "-g", "audit").lines()).containsExactly("e");
+        assertThat(sluice("groups", "delete", "audit").lines()).containsExactly("Deleted group audit");
+        assertThat(sluice("groups", "list").lines()).isEmpty();
+        assertOneLineError(sluice("groups", "delete", "audit"), 1, "Unknown group: group=audit");
+    }
+
+    @Test
     void shouldNameTheMissingDataDirectory() {
         Path missing = dir.resolve("nowhere");
         CommandLine cli = Sluice.commandLine();

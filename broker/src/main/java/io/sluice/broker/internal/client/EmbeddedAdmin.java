@@ -110,6 +110,24 @@ public final class EmbeddedAdmin implements Admin {
     }
 
     @Override
+    public Map<TopicPartition, Long> deleteRecords(Map<TopicPartition, Long> beforeOffsets) {
+        ensureOpen();
+        for (Map.Entry<TopicPartition, Long> e : beforeOffsets.entrySet()) {
+            registry.checkDeleteRecords(e.getKey(), e.getValue());
+        }
+        Map<TopicPartition, Long> starts = new java.util.LinkedHashMap<>();
+        registry.deleteRecords(beforeOffsets).forEach((tp, deleted) -> {
+            try {
+                starts.put(tp, deleted.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re
+                        : new io.sluice.broker.StorageException("Cannot delete records: partition=" + tp, e.getCause());
+            }
+        });
+        return starts;
+    }
+
+    @Override
     public Set<String> listGroups() {
         ensureOpen();
         return core.groups().groupIds();
@@ -119,6 +137,12 @@ public final class EmbeddedAdmin implements Admin {
     public Map<TopicPartition, OffsetAndMetadata> listGroupOffsets(String groupId) {
         ensureOpen();
         return core.groups().committed(groupId);
+    }
+
+    @Override
+    public void deleteGroup(String groupId) {
+        ensureOpen();
+        core.groups().deleteGroup(groupId);
     }
 
     private void ensureOpen() {

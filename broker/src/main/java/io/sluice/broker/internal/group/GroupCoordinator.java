@@ -1,8 +1,10 @@
 package io.sluice.broker.internal.group;
 
 import io.sluice.broker.CommitFailedException;
+import io.sluice.broker.GroupNotEmptyException;
 import io.sluice.broker.OffsetAndMetadata;
 import io.sluice.broker.TopicPartition;
+import io.sluice.broker.UnknownGroupException;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.topic.Topic;
 import io.sluice.broker.internal.topic.TopicRegistry;
@@ -17,7 +19,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +96,8 @@ public final class GroupCoordinator {
             this.id = id;
         }
     }
+
+    private final List<Predicate<String>> otherMemberships = new CopyOnWriteArrayList<>();
 
     private GroupCoordinator(TopicRegistry registry, OffsetStore offsets, LongSupplier clock) {
         this.registry = registry;
@@ -307,6 +313,36 @@ public final class GroupCoordinator {
 
     public Map<TopicPartition, OffsetAndMetadata> committed(String groupId) {
         return offsets.all(groupId);
+    }
+
+    /**
+     * Another place members of this broker's groups live (the Kafka protocol's classic groups): asked before a
+     * group is deleted.
+     */
+    public void addMembership(Predicate<String> hasMembers) {
+        otherMemberships.add(hasMembers);
+    }
+
+    /**
+     * Deletes a group without members: its committed offsets go.
+     *
+     * @throws GroupNotEmptyException while it has members; UnknownGroupException if it has no committed offsets
+     */
+    public void deleteGroup(String groupId) {
+        Group group = groups.get(groupId);
+        boolean hasMembers = otherMemberships.stream().anyMatch(p -> p.test(groupId));
+        if (group != null) {
+            synchronized (group) {
+                hasMembers |= !group.members.isEmpty();
+            }
+        }
+        if (hasMembers) {
+            throw new GroupNotEmptyException(groupId);
+        }
+        if (!offsets.delete(groupId, clock.getAsLong())) {
+            throw new UnknownGroupException(groupId);
+        }
+        log.info("Deleted group: group={}", groupId);
     }
 
     /** Groups with live members or committed offsets. */

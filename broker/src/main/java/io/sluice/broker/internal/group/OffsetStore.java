@@ -110,11 +110,35 @@ final class OffsetStore {
                         + " bytes in UTF-8: partition=" + e.getKey());
             }
         }
+        Map<TopicPartition, byte[]> values = new HashMap<>();
+        offsets.forEach((tp, offset) -> values.put(tp, value(offset, nowMs)));
+        write(group, values, nowMs);
+        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).putAll(offsets);
+    }
+
+    /**
+     * Deletes a group's committed offsets: a tombstone per partition, written as a commit is; returns whether it had
+     * any.
+     */
+    boolean delete(String group, long nowMs) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = committed.getOrDefault(group, Map.of());
+        if (offsets.isEmpty()) {
+            return false;
+        }
+        Map<TopicPartition, byte[]> tombstones = new HashMap<>();
+        offsets.keySet().forEach(tp -> tombstones.put(tp, null));
+        write(group, tombstones, nowMs);
+        committed.remove(group);
+        return true;
+    }
+
+    /** Writes one record per partition (null: a tombstone) to the group's partition and waits until written. */
+    private void write(String group, Map<TopicPartition, byte[]> values, long nowMs) {
         Partition partition = topic.partition(
                 (io.sluice.broker.internal.client.Partitioner.murmur2(utf8(group)) & 0x7fffffff)
                         % topic.partitionCount());
-        List<CompletableFuture<Void>> writes = new ArrayList<>(offsets.size());
-        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+        List<CompletableFuture<Void>> writes = new ArrayList<>(values.size());
+        for (Map.Entry<TopicPartition, byte[]> e : values.entrySet()) {
             CompletableFuture<Void> written = new CompletableFuture<>();
             Callback completion = (metadata, error) -> {
                 if (error != null) {
@@ -124,7 +148,7 @@ final class OffsetStore {
                 }
             };
             boolean published = partition.shard().tryPublish(partition.writer(), key(group, e.getKey()),
-                    value(e.getValue(), nowMs), nowMs, Record.EMPTY_HEADERS, completion);
+                    e.getValue(), nowMs, Record.EMPTY_HEADERS, completion);
             if (!published) {
                 throw new io.sluice.broker.ClosedException("broker");
             }
@@ -134,15 +158,14 @@ final class OffsetStore {
             CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StorageException("Interrupted while committing offsets: group=" + group, e);
+            throw new StorageException("Interrupted while writing committed offsets: group=" + group, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof RuntimeException re ? re
-                    : new StorageException("Cannot commit offsets: group=" + group, cause);
+                    : new StorageException("Cannot write committed offsets: group=" + group, cause);
         } catch (TimeoutException e) {
-            throw new StorageException("Timed out committing offsets: group=" + group, e);
+            throw new StorageException("Timed out writing committed offsets: group=" + group, e);
         }
-        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).putAll(offsets);
     }
 
     Map<TopicPartition, OffsetAndMetadata> committed(String group, Set<TopicPartition> partitions) {

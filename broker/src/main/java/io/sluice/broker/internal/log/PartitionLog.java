@@ -529,6 +529,37 @@ public final class PartitionLog implements Closeable {
         return deletable.size();
     }
 
+    /**
+     * Deletes the records below {@code offset}, at most the high watermark (Kafka's DeleteRecords): the log start
+     * moves up to it and the segments wholly below it go. Returns the new log start; asking for less than the current
+     * one changes nothing. Writer thread only, as retention.
+     *
+     * @throws OffsetOutOfRangeException if {@code offset} is negative or past the high watermark
+     */
+    public long deleteRecordsBefore(long offset) {
+        ensureOpen();
+        long hw = highWatermark.offset();
+        if (offset < 0 || offset > hw) {
+            throw new OffsetOutOfRangeException(topicPartition, offset, logStartOffset, hw);
+        }
+        if (offset <= logStartOffset) {
+            return logStartOffset;
+        }
+        List<LogSegment> deletable = new ArrayList<>();
+        for (LogSegment segment : segments.values()) {
+            Long next = segments.higherKey(segment.baseOffset);
+            long end = next == null ? logEnd.offset() : next;
+            if (end > offset || (segment == active && segment.sizeInBytes() == 0)) {
+                break;
+            }
+            deletable.add(segment);
+        }
+        deleteSegments(deletable, "delete records");
+        logStartOffset = Math.max(logStartOffset, offset);
+        log.info("Deleted records: partition={}, logStartOffset={}", topicPartition, logStartOffset);
+        return logStartOffset;
+    }
+
     private boolean isBelowHighWatermark(LogSegment segment) {
         Long next = segments.higherKey(segment.baseOffset);
         long end = next == null ? logEnd.offset() : next;

@@ -13,20 +13,25 @@ import io.sluice.broker.internal.topic.Topic;
 import io.sluice.broker.internal.topic.TopicNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * The admin APIs that change topics: CreateTopics, DeleteTopics, CreatePartitions — through the same checks as the
- * embedded {@code Admin} (internal topics cannot be deleted or changed). One broker: a replication factor other
- * than 1 (or -1, the default) and manual replica assignments are refused.
+ * The admin APIs that change topics: CreateTopics, DeleteTopics, CreatePartitions, DeleteRecords — through the
+ * same checks as the embedded {@code Admin} (internal topics cannot be deleted or changed). One broker: a
+ * replication factor other than 1 (or -1, the default) and manual replica assignments are refused.
  */
 final class AdminHandler {
     private final BrokerCore core;
@@ -142,6 +147,46 @@ final class AdminHandler {
 
     private static void fail(CreateTopicsResponseData.CreatableTopicResult result, Errors error, String message) {
         result.setErrorCode(error.code()).setErrorMessage(message);
+    }
+
+    /**
+     * DeleteRecords: answered once every partition's log start has moved (on its journal thread) and been
+     * checkpointed. A compacted or internal topic gets POLICY_VIOLATION, as from Kafka.
+     */
+    void deleteRecords(DeleteRecordsRequestData request, Consumer<ApiMessage> reply) {
+        Map<io.sluice.broker.TopicPartition, Long> offsets = new LinkedHashMap<>();
+        for (DeleteRecordsRequestData.DeleteRecordsTopic t : request.topics()) {
+            for (DeleteRecordsRequestData.DeleteRecordsPartition p : t.partitions()) {
+                offsets.put(new io.sluice.broker.TopicPartition(t.name(), p.partitionIndex()), p.offset());
+            }
+        }
+        Map<io.sluice.broker.TopicPartition, CompletableFuture<Long>> deleted = core.registry().deleteRecords(offsets);
+        CompletableFuture.allOf(deleted.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, e) -> {
+            DeleteRecordsResponseData response = new DeleteRecordsResponseData();
+            deleted.forEach((tp, result) -> {
+                DeleteRecordsResponseData.DeleteRecordsTopicResult topic = response.topics().find(tp.topic());
+                if (topic == null) {
+                    topic = new DeleteRecordsResponseData.DeleteRecordsTopicResult().setName(tp.topic());
+                    response.topics().add(topic);
+                }
+                DeleteRecordsResponseData.DeleteRecordsPartitionResult partition =
+                        new DeleteRecordsResponseData.DeleteRecordsPartitionResult().setPartitionIndex(tp.partition())
+                                .setLowWatermark(-1);
+                try {
+                    partition.setLowWatermark(result.join());
+                } catch (CompletionException failure) {
+                    Throwable cause = failure.getCause();
+                    partition.setErrorCode((cause instanceof InvalidTopicException ? Errors.POLICY_VIOLATION
+                            : cause instanceof InvalidPartitionException ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                            : cause instanceof io.sluice.broker.OffsetOutOfRangeException ? Errors.OFFSET_OUT_OF_RANGE
+                            : cause instanceof RuntimeException re ? errorFor(re) : Errors.KAFKA_STORAGE_ERROR).code());
+                }
+                if (topic.partitions().find(tp.partition()) == null) {
+                    topic.partitions().add(partition);
+                }
+            });
+            reply.accept(response);
+        });
     }
 
     static Errors errorFor(RuntimeException e) {

@@ -194,4 +194,24 @@ final class GroupHandler {
         }
         return response;
     }
+
+    /** DeleteGroups: a group without members loses its committed offsets; one with members is refused. */
+    ApiMessage deleteGroups(org.apache.kafka.common.message.DeleteGroupsRequestData request) {
+        var response = new org.apache.kafka.common.message.DeleteGroupsResponseData();
+        for (String id : request.groupsNames()) {
+            Errors error = Errors.NONE;
+            try {
+                core.groups().deleteGroup(id);
+            } catch (io.sluice.broker.GroupNotEmptyException e) {
+                error = Errors.NON_EMPTY_GROUP;
+            } catch (io.sluice.broker.UnknownGroupException e) {
+                error = Errors.GROUP_ID_NOT_FOUND;
+            }
+            if (response.results().find(id) == null) {
+                response.results().add(new org.apache.kafka.common.message.DeleteGroupsResponseData
+                        .DeletableGroupResult().setGroupId(id).setErrorCode(error.code()));
+            }
+        }
+        return response;
+    }
 }

@@ -65,6 +65,7 @@ final class RequestHandler {
         this.admin = new AdminHandler(core);
         this.classic = new ClassicGroups(delayed, System::currentTimeMillis);
         this.groups = new GroupHandler(core, advertised, classic);
+        core.groups().addMembership(classic::hasMembers);
         this.configs = new ConfigsHandler(core);
     }
 
@@ -93,6 +94,11 @@ final class RequestHandler {
                     .setErrorCode(Errors.UNSUPPORTED_VERSION.code()).setApiKeys(SupportedApis.collection())));
             return;
         }
+        if (api == ApiKeys.PRODUCE && version < ApiKeys.PRODUCE.oldestVersion()) {
+            // Advertised for librdkafka's sake but not served; there is no response layout to refuse it with.
+            throw new BadFrameException("PRODUCE v" + version + " from " + peer + " is not served (message formats "
+                    + "v0 and v1): v" + ApiKeys.PRODUCE.oldestVersion() + " and later are");
+        }
         AbstractRequest request;
         try {
             request = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(frame)).request;
@@ -118,6 +124,8 @@ final class RequestHandler {
                         header.clientId(), peer, reply);
                 case SYNC_GROUP -> classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) data, version,
                         reply);
+                case DELETE_RECORDS -> admin.deleteRecords(
+                        (org.apache.kafka.common.message.DeleteRecordsRequestData) data, reply);
                 // Answered now.
                 default -> reply.accept(answerNow(request, data, version));
             }
@@ -161,6 +169,7 @@ final class RequestHandler {
             case DESCRIBE_GROUPS -> groups.describeGroups(
                     (org.apache.kafka.common.message.DescribeGroupsRequestData) data, version);
             case LIST_GROUPS -> groups.listGroups(version);
+            case DELETE_GROUPS -> groups.deleteGroups((org.apache.kafka.common.message.DeleteGroupsRequestData) data);
             default -> request.getErrorResponse(Errors.UNSUPPORTED_VERSION.exception()).data();
         };
     }

@@ -16,14 +16,14 @@ final class SupportedApis {
     static {
         VERSIONS.put(ApiKeys.API_VERSIONS, new short[] {0, 4});
         VERSIONS.put(ApiKeys.METADATA, new short[] {0, 13});
-        // From v3 (RecordBatch v2), the oldest kafka-clients 4 knows; librdkafka wants v0 in the range to compress
-        // (issue 5): it gets UNSUPPORTED_VERSION for v0–v2, as from Kafka 4.
+        // Served from v3 (RecordBatch v2), the oldest kafka-clients 4 knows; advertised from v0 (see collection()).
         VERSIONS.put(ApiKeys.PRODUCE, new short[] {3, 13});
         VERSIONS.put(ApiKeys.FETCH, new short[] {4, 17});
         VERSIONS.put(ApiKeys.LIST_OFFSETS, new short[] {1, 11});
         VERSIONS.put(ApiKeys.CREATE_TOPICS, new short[] {2, 7});
         VERSIONS.put(ApiKeys.DELETE_TOPICS, new short[] {1, 6});
         VERSIONS.put(ApiKeys.CREATE_PARTITIONS, new short[] {0, 3});
+        VERSIONS.put(ApiKeys.DELETE_RECORDS, new short[] {0, 2});
         VERSIONS.put(ApiKeys.INIT_PRODUCER_ID, new short[] {0, 6});
         VERSIONS.put(ApiKeys.FIND_COORDINATOR, new short[] {0, 6});
         VERSIONS.put(ApiKeys.OFFSET_COMMIT, new short[] {2, 9}); // v10 names topics by id
@@ -34,6 +34,7 @@ final class SupportedApis {
         VERSIONS.put(ApiKeys.HEARTBEAT, new short[] {0, 4});
         VERSIONS.put(ApiKeys.LEAVE_GROUP, new short[] {0, 5});
         VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.DELETE_GROUPS, new short[] {0, 2});
         VERSIONS.put(ApiKeys.DESCRIBE_CONFIGS, new short[] {1, 4});
         VERSIONS.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new short[] {0, 1});
     }
@@ -48,7 +49,10 @@ final class SupportedApis {
 
     static ApiVersionCollection collection() {
         ApiVersionCollection apis = new ApiVersionCollection();
-        VERSIONS.forEach((api, range) -> apis.add(new ApiVersion().setApiKey(api.id).setMinVersion(range[0])
+        // librdkafka compresses only if Produce is advertised from v0 (KAFKA-18659), so it is, as by Kafka 4; a
+        // client never picks v0–v2 when v3+ is there, and one that did would have its connection closed, as Kafka's.
+        VERSIONS.forEach((api, range) -> apis.add(new ApiVersion().setApiKey(api.id)
+                .setMinVersion(api == ApiKeys.PRODUCE ? ApiKeys.PRODUCE_API_VERSIONS_RESPONSE_MIN_VERSION : range[0])
                 .setMaxVersion(range[1])));
         return apis;
     }

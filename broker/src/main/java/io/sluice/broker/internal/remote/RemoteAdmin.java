@@ -21,6 +21,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.config.ConfigResource;
 
 /** {@link Admin} over Kafka's AdminClient. Partition sizes are not known remotely: -1. */
@@ -111,6 +112,18 @@ public final class RemoteAdmin implements Admin {
     }
 
     @Override
+    public Map<TopicPartition, Long> deleteRecords(Map<TopicPartition, Long> beforeOffsets) {
+        Map<org.apache.kafka.common.TopicPartition, RecordsToDelete> request = new LinkedHashMap<>();
+        beforeOffsets.forEach((tp, offset) -> request.put(new org.apache.kafka.common.TopicPartition(tp.topic(),
+                tp.partition()), RecordsToDelete.beforeOffset(offset)));
+        var result = client.deleteRecords(request).lowWatermarks();
+        Map<TopicPartition, Long> starts = new LinkedHashMap<>();
+        result.forEach((tp, lowWatermark) -> starts.put(new TopicPartition(tp.topic(), tp.partition()),
+                RemoteErrors.await(lowWatermark, "delete records of " + tp).lowWatermark()));
+        return starts;
+    }
+
+    @Override
     public Set<String> listGroups() {
         Set<String> ids = new TreeSet<>();
         RemoteErrors.await(client.listGroups().all(), "list groups").forEach(g -> ids.add(g.groupId()));
@@ -128,6 +141,11 @@ public final class RemoteAdmin implements Admin {
                     }
                 });
         return offsets;
+    }
+
+    @Override
+    public void deleteGroup(String groupId) {
+        RemoteErrors.await(client.deleteConsumerGroups(List.of(groupId)).all(), groupId);
     }
 
     @Override

@@ -50,6 +50,18 @@ final class RemoteErrors {
         if (e instanceof org.apache.kafka.common.errors.InvalidConfigurationException) {
             return new InvalidConfigException(message);
         }
+        if (e instanceof org.apache.kafka.common.errors.OffsetOutOfRangeException) {
+            return new SluiceException("Offset out of range: " + message, e);
+        }
+        if (e instanceof org.apache.kafka.common.errors.PolicyViolationException) {
+            return new InvalidTopicException(message);
+        }
+        if (e instanceof org.apache.kafka.common.errors.GroupNotEmptyException) {
+            return new io.sluice.broker.GroupNotEmptyException(what);
+        }
+        if (e instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+            return new io.sluice.broker.UnknownGroupException(what);
+        }
         if (e instanceof SluiceException se) {
             return se;
         }

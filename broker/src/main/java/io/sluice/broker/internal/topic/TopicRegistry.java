@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -452,6 +453,56 @@ public final class TopicRegistry implements AutoCloseable {
         if (closed) {
             throw new io.sluice.broker.ClosedException("broker");
         }
+    }
+
+    /** As a DeleteRecords offset: everything readers may see now. */
+    public static final long HIGH_WATERMARK = -1;
+
+    /**
+     * Deletes each partition's records below its offset (or {@link #HIGH_WATERMARK}) on the partition's journal
+     * thread, then checkpoints the new log starts so that a restart keeps them. Each future gives the partition's
+     * new log start, or fails: unknown topic or partition, an offset past the high watermark, or a topic without
+     * the delete cleanup policy (compacted or internal), whose records only the log cleaner removes.
+     */
+    public Map<TopicPartition, CompletableFuture<Long>> deleteRecords(Map<TopicPartition, Long> beforeOffsets) {
+        Map<TopicPartition, CompletableFuture<Long>> deleted = new LinkedHashMap<>();
+        beforeOffsets.forEach((tp, offset) -> deleted.put(tp, deleteRecords(tp, offset)));
+        CompletableFuture<Void> checkpointed = CompletableFuture
+                .allOf(deleted.values().toArray(CompletableFuture[]::new))
+                .handle((ignored, error) -> null)
+                .thenRunAsync(this::writeCheckpoints, background);
+        Map<TopicPartition, CompletableFuture<Long>> result = new LinkedHashMap<>();
+        deleted.forEach((tp, f) -> result.put(tp, checkpointed.thenCompose(ignored -> f)));
+        return result;
+    }
+
+    private CompletableFuture<Long> deleteRecords(TopicPartition tp, long before) {
+        try {
+            Partition partition = checkDeleteRecords(tp, before);
+            PartitionLog partitionLog = partition.log();
+            return partition.shard().submit(() -> partitionLog.deleteRecordsBefore(before == HIGH_WATERMARK
+                    ? partitionLog.highWatermark() : before));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Throws what {@link #deleteRecords} would fail that partition with, without deleting anything; the partition
+     * otherwise (the high watermark only grows, so an offset that passes stays valid).
+     */
+    public Partition checkDeleteRecords(TopicPartition tp, long before) {
+        Topic topic = topicOrThrow(tp.topic());
+        if (topic.internal() || !topic.config().delete()) {
+            throw new InvalidTopicException("Records are removed from a compacted or internal topic by the log "
+                    + "cleaner only: topic=" + topic.name());
+        }
+        Partition partition = topic.partition(tp.partition());
+        long hw = partition.log().highWatermark();
+        if (before != HIGH_WATERMARK && (before < 0 || before > hw)) {
+            throw new io.sluice.broker.OffsetOutOfRangeException(tp, before, partition.log().logStartOffset(), hw);
+        }
+        return partition;
     }
 
     // ---------------------------------------------------------------------------------------------- durability
