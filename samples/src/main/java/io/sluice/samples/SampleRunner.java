@@ -1,7 +1,7 @@
 package io.sluice.samples;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.NewTopic;
@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** Runs a sample end to end on a broker: its topics, its input, the job until caught up, then its outputs. */
+/**
+ * Runs a sample end to end on a cluster (the embedded broker, or any Kafka-compatible one): its topics, its input,
+ * the job until caught up, then its outputs.
+ */
 public final class SampleRunner {
     private SampleRunner() {
     }
@@ -27,7 +30,7 @@ public final class SampleRunner {
      * and committed (or {@code timeout} passes: an error), and returns each output topic's records, partition by
      * partition.
      */
-    public static Map<String, List<ConsumerRecord>> run(Sample sample, Broker broker, Duration timeout)
+    public static Map<String, List<ConsumerRecord>> run(Sample sample, Cluster broker, Duration timeout)
             throws InterruptedException {
         try (Admin admin = broker.admin()) {
             sample.topics().forEach((topic, partitions) -> {
