@@ -31,7 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running stream job: a topology's tasks spread over {@code num.stream.threads} threads against a broker.
+ * A running stream job: a topology's tasks spread over {@code num.stream.threads} threads against a broker — and
+ * over every instance of the job: the threads of all instances with one {@code application.id} form one consumer
+ * group, which hands each a share of the tasks and moves them when an instance joins, leaves or fails; a task's
+ * stores are restored from their changelogs wherever it goes.
  *
  * <p>{@link #start} checks the topology against the broker (topics exist, inputs co-partitioned, stored state
  * matches), creates the internal topics, and starts the threads, which restore their stores from the changelogs
@@ -80,12 +83,14 @@ public final class Job implements AutoCloseable {
         this.config = config;
         this.latencyProfile = config.profileSampleOneIn() == 0 ? null : new LatencyProfile(
                 model.subTopologies().stream().flatMap(sub -> sub.nodes().stream()).toList());
-        this.runningKey = broker.clusterId() + "/" + model.applicationId();
-        // One instance runs all of a job's tasks: a second one would process and commit the same partitions.
+        // Instances of a job share its tasks through the group; in one process they need state directories of
+        // their own, or a task moving between them would find the other's files.
+        this.runningKey = broker.clusterId() + "/" + model.applicationId() + "/" + config.stateDir(
+                model.applicationId()).toAbsolutePath();
         if (!RUNNING.add(runningKey)) {
-            throw new IllegalStateException("Job already running on this broker: application.id="
-                    + model.applicationId() + " (close it first; instances sharing the work come with the network "
-                    + "group protocol)");
+            throw new IllegalStateException("Job already running in this process with this state directory: "
+                    + "application.id=" + model.applicationId() + ", state.dir=" + config.stateDir(
+                    model.applicationId()) + " (give each instance its own state.dir)");
         }
         try {
             this.deadLetterTopic = "dead-letter".equals(config.deserializationErrorPolicy())
@@ -135,71 +140,65 @@ public final class Job implements AutoCloseable {
     }
 
     private void startThreads() {
-        List<List<TaskId>> perThread = new ArrayList<>();
-        for (int i = 0; i < config.numStreamThreads(); i++) {
-            perThread.add(new ArrayList<>());
-        }
-        int next = 0;
+        int tasks = 0;
         for (SubTopology sub : model.subTopologies()) {
-            for (int p = 0; p < TopologyModel.taskCount(sub, partitions); p++) {
-                perThread.get(next++ % perThread.size()).add(new TaskId(sub.id(), p));
-            }
+            tasks += TopologyModel.taskCount(sub, partitions);
         }
         transition(State.RESTORING);
         // A journal with a core of its own encodes the records; without one, the threads that send do.
         // Embedded, the journal threads share the cores with the stream threads; remote, producers batch as Kafka's.
         int journalThreads = broker instanceof Broker b ? b.config().journalThreads() : 0;
-        encodeOnSend = perThread.size() + journalThreads > Runtime.getRuntime().availableProcessors();
-        for (int i = 0; i < perThread.size(); i++) {
+        encodeOnSend = config.numStreamThreads() + journalThreads > Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i < config.numStreamThreads(); i++) {
             try {
-                startThread(i, perThread.get(i));
+                startThread(i);
             } catch (RuntimeException e) {
                 // The threads that never started will not count themselves down.
-                for (int j = i; j < perThread.size(); j++) {
+                for (int j = i; j < config.numStreamThreads(); j++) {
                     threadDone();
                 }
                 throw e;
             }
         }
-        log.info("Job started: application.id={}, threads={}, tasks={}", model.applicationId(), perThread.size(),
-                next);
+        log.info("Job started: application.id={}, threads={}, tasks={} (shared with its other instances)",
+                model.applicationId(), config.numStreamThreads(), tasks);
     }
 
-    private void startThread(int index, List<TaskId> taskIds) {
+    private void startThread(int index) {
         TaskSettings taskSettings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
                 deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords(),
                 config.stateDir(model.applicationId()), latencyProfile, config.profileSampleOneIn());
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
                 config.pollMs(), config.maxPollRecords(), config.bufferedRecordsPerPartition(), metrics, encodeOnSend);
         String name = model.applicationId() + "-stream-" + index;
-        StreamThread thread = new StreamThread(name, broker, settings, collector -> {
-            List<Task> tasks = new ArrayList<>();
-            for (TaskId id : taskIds) {
-                SubTopology sub = model.subTopologies().get(id.subtopology());
-                tasks.add(new Task(id, model, sub, collector, taskSettings));
-            }
-            return tasks;
-        }, new StreamThread.Listener() {
-            @Override
-            public void onRestored(StreamThread t) {
-                restored.add(index);
-                if (restored.size() == config.numStreamThreads() && state() == State.RESTORING) {
-                    transition(State.RUNNING);
-                }
-            }
+        Map<String, Integer> subTopologyByInput = new java.util.HashMap<>();
+        for (SubTopology sub : model.subTopologies()) {
+            sub.sourceTopics().forEach(topic -> subTopologyByInput.put(topic, sub.id()));
+        }
+        StreamThread thread = new StreamThread(name, broker, settings, subTopologyByInput,
+                (id, collector) -> new Task(id, model, model.subTopologies().get(id.subtopology()), collector,
+                        taskSettings),
+                new StreamThread.Listener() {
+                    @Override
+                    public void onRestored(StreamThread t) {
+                        restored.add(index);
+                        if (restored.size() == config.numStreamThreads() && state() == State.RESTORING) {
+                            transition(State.RUNNING);
+                        }
+                    }
 
-            @Override
-            public void onStopped(StreamThread t, Throwable failure) {
-                threadStopped(index, t, taskIds, failure);
-            }
-        });
+                    @Override
+                    public void onStopped(StreamThread t, Throwable failure) {
+                        threadStopped(index, t, failure);
+                    }
+                });
         threads.add(thread);
         Thread runner = new Thread(thread, name);
         runner.setDaemon(false);
         runner.start();
     }
 
-    private void threadStopped(int index, StreamThread thread, List<TaskId> taskIds, Throwable failure) {
+    private void threadStopped(int index, StreamThread thread, Throwable failure) {
         threads.remove(thread);
         if (failure != null && config.replaceThreadOnError()) {
             synchronized (this) {
@@ -210,7 +209,7 @@ public final class Job implements AutoCloseable {
                                 failure.toString());
                         metrics.counter("replaced-threads", "job", model.applicationId()).increment();
                         try {
-                            startThread(index, taskIds);
+                            startThread(index);
                             return;
                         } catch (RuntimeException e) {
                             failure.addSuppressed(e);

@@ -68,6 +68,65 @@ class SamplesOnKafkaIT {
         }
     }
 
+    /**
+     * Two instances of the word count share its tasks through a Kafka consumer group; when one leaves, the other
+     * takes its tasks over with their counts, restored from the changelogs on Apache Kafka.
+     */
+    @org.junit.jupiter.api.Test
+    void shouldShareAJobBetweenTwoInstancesOnApacheKafka() throws Exception {
+        try (Cluster cluster = RemoteCluster.connect(kafka.bootstrapServers())) {
+            try (io.sluice.broker.Admin admin = cluster.admin()) {
+                admin.createTopic(io.sluice.broker.NewTopic.of(WordCount.INPUT_TOPIC, 4));
+                admin.createTopic(io.sluice.broker.NewTopic.of(WordCount.OUTPUT_TOPIC, 4));
+            }
+            produceLines(cluster, 0, 200);
+            io.sluice.engine.Job first = io.sluice.engine.Job.start(WordCount.topology(), cluster, instance("first"));
+            io.sluice.engine.Job second = null;
+            try {
+                assertThat(first.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+                second = io.sluice.engine.Job.start(WordCount.topology(), cluster, instance("second"));
+                assertThat(second.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                produceLines(cluster, 200, 400);
+                assertThat(second.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+                assertThat(hats(first) + hats(second)).isEqualTo(400);
+                first.close();
+                produceLines(cluster, 400, 600);
+                assertThat(second.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (hats(second) < 600 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(hats(second)).isEqualTo(600);
+            } finally {
+                first.close();
+                if (second != null) {
+                    second.close();
+                }
+            }
+        }
+    }
+
+    private static io.sluice.engine.JobConfig instance(String name) {
+        return io.sluice.engine.JobConfig.defaults().with(io.sluice.engine.JobConfig.COMMIT_INTERVAL_MS, 100)
+                .with(io.sluice.engine.JobConfig.STATE_DIR, dir.resolve(name).toString());
+    }
+
+    private static void produceLines(Cluster cluster, int from, int to) {
+        try (io.sluice.broker.Producer producer = cluster.producer()) {
+            for (int i = from; i < to; i++) {
+                producer.send(io.sluice.broker.ProducerRecord.of(WordCount.INPUT_TOPIC, "line-" + i,
+                        "the cat in the hat"));
+            }
+            producer.flush();
+        }
+    }
+
+    private static long hats(io.sluice.engine.Job job) {
+        io.sluice.engine.ReadOnlyKeyValueStore<String, Long> counts = job.store(WordCount.STORE);
+        Long hats = counts.get("hat");
+        return hats == null ? 0 : hats;
+    }
+
     private static void assertSameOutputsAsTheDriver(Sample sample, Cluster cluster) throws Exception {
         Map<String, List<String>> expected = SamplesTest.run(sample);
         Map<String, List<ConsumerRecord>> outputs = SampleRunner.run(sample, cluster, Duration.ofSeconds(60));

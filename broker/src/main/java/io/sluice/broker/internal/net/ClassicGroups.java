@@ -119,7 +119,9 @@ final class ClassicGroups {
             if (generation != g.generation) {
                 return Errors.ILLEGAL_GENERATION;
             }
-            return g.state == State.PREPARING_REBALANCE ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
+            // As Kafka's coordinator: a member of the current generation may still commit while the group prepares
+            // a rebalance (it commits what it gives up), not while the new assignment is being handed out.
+            return g.state == State.COMPLETING_REBALANCE ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
         }
     }
 

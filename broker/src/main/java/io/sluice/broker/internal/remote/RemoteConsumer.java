@@ -65,6 +65,11 @@ public final class RemoteConsumer implements Consumer {
             public void onPartitionsAssigned(Collection<org.apache.kafka.common.TopicPartition> partitions) {
                 listener.onPartitionsAssigned(sluice(partitions));
             }
+
+            @Override
+            public void onPartitionsLost(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+                listener.onPartitionsLost(sluice(partitions));
+            }
         });
     }
 
@@ -156,7 +161,17 @@ public final class RemoteConsumer implements Consumer {
 
     @Override
     public void commitSync() {
-        consumer.commitSync();
+        try {
+            consumer.commitSync();
+        } catch (org.apache.kafka.clients.consumer.CommitFailedException
+                 | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+            throw commitFailed(e);
+        }
+    }
+
+    /** A commit the group refused (a rebalance under way, or this member no longer in it), as sluice names it. */
+    private static io.sluice.broker.CommitFailedException commitFailed(RuntimeException e) {
+        return new io.sluice.broker.CommitFailedException("Commit refused by the group: " + e.getMessage());
     }
 
     @Override
@@ -165,7 +180,12 @@ public final class RemoteConsumer implements Consumer {
                 new LinkedHashMap<>();
         offsets.forEach((tp, o) -> kafka.put(kafka(tp), new org.apache.kafka.clients.consumer.OffsetAndMetadata(
                 o.offset(), o.metadata())));
-        consumer.commitSync(kafka);
+        try {
+            consumer.commitSync(kafka);
+        } catch (org.apache.kafka.clients.consumer.CommitFailedException
+                 | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+            throw commitFailed(e);
+        }
     }
 
     @Override
