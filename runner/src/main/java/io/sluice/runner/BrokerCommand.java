@@ -21,9 +21,11 @@ final class BrokerCommand extends CommandGroup {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = "Start a broker in the foreground: it serves Kafka clients on its listener until Ctrl-C "
                     + "or SIGTERM, then writes what it acknowledged and stops cleanly.",
-            footer = {"", "The Kafka protocol is served in part so far: ApiVersions, Metadata, Produce (idempotent, "
-                    + "no transactions), InitProducerId, Fetch, ListOffsets, CreateTopics, DeleteTopics, "
-                    + "CreatePartitions and the classic consumer-group protocol.", "", "Examples:",
+            footer = {"", "Served of the Kafka protocol: ApiVersions, Metadata, Produce (idempotent; no "
+                    + "transactions), InitProducerId, Fetch, ListOffsets, CreateTopics, DeleteTopics, "
+                    + "CreatePartitions, DeleteRecords, DescribeConfigs, IncrementalAlterConfigs (topics), the "
+                    + "classic consumer-group protocol with committed offsets, ListGroups, DescribeGroups and "
+                    + "DeleteGroups. Other requests get UNSUPPORTED_VERSION.", "", "Examples:",
                 "  sluice broker start --data-dir data --listeners PLAINTEXT://127.0.0.1:9092",
                 "  sluice broker start --config broker.properties -D log.retention.ms=3600000 --metrics-port 9464"})
     static final class Start implements Callable<Integer> {
