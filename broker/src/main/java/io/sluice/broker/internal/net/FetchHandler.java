@@ -5,8 +5,6 @@ import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.log.PartitionLog;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,6 +15,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.requests.FetchRequest;
 
@@ -24,8 +23,9 @@ import org.apache.kafka.common.requests.FetchRequest;
  * Fetch: records from each partition's position, up to the high watermark, within the partition's and the
  * response's byte limits. With nothing to return and {@code max.wait.ms} set, the request waits — the partitions
  * wake it when records arrive, a timer when the wait is over — rather than answer empty at once (long poll). No
- * fetch sessions: the response's session id is 0, so clients send full requests. Records are copied out of the
- * log; sending file regions without a copy is still to come.
+ * fetch sessions: the response's session id is 0, so clients send full requests. Records go out as slices of the
+ * segment files, sent from the page cache without a copy (a segment is deleted {@code file.delete.delay.ms} after
+ * it leaves the log, time enough for a response in flight).
  */
 final class FetchHandler {
     private final BrokerCore core;
@@ -133,7 +133,8 @@ final class FetchHandler {
                     pd.setHighWatermark(result.highWatermark()).setLastStableOffset(result.highWatermark())
                             .setLogStartOffset(version >= 5 ? result.logStartOffset() : -1);
                     if (!result.isEmpty() && limit > 0) {
-                        MemoryRecords records = copy(result);
+                        // A slice of the segment file: the response sends it from the file, without a copy.
+                        FileRecords records = result.records();
                         pd.setRecords(records);
                         bytes += records.sizeInBytes();
                         budget -= records.sizeInBytes();
@@ -151,21 +152,11 @@ final class FetchHandler {
     }
 
     /** How many records at or after {@code offset} the batches hold (a batch may begin before it). */
-    private static int recordsFrom(MemoryRecords records, long offset) {
+    private static int recordsFrom(FileRecords records, long offset) {
         long count = 0;
         for (var batch : records.batches()) {
             count += batch.lastOffset() - Math.max(batch.baseOffset(), offset) + 1;
         }
         return (int) Math.max(0, count);
-    }
-
-    private static MemoryRecords copy(PartitionLog.ReadResult result) {
-        ByteBuffer buffer = ByteBuffer.allocate(result.records().sizeInBytes());
-        try {
-            result.records().readInto(buffer, 0);
-        } catch (IOException e) {
-            throw new io.sluice.broker.StorageException("Cannot read the log for a fetch", e);
-        }
-        return MemoryRecords.readableRecords(buffer); // readInto flipped it
     }
 }

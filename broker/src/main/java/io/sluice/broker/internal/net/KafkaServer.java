@@ -6,12 +6,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.network.TransferableChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,11 +160,13 @@ public final class KafkaServer implements AutoCloseable {
         private final String peer;
         private final ByteBuffer size = ByteBuffer.allocate(4);
         private ByteBuffer frame;
-        private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        private final ArrayDeque<Send> out = new ArrayDeque<>();
+        private final SocketTransfer transfer;
         private boolean inFlight;
 
         Connection(SocketChannel channel, SelectionKey key, String peer) {
             this.channel = channel;
+            this.transfer = new SocketTransfer(channel);
             this.key = key;
             this.peer = peer;
         }
@@ -204,7 +209,7 @@ public final class KafkaServer implements AutoCloseable {
         }
 
         /** On the network thread: queues the response (none for acks=0) and reads the next request. */
-        private void completed(ByteBuffer response) {
+        private void completed(Send response) {
             if (!key.isValid()) {
                 return;
             }
@@ -222,9 +227,9 @@ public final class KafkaServer implements AutoCloseable {
 
         void write() throws IOException {
             while (!out.isEmpty()) {
-                ByteBuffer next = out.peek();
-                channel.write(next);
-                if (next.hasRemaining()) {
+                Send next = out.peek();
+                next.writeTo(transfer);
+                if (!next.completed()) {
                     break;
                 }
                 out.poll();
@@ -275,6 +280,50 @@ public final class KafkaServer implements AutoCloseable {
             } catch (Exception ignored) {
                 // closing anyway
             }
+        }
+    }
+
+    /** The socket as Kafka's {@link Send}s write to it: buffers gathered, file regions transferred (sendfile). */
+    private static final class SocketTransfer implements TransferableChannel {
+        private final SocketChannel channel;
+
+        SocketTransfer(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public boolean hasPendingWrites() {
+            return false;
+        }
+
+        @Override
+        public long transferFrom(FileChannel file, long position, long count) throws IOException {
+            return file.transferTo(position, count, channel);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return channel.write(src);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            return channel.write(srcs, offset, length);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) throws IOException {
+            return channel.write(srcs);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
         }
     }
 }

@@ -13,11 +13,12 @@ import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.protocol.SendBuilder;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
@@ -79,7 +80,7 @@ final class RequestHandler {
      * prefix included), or null when the request wants none (a produce with acks=0) — now, or later from another
      * thread. Throws {@link BadFrameException} for bytes that are not a request.
      */
-    void handle(ByteBuffer frame, String peer, java.util.function.Consumer<ByteBuffer> respond) {
+    void handle(ByteBuffer frame, String peer, java.util.function.Consumer<Send> respond) {
         RequestHeader header;
         try {
             header = RequestHeader.parse(frame);
@@ -238,17 +239,12 @@ final class RequestHandler {
     }
 
     /** Size prefix, response header (of {@code headerVersion}), body (of {@code version}). */
-    private static ByteBuffer frame(int correlationId, short headerVersion, short version, ApiMessage body) {
-        ResponseHeader header = new ResponseHeader(correlationId, headerVersion);
-        ObjectSerializationCache cache = new ObjectSerializationCache();
-        int headerSize = header.data().size(cache, headerVersion);
-        int bodySize = body.size(cache, version);
-        ByteBuffer out = ByteBuffer.allocate(4 + headerSize + bodySize);
-        out.putInt(headerSize + bodySize);
-        ByteBufferAccessor writer = new ByteBufferAccessor(out);
-        header.data().write(writer, cache, headerVersion);
-        body.write(writer, cache, version);
-        return out.flip();
+    /**
+     * The response, size prefix included, as a {@link Send}: record sets read from the log go out as file regions,
+     * without a copy (sendfile), the rest from a buffer.
+     */
+    private static Send frame(int correlationId, short headerVersion, short version, ApiMessage body) {
+        return SendBuilder.buildResponseSend(new ResponseHeader(correlationId, headerVersion), body, version);
     }
 
     /** A frame that cannot be read as a request: the connection is closed, with this message in the log. */
