@@ -351,6 +351,42 @@ class KafkaProtocolServerTest {
     }
 
     @Test
+    void shouldHoldAFetchUntilItsMinBytesHaveArrived() throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("fetch.max.wait.ms", "3000");
+        p.put("fetch.min.bytes", "2000");
+        var deserializer = new org.apache.kafka.common.serialization.StringDeserializer();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, deserializer, deserializer)) {
+            var tp = new org.apache.kafka.common.TopicPartition("payments", 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToEnd(List.of(tp));
+            consumer.position(tp);
+            Thread later = new Thread(() -> {
+                try (Producer embedded = broker.producer()) {
+                    Thread.sleep(200);
+                    embedded.send(ProducerRecord.of("payments", "k", "alone")).join(); // far below 2,000 bytes
+                    Thread.sleep(800);
+                    for (int i = 0; i < 40; i++) {
+                        embedded.send(ProducerRecord.of("payments", "k", "x".repeat(100)));
+                    }
+                    embedded.flush();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            long start = System.nanoTime();
+            later.start();
+            var records = consumer.poll(java.time.Duration.ofSeconds(20));
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            later.join();
+            // Not answered with the first record alone, nor only when the 3 s wait ran out.
+            assertThat(records.count()).isEqualTo(41);
+            assertThat(waited).isBetween(900L, 2_500L);
+        }
+    }
+
+    @Test
     void shouldCreateGrowAndDeleteTopicsForKafkasAdminClient() throws Exception {
         try (AdminClient admin = kafkaAdmin()) {
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("events", 4, (short) 1)

@@ -21,8 +21,9 @@ import org.apache.kafka.common.requests.FetchRequest;
 
 /**
  * Fetch: records from each partition's position, up to the high watermark, within the partition's and the
- * response's byte limits. With nothing to return and {@code max.wait.ms} set, the request waits — the partitions
- * wake it when records arrive, a timer when the wait is over — rather than answer empty at once (long poll). No
+ * response's byte limits. With less than {@code min.bytes} to return and {@code max.wait.ms} set, the request waits
+ * — the partitions wake it when records arrive, a timer when the wait is over — rather than answer at once (long
+ * poll). No
  * fetch sessions: the response's session id is 0, so clients send full requests. Records go out as slices of the
  * segment files, sent from the page cache without a copy (a segment is deleted {@code file.delete.delay.ms} after
  * it leaves the log, time enough for a response in flight).
@@ -39,7 +40,7 @@ final class FetchHandler {
     void handle(FetchRequest request, short version, Consumer<ApiMessage> reply) {
         FetchRequestData data = request.data();
         Read first = read(data, version);
-        if (first.bytes > 0 || first.errors || data.maxWaitMs() <= 0) {
+        if (first.bytes >= minBytes(data) || first.errors || data.maxWaitMs() <= 0) {
             reply.accept(first.response);
             return;
         }
@@ -52,6 +53,7 @@ final class FetchHandler {
         private final short version;
         private final Consumer<ApiMessage> reply;
         private final AtomicBoolean done = new AtomicBoolean();
+        private final AtomicBoolean checkPending = new AtomicBoolean();
         private final List<Partition> watched = new ArrayList<>();
 
         Waiting(FetchRequestData data, short version, Consumer<ApiMessage> reply) {
@@ -73,16 +75,23 @@ final class FetchHandler {
             }
             delayed.schedule(this::complete, data.maxWaitMs(), TimeUnit.MILLISECONDS);
             // Records may have arrived between the first read and the listeners: look once more.
-            if (read(data, version).bytes > 0) {
-                complete();
-            }
+            check();
         }
 
         @Override
         public void onData(Partition partition) {
-            // On the journal thread, which must not wait: the read happens on the delayed-operation thread.
-            if (!done.get()) {
-                delayed.execute(this::complete);
+            // On the journal thread, which must not wait: the read happens on the delayed-operation thread, one
+            // check at a time however many appends wake it.
+            if (!done.get() && checkPending.compareAndSet(false, true)) {
+                delayed.execute(this::check);
+            }
+        }
+
+        /** Answers as soon as {@code min.bytes} are there; otherwise waits on. */
+        private void check() {
+            checkPending.set(false);
+            if (!done.get() && read(data, version).bytes >= minBytes(data)) {
+                complete();
             }
         }
 
@@ -104,6 +113,11 @@ final class FetchHandler {
     }
 
     private record Read(FetchResponseData response, long bytes, boolean errors) {
+    }
+
+    /** At least one byte: an empty answer before {@code max.wait.ms} is never what a client asks for. */
+    private static int minBytes(FetchRequestData data) {
+        return Math.max(1, data.minBytes());
     }
 
     private Read read(FetchRequestData data, short version) {
