@@ -4,12 +4,12 @@
 # each broker's CPU-seconds: first Kafka, then `sluice broker start`, on the same port, one after the other.
 #   docs/bench/network-vs-kafka.sh KAFKA_REFERENCE_DIR [RUNS=3] [RECORDS=2000000]
 # KAFKA_REFERENCE_DIR is a writable copy of ../shared/kafka-reference on which ./setup.sh has run; port 19092
-# (and 19093 for Kafka's controller) must be free. Needs runner/target/sluice.jar. Tables go to its results/.
+# (and 19093 for Kafka's controller) must be free. Needs the build (runner/target/sluice.jar and its class-data
+# archive, which bin/sluice uses). Tables go to its results/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REF="$(cd "$1" && pwd)"; RUNS="${2:-3}"; N="${3:-2000000}"
-JAR="$PWD/runner/target/sluice.jar"
-[ -f "$JAR" ] || { echo "missing $JAR: run mvn -q -B -DskipTests package" >&2; exit 1; }
+[ -f runner/target/sluice.jar ] || { echo "missing runner/target/sluice.jar: run mvn -q -B -DskipTests package" >&2; exit 1; }
 
 suite() { # label
   (cd "$REF" && ./bench-producer.sh "$RUNS" "$N" && ./bench-consumer.sh "$RUNS" "$N" && ./bench-e2e.sh "$RUNS" 10000 1) \
@@ -27,7 +27,7 @@ suite kafka
 export KAFKA_DATADIR="$REF/data/net-sluice"
 rm -rf "$KAFKA_DATADIR"; mkdir -p "$KAFKA_DATADIR"
 t0=$(date +%s%N)
-java -jar "$JAR" broker start --data-dir "$KAFKA_DATADIR/data" --listeners PLAINTEXT://127.0.0.1:19092 \
+bin/sluice broker start --data-dir "$KAFKA_DATADIR/data" --listeners PLAINTEXT://127.0.0.1:19092 \
   > "$KAFKA_DATADIR/broker.out" 2>&1 &
 echo $! > "$KAFKA_DATADIR/kafka.pid"
 until (exec 3<>/dev/tcp/127.0.0.1/19092) 2>/dev/null; do sleep 0.01; done

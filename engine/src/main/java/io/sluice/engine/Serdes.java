@@ -16,8 +16,11 @@ import java.util.function.Function;
  * string form, so topics written by sluice read the same in Kafka clients and back.
  */
 public final class Serdes {
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Made on first use: building it (modules found on the class path) costs a program's start ~100 ms. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().findAndRegisterModules()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
 
     private static final Serde<String> STRING = of("string", s -> s.getBytes(StandardCharsets.UTF_8),
             b -> new String(b, StandardCharsets.UTF_8));
@@ -68,13 +71,13 @@ public final class Serdes {
         Objects.requireNonNull(type, "type");
         return of("json(" + type.getName() + ")", value -> {
             try {
-                return JSON.writeValueAsBytes(value);
+                return Json.MAPPER.writeValueAsBytes(value);
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot write JSON: type=" + type.getName(), e);
             }
         }, bytes -> {
             try {
-                return JSON.readValue(bytes, type);
+                return Json.MAPPER.readValue(bytes, type);
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot read JSON: type=" + type.getName() + ", reason="
                         + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);

@@ -44,6 +44,9 @@ final class BrokerCommand extends CommandGroup {
         SettingsOptions settingsOptions;
         @Mixin
         MetricsOptions metricsOptions;
+        /** For the build: it records the classes a start loads into a class-data archive (bin/sluice uses it). */
+        @Option(names = "--stop-when-started", hidden = true)
+        boolean stopWhenStarted;
 
         @Override
         public Integer call() throws Exception {
@@ -80,8 +83,10 @@ final class BrokerCommand extends CommandGroup {
                 err.printf("Metrics on %s%n", endpoint.url());
             }
             err.flush();
-            stopped.await();
-            return 0;
+            if (!stopWhenStarted) {
+                stopped.await();
+            }
+            return 0; // with --stop-when-started, the shutdown hook stops the broker as the process exits
         }
     }
 }

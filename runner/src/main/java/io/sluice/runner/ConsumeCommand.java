@@ -38,7 +38,10 @@ import picocli.CommandLine.Spec;
                 "  sluice consume orders --from-time 2026-11-30T08:00:00Z -n 10 --json",
                 "  sluice consume orders --group audit     # resumes where group audit stopped, commits"})
 final class ConsumeCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: an ObjectMapper costs ~60 ms, which every command's start would otherwise pay. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private static final List<String> PLACEHOLDERS =
             List.of("topic", "partition", "offset", "timestamp", "key", "value", "headers");
 
@@ -221,7 +224,7 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private String toJson(ConsumerRecord r) throws Exception {
-        ObjectNode node = JSON.createObjectNode();
+        ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("topic", r.topic());
         node.put("partition", r.partition());
         node.put("offset", r.offset());
@@ -232,7 +235,7 @@ final class ConsumeCommand implements Callable<Integer> {
         for (Header h : r.headers()) {
             headers.put(h.key(), h.value() == null ? null : text(h.value()));
         }
-        return JSON.writeValueAsString(node);
+        return Json.MAPPER.writeValueAsString(node);
     }
 
     private static String text(byte[] bytes) {

@@ -39,7 +39,10 @@ import picocli.CommandLine.Spec;
                 "  echo '{\"key\":\"k1\",\"value\":{\"qty\":2},\"headers\":{\"source\":\"web\"}}' "
                         + "| sluice produce orders --json"})
 final class ProduceCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: an ObjectMapper costs ~60 ms, which every command's start would otherwise pay. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Spec
     CommandSpec spec;
@@ -136,7 +139,7 @@ final class ProduceCommand implements Callable<Integer> {
     private ProducerRecord fromJson(String line, List<Header> fixedHeaders) {
         JsonNode node;
         try {
-            node = JSON.readTree(line);
+            node = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }

@@ -2,6 +2,7 @@ package io.sluice.runner;
 
 import io.sluice.broker.SluiceException;
 import io.sluice.runner.perf.PerfCommand;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,11 +14,12 @@ import picocli.CommandLine.Spec;
  * stdout; errors, and the broker's warnings, to stderr.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Sluice.Version.class,
-        description = "sluice: an event streaming platform and stream-processing framework for Java.",
-        subcommands = {DemoCommand.class, BrokerCommand.class, TopicsCommand.class, ProduceCommand.class,
-                ConsumeCommand.class, GroupsCommand.class, RunCommand.class, SamplesCommand.class, PerfCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "sluice: an event streaming platform and stream-processing framework for Java.")
 public final class Sluice implements Callable<Integer> {
+    /** The commands, in the order help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(DemoCommand.class, BrokerCommand.class,
+            TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class, RunCommand.class,
+            SamplesCommand.class, PerfCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -44,15 +46,30 @@ public final class Sluice implements Callable<Integer> {
                 System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             }
         }
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
+    }
+
+    /** The whole command line, every command in it. */
+    public static CommandLine commandLine() {
+        return commandLine(new String[0]);
     }
 
     /**
      * The command line with its error handling: a bad argument or a failure prints one line, {@code error: …}, to
      * stderr (the stack trace too with {@code --verbose}) and exits 2 or 1.
      */
-    public static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Sluice()).setCaseInsensitiveEnumValuesAllowed(true);
+    private static CommandLine commandLine(String[] arguments) {
+        CommandLine commandLine = new CommandLine(new Sluice());
+        // Picocli reads every command's annotations up front (a quarter of a second for all of them): when the
+        // arguments name a command, only that one is built. Help, and anything else, gets them all.
+        String named = commandNamed(arguments);
+        for (Class<?> command : COMMANDS) {
+            if (named == null || named.equals(command.getAnnotation(Command.class).name())) {
+                commandLine.addSubcommand(command);
+            }
+        }
+        commandLine.addSubcommand(CommandLine.HelpCommand.class);
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             cmd.getErr().println("error: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName()
@@ -70,6 +87,22 @@ public final class Sluice implements Callable<Integer> {
             return 1;
         });
         return commandLine;
+    }
+
+    /** The command the first argument names, or null if it names none. */
+    private static String commandNamed(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("-v") || arg.equals("--verbose")) {
+                continue;
+            }
+            for (Class<?> command : COMMANDS) {
+                if (command.getAnnotation(Command.class).name().equals(arg)) {
+                    return arg;
+                }
+            }
+            return null;
+        }
+        return null;
     }
 
     /** Whether {@code --verbose} was given to the command or any subcommand (it is inherited). */
