@@ -45,7 +45,7 @@ public final class Broker implements Cluster {
         try {
             Listener listener = config.listener();
             KafkaServer server = listener == null ? null : KafkaServer.start(core, listener,
-                    config.advertisedListener(), config.socketRequestMaxBytes());
+                    config.advertisedListener());
             return new Broker(core, server);
         } catch (RuntimeException e) {
             core.close();

@@ -41,6 +41,8 @@ public final class BrokerConfig {
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
 
     private static final ConfigDefinition DEFINITION = definition();
 
@@ -85,6 +87,14 @@ public final class BrokerConfig {
         return (Integer) values.get(SOCKET_REQUEST_MAX_BYTES);
     }
 
+    public int maxConnections() {
+        return (Integer) values.get(MAX_CONNECTIONS);
+    }
+
+    public int maxConnectionsPerIp() {
+        return (Integer) values.get(MAX_CONNECTIONS_PER_IP);
+    }
+
     private static ConfigDefinition definition() {
         int cores = Runtime.getRuntime().availableProcessors();
         ConfigDefinition d = new ConfigDefinition("broker")
@@ -118,7 +128,11 @@ public final class BrokerConfig {
                 .define(ADVERTISED_LISTENERS, STRING, "", "",
                         "the address Metadata tells clients; empty: the listener's (its host name for 0.0.0.0)")
                 .define(SOCKET_REQUEST_MAX_BYTES, INT, 104_857_600, Check.atLeast(1024), "bytes",
-                        "the largest request frame a client may send; a larger one closes its connection");
+                        "the largest request frame a client may send; a larger one closes its connection")
+                .define(MAX_CONNECTIONS, INT, Integer.MAX_VALUE, Check.atLeast(1), "",
+                        "client connections served at once; one more is closed as soon as it is accepted")
+                .define(MAX_CONNECTIONS_PER_IP, INT, Integer.MAX_VALUE, Check.atLeast(1), "",
+                        "client connections served at once from one address; one more is closed at once");
         ConfigDefinition topic = LogConfig.DEFINITION;
         for (Map.Entry<String, String> e : LogConfig.BROKER_DEFAULT_KEYS.entrySet()) {
             ConfigDefinition.Key key = topic.key(e.getValue());

@@ -386,6 +386,37 @@ class KafkaProtocolServerTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {BrokerConfig.MAX_CONNECTIONS,
+            BrokerConfig.MAX_CONNECTIONS_PER_IP})
+    void shouldCloseConnectionsBeyondItsLimitAndServeOnceTheyGo(String limit) throws Exception {
+        try (Broker limited = Broker.start(BrokerConfig.builder(dir.resolve("limited"))
+                .set(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0").set(limit, 2).build())) {
+            String address = limited.bootstrapServers().orElseThrow();
+            int limitedPort = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+            byte[] apiVersions = request(new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "limits", 1),
+                    new ApiVersionsRequestData().setClientSoftwareName("t").setClientSoftwareVersion("1"), (short) 3);
+            try (Socket first = new Socket("127.0.0.1", limitedPort);
+                 Socket second = new Socket("127.0.0.1", limitedPort)) {
+                assertThat(exchange(first, apiVersions)).isNotNull();
+                assertThat(exchange(second, apiVersions)).isNotNull();
+                try (Socket third = new Socket("127.0.0.1", limitedPort)) {
+                    third.setSoTimeout(5_000);
+                    assertThat(exchange(third, apiVersions)).as("closed: one too many").isNull();
+                }
+            }
+            ByteBuffer answered = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (answered == null && System.nanoTime() < deadline) {
+                try (Socket again = new Socket("127.0.0.1", limitedPort)) {
+                    again.setSoTimeout(5_000);
+                    answered = exchange(again, apiVersions);
+                }
+            }
+            assertThat(answered).as("served once the others closed").isNotNull();
+        }
+    }
+
     @Test
     void shouldCreateGrowAndDeleteTopicsForKafkasAdminClient() throws Exception {
         try (AdminClient admin = kafkaAdmin()) {

@@ -31,6 +31,11 @@ public final class KafkaServer implements AutoCloseable {
     private final Selector selector;
     private final RequestHandler handler;
     private final int maxRequestBytes;
+    private final int maxConnections;
+    private final int maxConnectionsPerIp;
+    /** Open connections, all and per client address: the network thread's own. */
+    private int connections;
+    private final java.util.Map<java.net.InetAddress, Integer> connectionsPerIp = new java.util.HashMap<>();
     private final Thread thread;
     private final Listener bound;
     /** Responses finished off the network thread, to be written by it. */
@@ -38,12 +43,14 @@ public final class KafkaServer implements AutoCloseable {
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
-    private KafkaServer(ServerSocketChannel server, Selector selector, RequestHandler handler, int maxRequestBytes,
-                        Listener bound) {
+    private KafkaServer(ServerSocketChannel server, Selector selector, RequestHandler handler,
+                        io.sluice.broker.BrokerConfig config, Listener bound) {
         this.server = server;
         this.selector = selector;
         this.handler = handler;
-        this.maxRequestBytes = maxRequestBytes;
+        this.maxRequestBytes = config.socketRequestMaxBytes();
+        this.maxConnections = config.maxConnections();
+        this.maxConnectionsPerIp = config.maxConnectionsPerIp();
         this.bound = bound;
         this.thread = new Thread(this::run, "sluice-network-" + bound.port());
         this.thread.setDaemon(true);
@@ -51,9 +58,10 @@ public final class KafkaServer implements AutoCloseable {
 
     /**
      * Listens on {@code listener} (port 0: any free one) and serves requests; {@code advertised} is what Metadata
-     * tells clients, or null to tell them the bound address.
+     * tells clients, or null to tell them the bound address. Request size and connection limits come from the
+     * broker's config.
      */
-    public static KafkaServer start(BrokerCore core, Listener listener, Listener advertised, int maxRequestBytes) {
+    public static KafkaServer start(BrokerCore core, Listener listener, Listener advertised) {
         ServerSocketChannel server = null;
         Selector selector = null;
         try {
@@ -68,7 +76,7 @@ public final class KafkaServer implements AutoCloseable {
             Listener tell = advertised != null ? advertised
                     : new Listener(listener.host().isEmpty() || listener.host().equals("0.0.0.0")
                     ? java.net.InetAddress.getLocalHost().getHostName() : listener.host(), port);
-            KafkaServer s = new KafkaServer(server, selector, new RequestHandler(core, () -> tell), maxRequestBytes,
+            KafkaServer s = new KafkaServer(server, selector, new RequestHandler(core, () -> tell), core.config(),
                     bound);
             s.thread.start();
             log.info("Listening for Kafka clients: listener={}, advertised={}", bound, tell);
@@ -142,10 +150,21 @@ public final class KafkaServer implements AutoCloseable {
     private void accept() throws IOException {
         SocketChannel channel;
         while ((channel = server.accept()) != null) {
+            java.net.InetAddress address = ((InetSocketAddress) channel.getRemoteAddress()).getAddress();
+            int fromAddress = connectionsPerIp.getOrDefault(address, 0);
+            if (connections >= maxConnections || fromAddress >= maxConnectionsPerIp) {
+                log.warn("Refusing a connection: peer={}, reason={}", channel.getRemoteAddress(),
+                        connections >= maxConnections ? "max.connections (" + maxConnections + ") reached"
+                                : "max.connections.per.ip (" + maxConnectionsPerIp + ") reached for " + address);
+                closeQuietly(channel);
+                continue;
+            }
             channel.configureBlocking(false);
             channel.socket().setTcpNoDelay(true);
             SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-            key.attach(new Connection(channel, key, String.valueOf(channel.getRemoteAddress())));
+            key.attach(new Connection(channel, key, String.valueOf(channel.getRemoteAddress()), address));
+            connections++;
+            connectionsPerIp.merge(address, 1, Integer::sum);
         }
     }
 
@@ -164,7 +183,11 @@ public final class KafkaServer implements AutoCloseable {
         private final SocketTransfer transfer;
         private boolean inFlight;
 
-        Connection(SocketChannel channel, SelectionKey key, String peer) {
+        private final java.net.InetAddress address;
+        private boolean open = true;
+
+        Connection(SocketChannel channel, SelectionKey key, String peer, java.net.InetAddress address) {
+            this.address = address;
             this.channel = channel;
             this.transfer = new SocketTransfer(channel);
             this.key = key;
@@ -251,6 +274,11 @@ public final class KafkaServer implements AutoCloseable {
         void closeQuietly() {
             key.cancel();
             KafkaServer.closeQuietly(channel);
+            if (open) {
+                open = false;
+                connections--;
+                connectionsPerIp.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+            }
         }
     }
 
