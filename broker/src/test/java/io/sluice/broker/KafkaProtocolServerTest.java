@@ -713,6 +713,52 @@ class KafkaProtocolServerTest {
         assertThat(readAll("orders", 0)).isEmpty();
     }
 
+    /**
+     * Every version of every API the broker advertises, flexible or not (kafkajs, for one, sends only the older,
+     * non-flexible ones), with a request of default fields: the answer comes in that version's layout, under the
+     * right response header. (Produce v0–v2 are advertised for librdkafka's sake only and close the connection.)
+     */
+    @Test
+    void shouldAnswerEveryAdvertisedVersionOfEveryApiInItsLayout() throws Exception {
+        ApiVersionsResponse versions;
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            ByteBuffer response = exchange(socket, request(new RequestHeader(ApiKeys.API_VERSIONS, (short) 3,
+                    "every-version", 1), new ApiVersionsRequestData().setClientSoftwareName("t")
+                    .setClientSoftwareVersion("1"), (short) 3));
+            ResponseHeader.parse(response, (short) 0);
+            versions = ApiVersionsResponse.parse(new ByteBufferAccessor(response), (short) 3);
+        }
+        int answered = 0;
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(10_000);
+            int correlation = 100;
+            for (var api : versions.data().apiKeys()) {
+                ApiKeys key = ApiKeys.forId(api.apiKey());
+                for (short v = (short) Math.max(api.minVersion(), key.oldestVersion()); v <= api.maxVersion(); v++) {
+                    var body = org.apache.kafka.common.message.ApiMessageType.fromApiKey(key.id).newRequest();
+                    if (body instanceof org.apache.kafka.common.message.ProduceRequestData produce) {
+                        produce.setAcks((short) 1); // acks=0, the default field, is answered with silence
+                    }
+                    ByteBuffer response;
+                    try {
+                        response = exchange(socket, request(new RequestHeader(key, v, "every-version",
+                                ++correlation), body, v));
+                    } catch (java.net.SocketTimeoutException e) {
+                        throw new AssertionError("No answer to " + key + " v" + v, e);
+                    }
+                    assertThat(response).as(key + " v" + v).isNotNull();
+                    assertThat(ResponseHeader.parse(response, key.responseHeaderVersion(v)).correlationId())
+                            .as(key + " v" + v).isEqualTo(correlation);
+                    org.apache.kafka.common.requests.AbstractResponse.parseResponse(key,
+                            new ByteBufferAccessor(response), v);
+                    assertThat(response.hasRemaining()).as(key + " v" + v + ": bytes left over").isFalse();
+                    answered++;
+                }
+            }
+        }
+        assertThat(answered).isGreaterThan(150);
+    }
+
     @Test
     void shouldServeSluicesOwnClientApiOverTheNetwork() throws Exception {
         try (RemoteCluster cluster = RemoteCluster.connect(bootstrap); Admin admin = cluster.admin();
