@@ -47,9 +47,11 @@ public final class BrokerConfig {
     private static final ConfigDefinition DEFINITION = definition();
 
     private final Map<String, Object> values;
+    private final java.util.Set<String> given;
 
     private BrokerConfig(Map<String, ?> originals) {
         this.values = Collections.unmodifiableMap(DEFINITION.parse(originals));
+        this.given = java.util.Set.copyOf(originals.keySet());
         int ringSize = journalRingSize();
         if (Integer.bitCount(ringSize) != 1) {
             throw new InvalidConfigException("Invalid broker config: key=" + JOURNAL_RING_SIZE + ", value="
@@ -162,6 +164,18 @@ public final class BrokerConfig {
 
     public Path dataDir() {
         return Path.of(dataDirValue());
+    }
+
+    /** Every key's value as the broker runs with it, formatted as in a config file, by key. */
+    public java.util.SortedMap<String, String> effectiveValues() {
+        java.util.SortedMap<String, String> effective = new java.util.TreeMap<>();
+        values.forEach((key, value) -> effective.put(key, value == null ? null : ConfigDefinition.format(value)));
+        return effective;
+    }
+
+    /** Whether {@code key} was given (in a file, on the command line, in code) rather than left to its default. */
+    public boolean isSet(String key) {
+        return given.contains(key);
     }
 
     private String dataDirValue() {

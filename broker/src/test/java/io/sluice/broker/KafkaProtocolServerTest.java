@@ -666,6 +666,29 @@ class KafkaProtocolServerTest {
         }
     }
 
+    @Test
+    void shouldDescribeItsBrokerConfigsReadOnly() throws Exception {
+        try (AdminClient admin = kafkaAdmin()) {
+            String node = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).iterator().next().idString();
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, node);
+            var config = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);
+            var maxBytes = config.get("socket.request.max.bytes");
+            assertThat(maxBytes.value()).isEqualTo("1048576");
+            assertThat(maxBytes.source()).isEqualTo(
+                    org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG);
+            assertThat(maxBytes.isReadOnly()).isTrue();
+            assertThat(config.get("num.partitions").source()).isEqualTo(
+                    org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+            var op = new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry("num.partitions", "3"),
+                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.incrementalAlterConfigs(
+                    Map.of(resource, List.of(op))).all().get(10, TimeUnit.SECONDS))
+                    .hasMessageContaining("broker configs are static");
+        }
+    }
+
     /**
      * Random bodies behind well-formed headers, for every API and version the broker advertises: each gets a
      * response or a closed connection, and afterwards the broker serves as before.

@@ -1,5 +1,6 @@
 package io.sluice.broker.internal.net;
 
+import io.sluice.broker.BrokerConfig;
 import io.sluice.broker.TopicDescription;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.client.EmbeddedAdmin;
@@ -18,13 +19,15 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse;
 
 /**
  * Topic configs: DescribeConfigs gives every effective value, marked as the topic's own or the default;
- * IncrementalAlterConfigs sets and deletes (back to the default) values. Broker configs are not served over the
- * network yet; list operations (APPEND, SUBTRACT) are refused.
+ * IncrementalAlterConfigs sets and deletes (back to the default) values; list operations (APPEND, SUBTRACT) are
+ * refused. Broker configs are described, read-only.
  */
 final class ConfigsHandler {
+    private final BrokerCore core;
     private final EmbeddedAdmin admin;
 
     ConfigsHandler(BrokerCore core) {
+        this.core = core;
         this.admin = new EmbeddedAdmin(core);
     }
 
@@ -34,9 +37,13 @@ final class ConfigsHandler {
             DescribeConfigsResponseData.DescribeConfigsResult result = new DescribeConfigsResponseData
                     .DescribeConfigsResult().setResourceType(r.resourceType()).setResourceName(r.resourceName());
             response.results().add(result);
+            if (r.resourceType() == ConfigResource.Type.BROKER.id()) {
+                describeBroker(r, result);
+                continue;
+            }
             if (r.resourceType() != ConfigResource.Type.TOPIC.id()) {
                 result.setErrorCode(Errors.INVALID_REQUEST.code())
-                        .setErrorMessage("only topic configs are served over the network so far");
+                        .setErrorMessage("topic and broker configs are served, not resource type " + r.resourceType());
                 continue;
             }
             try {
@@ -61,6 +68,34 @@ final class ConfigsHandler {
         return response;
     }
 
+    /**
+     * The broker's configs: every key as it runs, read-only (set in its config file or on its command line, they
+     * change with a restart); the cluster-wide dynamic defaults (an empty name) are none.
+     */
+    private void describeBroker(DescribeConfigsRequestData.DescribeConfigsResource r,
+                                DescribeConfigsResponseData.DescribeConfigsResult result) {
+        if (r.resourceName().isEmpty()) {
+            return;
+        }
+        if (!r.resourceName().equals(Integer.toString(RequestHandler.NODE_ID))) {
+            result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("No broker " + r.resourceName()
+                    + ": this cluster is broker " + RequestHandler.NODE_ID);
+            return;
+        }
+        BrokerConfig config = core.config();
+        Set<String> keys = r.configurationKeys() == null ? config.effectiveValues().keySet()
+                : new LinkedHashSet<>(r.configurationKeys());
+        for (String key : keys) {
+            if (!config.effectiveValues().containsKey(key)) {
+                continue;
+            }
+            result.configs().add(new DescribeConfigsResponseData.DescribeConfigsResourceResult().setName(key)
+                    .setValue(config.effectiveValues().get(key)).setReadOnly(true).setIsSensitive(false)
+                    .setConfigSource((config.isSet(key) ? DescribeConfigsResponse.ConfigSource.STATIC_BROKER_CONFIG
+                            : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG).id()));
+        }
+    }
+
     ApiMessage incrementalAlter(IncrementalAlterConfigsRequestData request) {
         IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource r : request.resources()) {
@@ -69,8 +104,9 @@ final class ConfigsHandler {
                             .setResourceType(r.resourceType()).setResourceName(r.resourceName());
             response.responses().add(result);
             if (r.resourceType() != ConfigResource.Type.TOPIC.id()) {
-                result.setErrorCode(Errors.INVALID_REQUEST.code())
-                        .setErrorMessage("only topic configs are served over the network so far");
+                result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(r.resourceType()
+                        == ConfigResource.Type.BROKER.id() ? "broker configs are static: set them in the broker's "
+                        + "config file or on its command line, and restart it" : "only topic configs can be altered");
                 continue;
             }
             Map<String, String> set = new LinkedHashMap<>();
