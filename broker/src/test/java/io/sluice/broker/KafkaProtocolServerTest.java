@@ -523,6 +523,29 @@ class KafkaProtocolServerTest {
     }
 
     @Test
+    void shouldRecogniseARetryAcrossABrokerRestart() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            assertThat(produced(exchange(socket, idempotentProduce(1, 0, "a", "b"))).baseOffset()).isZero();
+            assertThat(produced(exchange(socket, idempotentProduce(2, 2, "c"))).baseOffset()).isEqualTo(2);
+        }
+        broker.close();
+        broker = Broker.start(BrokerConfig.builder(dir).set(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0")
+                .set(BrokerConfig.SOCKET_REQUEST_MAX_BYTES, 1_048_576).build());
+        bootstrap = broker.bootstrapServers().orElseThrow();
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            // Its answer lost in the restart, the producer sends the batch again: the original offset, no copy.
+            var retried = produced(exchange(socket, idempotentProduce(3, 2, "c")));
+            assertThat(retried.errorCode()).isEqualTo(Errors.NONE.code());
+            assertThat(retried.baseOffset()).isEqualTo(2);
+            assertThat(produced(exchange(socket, idempotentProduce(4, 5, "f"))).errorCode())
+                    .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code());
+            assertThat(produced(exchange(socket, idempotentProduce(5, 3, "d"))).baseOffset()).isEqualTo(3);
+        }
+        assertThat(readAll("payments", 4)).extracting(ConsumerRecord::valueAsString)
+                .containsExactly("a", "b", "c", "d");
+    }
+
+    @Test
     void shouldKeepTheCommitsOfAConsumerThatAssignsItsPartitions() throws Exception {
         try (Producer embedded = broker.producer()) {
             for (int i = 0; i < 10; i++) {

@@ -9,8 +9,10 @@ import org.apache.kafka.common.record.RecordBatch;
 /**
  * Idempotent produce: per producer id and partition, the epoch, the next sequence expected and the last
  * {@value #KEPT} batches written, so that a retried batch is answered with its original offset instead of being
- * written twice, and a gap is refused with OUT_OF_ORDER_SEQUENCE_NUMBER. Kept in memory: after a restart a
- * producer's next batch is taken as it comes (as a new producer's would be).
+ * written twice, and a gap is refused with OUT_OF_ORDER_SEQUENCE_NUMBER. Kept in memory and, when the listener
+ * starts, rebuilt from the batches of each partition's last segment — the producer id, epoch and sequences stored
+ * in their headers — so that a retry across a broker restart is still recognised. A producer seen only in older
+ * segments starts afresh: its next batch is taken as it comes, as a new producer's would be.
  */
 final class ProducerSequences {
     static final int KEPT = 5;
@@ -69,6 +71,57 @@ final class ProducerSequences {
             state.nextSequence = batch.lastSequence() == Integer.MAX_VALUE ? 0 : batch.lastSequence() + 1;
             return Verdict.WRITE;
         }
+    }
+
+    /** Takes in a batch already in the log, read on start: its producer's epoch, sequence and offset. */
+    void recover(TopicPartition partition, RecordBatch batch) {
+        if (!batch.hasProducerId()) {
+            return;
+        }
+        State state = states.computeIfAbsent(new Key(batch.producerId(), partition), k -> new State());
+        synchronized (state) {
+            if (batch.producerEpoch() < state.epoch) {
+                return;
+            }
+            if (batch.producerEpoch() > state.epoch) {
+                state.epoch = batch.producerEpoch();
+                state.written.clear();
+            }
+            state.nextSequence = batch.lastSequence() == Integer.MAX_VALUE ? 0 : batch.lastSequence() + 1;
+            state.written.addLast(new Written(batch.baseSequence(), batch.lastSequence(), batch.baseOffset()));
+            while (state.written.size() > KEPT) {
+                state.written.removeFirst();
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the state of every partition from the batches of its last segment (the headers are read, not the
+     * records). Returns how many producer batches were taken in.
+     */
+    int recover(io.sluice.broker.internal.BrokerCore core) {
+        int batches = 0;
+        for (io.sluice.broker.internal.topic.Topic topic : core.registry().topics()) {
+            for (io.sluice.broker.internal.topic.Partition partition : topic.partitions()) {
+                io.sluice.broker.internal.log.PartitionLog log = partition.log();
+                long from = Math.max(log.logStartOffset(), log.logEndPosition().segmentBaseOffset());
+                if (from >= log.highWatermark()) {
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(topic.name(), partition.topicPartition().partition());
+                var read = log.read(from, Integer.MAX_VALUE);
+                if (read.isEmpty()) {
+                    continue;
+                }
+                for (RecordBatch batch : read.records().batches()) {
+                    if (batch.hasProducerId()) {
+                        recover(tp, batch);
+                        batches++;
+                    }
+                }
+            }
+        }
+        return batches;
     }
 
     /** Remembers where a checked batch was written, for answering its retries. */

@@ -60,7 +60,12 @@ final class RequestHandler {
             return t;
         });
         this.producerIds = new ProducerIds(core.config().dataDir());
-        this.produce = new ProduceHandler(core, new ProducerSequences());
+        ProducerSequences sequences = new ProducerSequences();
+        int recovered = sequences.recover(core);
+        if (recovered > 0) {
+            log.info("Idempotent producer state rebuilt from the logs: batches={}", recovered);
+        }
+        this.produce = new ProduceHandler(core, sequences);
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
         this.admin = new AdminHandler(core);
