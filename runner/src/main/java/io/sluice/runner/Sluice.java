@@ -19,7 +19,7 @@ public final class Sluice implements Callable<Integer> {
     /** The commands, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(DemoCommand.class, BrokerCommand.class,
             TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class, RunCommand.class,
-            SamplesCommand.class, PerfCommand.class);
+            ConnectCommand.class, SamplesCommand.class, PerfCommand.class);
 
     @Spec
     CommandSpec spec;

@@ -137,6 +137,44 @@ class CommandLineProcessTest {
     }
 
     @Test
+    void shouldCopyAFileThroughATopicWithConnectorsUntilSigterm() throws Exception {
+        sluice("", "topics", "create", "logs");
+        Path in = dir.resolve("app.log");
+        Path out = dir.resolve("copy.log");
+        Files.writeString(in, "first\nsecond\n");
+        Files.writeString(dir.resolve("in.properties"), "name=app-log\nconnector.class=FileSourceConnector\n"
+                + "file=" + in + "\ntopic=logs\noffset.flush.interval.ms=100\n");
+        Files.writeString(dir.resolve("out.json"), "{\"name\": \"copy\", \"config\": {\"connector.class\": "
+                + "\"FileSinkConnector\", \"topics\": \"logs\", \"file\": \"" + out + "\", "
+                + "\"offset.flush.interval.ms\": \"100\"}}");
+        Process connect = start("connect", dir.resolve("in.properties").toString(),
+                dir.resolve("out.json").toString());
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            Files.writeString(in, "third\n", java.nio.file.StandardOpenOption.APPEND);
+            while (!(Files.exists(out) && Files.readAllLines(out).size() == 3) && System.nanoTime() < deadline) {
+                assertThat(connect.isAlive()).as(Files.readString(dir.resolve("err.txt"))).isTrue();
+                Thread.sleep(50);
+            }
+            assertThat(Files.readAllLines(out)).containsExactly("first", "second", "third");
+            assertThat(Files.readString(dir.resolve("err.txt"))).contains("Running 2 connector(s): app-log, copy");
+            connect.destroy(); // SIGTERM
+            assertThat(connect.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(connect.exitValue()).isEqualTo(143);
+            assertThat(Files.readString(dir.resolve("err.txt"))).contains("Stopped connectors cleanly");
+        } finally {
+            connect.destroyForcibly();
+        }
+        Run typo = sluice("", "connect", dir.resolve("in.properties").toString(), "--bad");
+        assertThat(typo.exitCode()).isEqualTo(2);
+        Files.writeString(dir.resolve("bad.properties"), "name=x\nconnector.class=FileSourceConnector\nfile=a\n"
+                + "topic=logs\nbatch.max.line=5\n");
+        Run bad = sluice("", "connect", dir.resolve("bad.properties").toString());
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("batch.max.line").contains("batch.max.lines");
+    }
+
+    @Test
     void shouldServeKafkaClientsFromBrokerStartUntilSigterm() throws Exception {
         sluice("", "topics", "create", "orders", "--partitions", "3");
         Process broker = start("broker", "start", "--listeners", "PLAINTEXT://127.0.0.1:0", "--metrics-port", "0");

@@ -15,8 +15,10 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A configuration file: Java properties ({@code .properties}) or YAML ({@code .yaml}, {@code .yml}), read into flat
- * dotted keys — in YAML, {@code commit: {interval.ms: 100}} and {@code commit.interval.ms: 100} are the same key.
+ * A configuration file: Java properties ({@code .properties}), YAML ({@code .yaml}, {@code .yml}) or JSON
+ * ({@code .json}), read into flat dotted keys — in YAML, {@code commit: {interval.ms: 100}} and
+ * {@code commit.interval.ms: 100} are the same key. A JSON file in Kafka Connect's REST shape,
+ * {@code {"name": …, "config": {…}}}, gives its config with the name in it.
  */
 public final class ConfigFile {
     private ConfigFile() {
@@ -34,10 +36,13 @@ public final class ConfigFile {
             if (name.endsWith(".yaml") || name.endsWith(".yml")) {
                 return readYaml(file);
             }
+            if (name.endsWith(".json")) {
+                return readJson(file);
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("Cannot read config file " + file + ": " + e.getMessage());
         }
-        throw new IllegalArgumentException("Config file " + file + " is neither .properties nor .yaml/.yml");
+        throw new IllegalArgumentException("Config file " + file + " is not .properties, .yaml/.yml or .json");
     }
 
     private static Map<String, String> readProperties(Path file) throws IOException {
@@ -48,6 +53,30 @@ public final class ConfigFile {
         Map<String, String> values = new LinkedHashMap<>();
         for (String key : properties.stringPropertyNames()) {
             values.put(key, properties.getProperty(key).strip());
+        }
+        return values;
+    }
+
+    private static Map<String, String> readJson(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        } catch (JacksonException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new IllegalArgumentException("Config file " + file + " is not valid JSON" + where + ": "
+                    + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("Config file " + file + " must hold a JSON object");
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        if (root.has("config") && root.get("config").isObject()) {
+            if (root.has("name")) {
+                values.put("name", root.get("name").asText());
+            }
+            flatten("", root.get("config"), values, file);
+        } else {
+            flatten("", root, values, file);
         }
         return values;
     }

@@ -1,0 +1,21 @@
+package io.sluice.connectors;
+
+import io.sluice.broker.config.ConfigDefinition;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Imports records from outside into topics: names its config keys, splits its work into task configs, and makes
+ * the tasks. An implementation has a public no-argument constructor, so that {@code connector.class} can name it.
+ */
+public interface SourceConnector {
+    /** The keys it takes beyond the common ones ({@code name}, {@code connector.class}, {@code tasks.max}). */
+    ConfigDefinition config();
+
+    /** One config per task, at most {@code maxTasks}; each holds the connector's config and the task's share. */
+    List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks);
+
+    /** Makes a task. */
+    Supplier<SourceTask> task();
+}

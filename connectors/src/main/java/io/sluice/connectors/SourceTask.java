@@ -1,0 +1,22 @@
+package io.sluice.connectors;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads one share of a source's work. Called from one thread: {@link #start}, then {@link #poll} over and over, then
+ * {@link #stop}.
+ */
+public interface SourceTask {
+    /** Starts with this task's config (the connector's, plus what {@link SourceConnector#taskConfigs} added). */
+    void start(Map<String, String> config, SourceContext context) throws Exception;
+
+    /**
+     * The next records, in order, or an empty list if there are none yet; may wait a little (up to about a second)
+     * for some, but not longer: the runtime stores offsets and stops between polls.
+     */
+    List<SourceRecord> poll() throws Exception;
+
+    /** Releases what the task holds; called once, after the last poll. */
+    void stop() throws Exception;
+}

@@ -1,0 +1,77 @@
+package io.sluice.connectors.file;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.broker.ConsumerRecord;
+import io.sluice.connectors.SinkTask;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+
+/** Appends records to the file; see {@link FileSinkConnector}. One thread. */
+final class FileSinkTask implements SinkTask {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private FileChannel channel;
+    private OutputStream out;
+    private String format;
+
+    @Override
+    public void start(Map<String, String> config) throws IOException {
+        Path file = Path.of(config.get(FileSinkConnector.FILE));
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        format = config.getOrDefault(FileSinkConnector.FORMAT, "value");
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+    }
+
+    @Override
+    public void put(List<ConsumerRecord> records) throws IOException {
+        for (ConsumerRecord r : records) {
+            switch (format) {
+                case "key-value" -> {
+                    write(r.key());
+                    out.write('\t');
+                    write(r.value());
+                }
+                case "json" -> {
+                    ObjectNode node = JSON.createObjectNode().put("topic", r.topic()).put("partition", r.partition())
+                            .put("offset", r.offset()).put("timestamp", r.timestamp())
+                            .put("key", r.keyAsString()).put("value", r.valueAsString());
+                    out.write(JSON.writeValueAsBytes(node));
+                }
+                default -> write(r.value());
+            }
+            out.write('\n');
+        }
+    }
+
+    private void write(byte[] bytes) throws IOException {
+        if (bytes != null) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+        channel.force(false);
+    }
+
+    @Override
+    public void stop() throws IOException {
+        if (out != null) {
+            out.close();
+        }
+    }
+}

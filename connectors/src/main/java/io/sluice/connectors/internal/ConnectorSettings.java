@@ -1,0 +1,86 @@
+package io.sluice.connectors.internal;
+
+import io.sluice.broker.InvalidConfigException;
+import io.sluice.broker.config.ConfigDefinition;
+import io.sluice.connectors.SinkConnector;
+import io.sluice.connectors.SourceConnector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One connector's config, checked: the common keys, then the connector's own, every one known and valid. The
+ * connector class is named in full or, for the built-in ones, by its simple name ({@code FileSourceConnector}).
+ */
+public record ConnectorSettings(String name, Object connector, int tasksMax, long flushIntervalMs,
+                                List<String> topics, Map<String, String> values) {
+    static final String NAME = "name";
+    static final String CONNECTOR_CLASS = "connector.class";
+    static final String TASKS_MAX = "tasks.max";
+    static final String TOPICS = "topics";
+    static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
+    private static final String BUILT_IN = "io.sluice.connectors.file.";
+
+    private static ConfigDefinition common(boolean sink) {
+        ConfigDefinition d = new ConfigDefinition("connector")
+                .define(NAME, ConfigDefinition.Type.STRING, null, "", "the connector's name: it keys its stored "
+                        + "offsets (a source) or names its consumer group, connect-NAME (a sink)")
+                .define(CONNECTOR_CLASS, ConfigDefinition.Type.STRING, null, "", "the connector's class")
+                .define(TASKS_MAX, ConfigDefinition.Type.INT, 1, ConfigDefinition.Check.atLeast(1), "",
+                        "the most tasks (threads) it runs")
+                .define(OFFSET_FLUSH_INTERVAL_MS, ConfigDefinition.Type.LONG, 1_000L,
+                        ConfigDefinition.Check.atLeast(1), "ms", "how often positions are stored or committed");
+        if (sink) {
+            d.define(TOPICS, ConfigDefinition.Type.LIST, null, "", "the topics it exports");
+        }
+        return d;
+    }
+
+    /** Checks a raw config; throws {@link InvalidConfigException} naming the first bad key. */
+    public static ConnectorSettings parse(Map<String, String> raw) {
+        String className = raw.get(CONNECTOR_CLASS);
+        if (className == null || className.isBlank()) {
+            throw new InvalidConfigException("Missing required connector config: key=" + CONNECTOR_CLASS
+                    + " (the connector's class)" + (raw.containsKey(NAME) ? ", connector=" + raw.get(NAME) : ""));
+        }
+        Object connector = instantiate(className.strip());
+        boolean sink = connector instanceof SinkConnector;
+        ConfigDefinition common = common(sink);
+        ConfigDefinition own = sink ? ((SinkConnector) connector).config() : ((SourceConnector) connector).config();
+        Map<String, String> commonValues = new LinkedHashMap<>();
+        Map<String, String> ownValues = new LinkedHashMap<>();
+        raw.forEach((k, v) -> (common.contains(k) ? commonValues : ownValues).put(k, v));
+        Map<String, Object> c = common.parse(commonValues);
+        own.parse(ownValues); // checks: unknown keys named, with the nearest known one
+        @SuppressWarnings("unchecked")
+        List<String> topics = sink ? (List<String>) c.get(TOPICS) : List.of();
+        return new ConnectorSettings((String) c.get(NAME), connector, (Integer) c.get(TASKS_MAX),
+                (Long) c.get(OFFSET_FLUSH_INTERVAL_MS), topics, Map.copyOf(raw));
+    }
+
+    private static Object instantiate(String className) {
+        Class<?> type;
+        try {
+            type = Class.forName(className.contains(".") ? className : BUILT_IN + className, true,
+                    Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="
+                    + className + ", reason=no such class (give the full name, or a built-in one: "
+                    + "FileSourceConnector, FileSinkConnector)");
+        }
+        if (!SourceConnector.class.isAssignableFrom(type) && !SinkConnector.class.isAssignableFrom(type)) {
+            throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="
+                    + className + ", reason=implements neither SourceConnector nor SinkConnector");
+        }
+        try {
+            return type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="
+                    + className + ", reason=cannot be made with a public no-argument constructor: " + e);
+        }
+    }
+
+    public boolean isSink() {
+        return connector instanceof SinkConnector;
+    }
+}

@@ -1,0 +1,153 @@
+package io.sluice.connectors.internal;
+
+import io.sluice.broker.Cluster;
+import io.sluice.broker.Consumer;
+import io.sluice.broker.ConsumerConfig;
+import io.sluice.broker.ConsumerRebalanceListener;
+import io.sluice.broker.ConsumerRecord;
+import io.sluice.broker.OffsetAndMetadata;
+import io.sluice.broker.TopicPartition;
+import io.sluice.broker.WakeupException;
+import io.sluice.connectors.SinkTask;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one sink task on its own thread, as a member of the connector's consumer group ({@code connect-NAME}): polls,
+ * puts the records to the task, and every {@code offset.flush.interval.ms} (and before its partitions move) has the
+ * task flush, then commits. A put or flush that fails is tried again, waiting longer each time (up to 30 s), with
+ * the same records: nothing is committed past what the outside system holds.
+ */
+public final class SinkWorker extends TaskWorker {
+    private static final Logger log = LoggerFactory.getLogger(SinkWorker.class);
+    private static final long MAX_BACKOFF_MS = 30_000;
+
+    private final SinkTask task;
+    private final Map<String, String> config;
+    private final List<String> topics;
+    private final long flushIntervalMs;
+    private final Consumer consumer;
+    /** The offset after the last record put, per partition, not committed yet. */
+    private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
+
+    public SinkWorker(String name, SinkTask task, Map<String, String> config, List<String> topics,
+                      long flushIntervalMs, Cluster cluster) {
+        super(name);
+        this.task = task;
+        this.config = config;
+        this.topics = topics;
+        this.flushIntervalMs = flushIntervalMs;
+        this.consumer = cluster.consumer(ConsumerConfig.builder()
+                .groupId("connect-" + config.get(ConnectorSettings.NAME)).clientId(name)
+                .set(ConsumerConfig.ENABLE_AUTO_COMMIT, false)
+                .set(ConsumerConfig.AUTO_OFFSET_RESET, "earliest").build());
+    }
+
+    @Override
+    public void stop() {
+        super.stop();
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            task.start(config);
+            consumer.subscribe(topics, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    flushAndCommit();
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                }
+            });
+            long lastFlush = System.currentTimeMillis();
+            while (running) {
+                List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(200));
+                if (!records.isEmpty()) {
+                    retrying("put", () -> task.put(records));
+                    for (ConsumerRecord r : records) {
+                        pending.put(r.topicPartition(), new OffsetAndMetadata(r.offset() + 1, ""));
+                    }
+                }
+                if (System.currentTimeMillis() - lastFlush >= flushIntervalMs) {
+                    flushAndCommit();
+                    lastFlush = System.currentTimeMillis();
+                }
+            }
+            flushAndCommit();
+        } catch (WakeupException stopping) {
+            if (!running) {
+                flushAndCommitQuietly();
+            } else {
+                failure = stopping;
+            }
+        } catch (Throwable t) {
+            failure = t;
+            log.error("Sink task failed; what it put since its last commit will be delivered again: task={}", name,
+                    t);
+        } finally {
+            try {
+                task.stop();
+            } catch (Exception e) {
+                log.warn("Sink task failed to stop cleanly: task={}", name, e);
+            }
+            consumer.close();
+        }
+    }
+
+    private void flushAndCommitQuietly() {
+        try {
+            flushAndCommit();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+    }
+
+    private void flushAndCommit() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        retrying("flush", task::flush);
+        consumer.commitSync(Map.copyOf(pending));
+        pending.clear();
+    }
+
+    private interface Attempt {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code attempt} until it succeeds, waiting 100 ms, then twice as long each time, up to 30 s. */
+    private void retrying(String what, Attempt attempt) {
+        long backoffMs = 100;
+        for (int tries = 1; ; tries++) {
+            try {
+                attempt.run();
+                if (tries > 1) {
+                    log.info("Sink task {} succeeded after {} tries: task={}", what, tries, name);
+                }
+                return;
+            } catch (Exception e) {
+                if (!running) {
+                    throw new IllegalStateException("Sink task " + what + " failed while stopping: task=" + name, e);
+                }
+                log.warn("Sink task {} failed, trying again in {} ms: task={}, error={}", what, backoffMs, name,
+                        e.toString());
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while retrying a sink " + what, interrupted);
+                }
+                backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            }
+        }
+    }
+}
