@@ -89,7 +89,7 @@ public final class Connect implements AutoCloseable {
             String taskName = s.name() + "-" + i;
             TaskWorker worker = s.isSink()
                     ? new SinkWorker(taskName, ((SinkConnector) s.connector()).task().get(), taskConfig, s.topics(),
-                            s.flushIntervalMs(), cluster)
+                            s.flushIntervalMs(), s.deadLetterTopic(), cluster)
                     : new SourceWorker(taskName, ((SourceConnector) s.connector()).task().get(), taskConfig,
                             s.flushIntervalMs(), offsets, cluster);
             workers.add(worker);
@@ -99,6 +99,28 @@ public final class Connect implements AutoCloseable {
         }
         log.info("Connector started: name={}, class={}, tasks={}", s.name(), s.connector().getClass().getName(),
                 Math.min(taskConfigs.size(), s.tasksMax()));
+    }
+
+    /**
+     * Whether there are sources and every one has ended (its input closed, as standard input at its end) and stored
+     * what it read. A tailed file never ends.
+     */
+    public synchronized boolean sourcesEnded() {
+        boolean any = false;
+        for (TaskWorker w : workers) {
+            if (w instanceof SourceWorker source) {
+                any = true;
+                if (!source.ended()) {
+                    return false;
+                }
+            }
+        }
+        return any;
+    }
+
+    /** Whether any connector is a sink (which runs until stopped). */
+    public synchronized boolean hasSinks() {
+        return workers.stream().anyMatch(w -> w instanceof SinkWorker);
     }
 
     /** Tasks that stopped on an error, by task name. */

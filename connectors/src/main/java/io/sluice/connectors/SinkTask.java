@@ -10,8 +10,8 @@ import java.util.Map;
  * {@link #flush} that returns: a record put but not flushed is delivered again after a restart.
  */
 public interface SinkTask {
-    /** Starts with this task's config. */
-    void start(Map<String, String> config) throws Exception;
+    /** Starts with this task's config; {@code context} sets aside records the outside system rejects. */
+    void start(Map<String, String> config, SinkContext context) throws Exception;
 
     /** Takes the next records of the task's partitions, in order per partition; may write them or buffer them. */
     void put(List<ConsumerRecord> records) throws Exception;

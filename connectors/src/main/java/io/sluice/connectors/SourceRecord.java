@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * A record a source task read, with where it came from: {@code sourcePartition} names the stream it was read from
  * (a file, a table) and {@code sourceOffset} the position just after it, which the source resumes from once the
- * record is stored. Both are small maps of strings and numbers, stored as JSON.
+ * record is stored. Both are small maps of strings and numbers, stored as JSON; empty maps for a source that
+ * cannot resume (standard input), whose positions are not stored.
  */
 public record SourceRecord(Map<String, ?> sourcePartition, Map<String, ?> sourceOffset, String topic, byte[] key,
                            byte[] value, List<Header> headers, long timestamp) {

@@ -13,7 +13,8 @@ public interface SourceTask {
 
     /**
      * The next records, in order, or an empty list if there are none yet; may wait a little (up to about a second)
-     * for some, but not longer: the runtime stores offsets and stops between polls.
+     * for some, but not longer: the runtime stores offsets and stops between polls. Null when the source has ended
+     * for good (standard input closed): the task then stops.
      */
     List<SourceRecord> poll() throws Exception;
 

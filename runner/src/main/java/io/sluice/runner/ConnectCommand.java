@@ -21,10 +21,12 @@ import picocli.CommandLine.Spec;
         description = "Run connectors: import into topics from files and other systems, export from topics to them, "
                 + "until Ctrl-C.",
         footer = {"", "Each CONFIG is one connector, in Kafka Connect's keys: name, connector.class, tasks.max, topics "
-                + "(a sink's), offset.flush.interval.ms, and the connector's own. Built in: FileSourceConnector "
-                + "(file, topic, batch.max.lines) and FileSinkConnector (file, format=value|key-value|json). A "
-                + "source stores its position in the connect-offsets topic and resumes from it; a sink commits its "
-                + "group's offsets (connect-NAME) only after its writes are flushed.", "", "Example:",
+                + "(a sink's), offset.flush.interval.ms, errors.deadletterqueue.topic.name (a sink's), and the "
+                + "connector's own. Built in: FileSourceConnector (file, topic, batch.max.lines), FileSinkConnector "
+                + "(file, format=value|key-value|json), StdinSourceConnector (topic) and StdoutSinkConnector "
+                + "(format). A source stores its position in the connect-offsets topic and resumes from it; a sink "
+                + "commits its group's offsets (connect-NAME) only after its writes are flushed. With sources only, "
+                + "the command ends when they all have (standard input closed).", "", "Example:",
                 "  printf 'name=app-log\\nconnector.class=FileSourceConnector\\nfile=app.log\\ntopic=logs\\n' "
                         + "> app-log.properties",
                 "  sluice connect app-log.properties"})
@@ -66,7 +68,14 @@ final class ConnectCommand implements Callable<Integer> {
         err.printf("Running %d connector(s): %s%n", connectors.size(),
                 String.join(", ", connectors.stream().map(c -> c.get("name")).toList()));
         err.flush();
-        stopped.await();
+        // Sources only, and all of them ended (standard input closed): nothing more will come, so stop.
+        while (!stopped.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!connect.hasSinks() && connect.sourcesEnded()) {
+                err.println("Every source has ended");
+                err.flush();
+                return 0; // the shutdown hook stores and closes as the process exits
+            }
+        }
         return 0;
     }
 }

@@ -165,6 +165,14 @@ class CommandLineProcessTest {
         } finally {
             connect.destroyForcibly();
         }
+        // Sources only, from standard input: the command ends with its input.
+        Files.writeString(dir.resolve("stdin.properties"), "name=pipe\nconnector.class=StdinSourceConnector\n"
+                + "topic=logs\n");
+        Run piped = sluice("fourth\nfifth\n", "connect", dir.resolve("stdin.properties").toString());
+        assertThat(piped.exitCode()).as(piped.err()).isZero();
+        assertThat(piped.err()).contains("Every source has ended");
+        assertThat(sluice("", "consume", "logs").out().lines()).containsExactly("first", "second", "third",
+                "fourth", "fifth");
         Run typo = sluice("", "connect", dir.resolve("in.properties").toString(), "--bad");
         assertThat(typo.exitCode()).isEqualTo(2);
         Files.writeString(dir.resolve("bad.properties"), "name=x\nconnector.class=FileSourceConnector\nfile=a\n"

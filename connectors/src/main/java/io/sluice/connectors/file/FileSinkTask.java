@@ -3,6 +3,7 @@ package io.sluice.connectors.file;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.broker.ConsumerRecord;
+import io.sluice.connectors.SinkContext;
 import io.sluice.connectors.SinkTask;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -15,21 +16,35 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 
-/** Appends records to the file; see {@link FileSinkConnector}. One thread. */
+/** Appends records to the file, or to standard output; see {@link FileSinkConnector}. One thread. */
 final class FileSinkTask implements SinkTask {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Null when writing to a file. */
+    private final java.io.PrintStream console;
     private FileChannel channel;
     private OutputStream out;
     private String format;
 
+    FileSinkTask() {
+        this(null);
+    }
+
+    FileSinkTask(java.io.PrintStream console) {
+        this.console = console;
+    }
+
     @Override
-    public void start(Map<String, String> config) throws IOException {
+    public void start(Map<String, String> config, SinkContext context) throws IOException {
+        format = config.getOrDefault(FileSinkConnector.FORMAT, "value");
+        if (console != null) {
+            out = new BufferedOutputStream(console, 64 * 1024);
+            return;
+        }
         Path file = Path.of(config.get(FileSinkConnector.FILE));
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
-        format = config.getOrDefault(FileSinkConnector.FORMAT, "value");
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
         out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
@@ -65,13 +80,17 @@ final class FileSinkTask implements SinkTask {
     @Override
     public void flush() throws IOException {
         out.flush();
-        channel.force(false);
+        if (channel != null) {
+            channel.force(false);
+        }
     }
 
     @Override
     public void stop() throws IOException {
-        if (out != null) {
+        if (out != null && console == null) {
             out.close();
+        } else if (out != null) {
+            out.flush(); // standard output stays open for the rest of the process
         }
     }
 }

@@ -13,13 +13,14 @@ import java.util.Map;
  * connector class is named in full or, for the built-in ones, by its simple name ({@code FileSourceConnector}).
  */
 public record ConnectorSettings(String name, Object connector, int tasksMax, long flushIntervalMs,
-                                List<String> topics, Map<String, String> values) {
+                                List<String> topics, String deadLetterTopic, Map<String, String> values) {
     static final String NAME = "name";
     static final String CONNECTOR_CLASS = "connector.class";
     static final String TASKS_MAX = "tasks.max";
     static final String TOPICS = "topics";
     static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
-    private static final String BUILT_IN = "io.sluice.connectors.file.";
+    static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
+    private static final List<String> BUILT_IN = List.of("io.sluice.connectors.file.");
 
     private static ConfigDefinition common(boolean sink) {
         ConfigDefinition d = new ConfigDefinition("connector")
@@ -31,7 +32,10 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
                 .define(OFFSET_FLUSH_INTERVAL_MS, ConfigDefinition.Type.LONG, 1_000L,
                         ConfigDefinition.Check.atLeast(1), "ms", "how often positions are stored or committed");
         if (sink) {
-            d.define(TOPICS, ConfigDefinition.Type.LIST, null, "", "the topics it exports");
+            d.define(TOPICS, ConfigDefinition.Type.LIST, null, "", "the topics it exports")
+                    .define(DEAD_LETTER_TOPIC, ConfigDefinition.Type.STRING, "", "", "where records the sink "
+                            + "rejects go, the reason in their headers (created if missing); empty: a rejected "
+                            + "record stops the task");
         }
         return d;
     }
@@ -55,18 +59,30 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
         @SuppressWarnings("unchecked")
         List<String> topics = sink ? (List<String>) c.get(TOPICS) : List.of();
         return new ConnectorSettings((String) c.get(NAME), connector, (Integer) c.get(TASKS_MAX),
-                (Long) c.get(OFFSET_FLUSH_INTERVAL_MS), topics, Map.copyOf(raw));
+                (Long) c.get(OFFSET_FLUSH_INTERVAL_MS), topics, sink ? (String) c.get(DEAD_LETTER_TOPIC) : "",
+                Map.copyOf(raw));
     }
 
     private static Object instantiate(String className) {
-        Class<?> type;
-        try {
-            type = Class.forName(className.contains(".") ? className : BUILT_IN + className, true,
-                    Thread.currentThread().getContextClassLoader());
-        } catch (ClassNotFoundException e) {
+        Class<?> type = null;
+        List<String> candidates = new java.util.ArrayList<>();
+        if (className.contains(".")) {
+            candidates.add(className);
+        } else {
+            BUILT_IN.forEach(p -> candidates.add(p + className));
+        }
+        for (String candidate : candidates) {
+            try {
+                type = Class.forName(candidate, true, Thread.currentThread().getContextClassLoader());
+                break;
+            } catch (ClassNotFoundException e) {
+                // the next place
+            }
+        }
+        if (type == null) {
             throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="
                     + className + ", reason=no such class (give the full name, or a built-in one: "
-                    + "FileSourceConnector, FileSinkConnector)");
+                    + "FileSourceConnector, FileSinkConnector, StdinSourceConnector, StdoutSinkConnector)");
         }
         if (!SourceConnector.class.isAssignableFrom(type) && !SinkConnector.class.isAssignableFrom(type)) {
             throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="

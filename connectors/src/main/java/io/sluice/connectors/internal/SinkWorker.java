@@ -32,16 +32,20 @@ public final class SinkWorker extends TaskWorker {
     private final List<String> topics;
     private final long flushIntervalMs;
     private final Consumer consumer;
+    /** Null without a dead-letter topic. */
+    private final DeadLetters deadLetters;
     /** The offset after the last record put, per partition, not committed yet. */
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
 
     public SinkWorker(String name, SinkTask task, Map<String, String> config, List<String> topics,
-                      long flushIntervalMs, Cluster cluster) {
+                      long flushIntervalMs, String deadLetterTopic, Cluster cluster) {
         super(name);
         this.task = task;
         this.config = config;
         this.topics = topics;
         this.flushIntervalMs = flushIntervalMs;
+        this.deadLetters = deadLetterTopic.isEmpty() ? null : new DeadLetters(deadLetterTopic,
+                config.get(ConnectorSettings.NAME), cluster);
         this.consumer = cluster.consumer(ConsumerConfig.builder()
                 .groupId("connect-" + config.get(ConnectorSettings.NAME)).clientId(name)
                 .set(ConsumerConfig.ENABLE_AUTO_COMMIT, false)
@@ -57,7 +61,14 @@ public final class SinkWorker extends TaskWorker {
     @Override
     public void run() {
         try {
-            task.start(config);
+            task.start(config, (record, reason) -> {
+                if (deadLetters == null) {
+                    throw new IllegalStateException("Sink rejected a record and there is no dead-letter topic ("
+                            + ConnectorSettings.DEAD_LETTER_TOPIC + "): topic=" + record.topic() + ", partition="
+                            + record.partition() + ", offset=" + record.offset() + ", reason=" + reason, reason);
+                }
+                deadLetters.send(record, reason);
+            });
             consumer.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -100,6 +111,9 @@ public final class SinkWorker extends TaskWorker {
                 log.warn("Sink task failed to stop cleanly: task={}", name, e);
             }
             consumer.close();
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
         }
     }
 
@@ -116,6 +130,9 @@ public final class SinkWorker extends TaskWorker {
             return;
         }
         retrying("flush", task::flush);
+        if (deadLetters != null) {
+            deadLetters.flush(); // what was set aside is stored before the offsets that pass it are committed
+        }
         consumer.commitSync(Map.copyOf(pending));
         pending.clear();
     }

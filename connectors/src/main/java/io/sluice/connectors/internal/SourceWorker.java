@@ -29,6 +29,7 @@ public final class SourceWorker extends TaskWorker {
     /** The offset after the last record polled, per source partition, not stored yet. */
     private final Map<Map<String, ?>, Map<String, ?>> pending = new HashMap<>();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    private volatile boolean ended;
 
     public SourceWorker(String name, SourceTask task, Map<String, String> config, long flushIntervalMs,
                         OffsetStore offsets, Cluster cluster) {
@@ -40,6 +41,11 @@ public final class SourceWorker extends TaskWorker {
         this.producer = cluster.producer();
     }
 
+    /** Whether the task finished: its source ended (or it was stopped) and everything it read is stored. */
+    public boolean ended() {
+        return ended;
+    }
+
     @Override
     public void run() {
         String connector = config.get(ConnectorSettings.NAME);
@@ -48,6 +54,10 @@ public final class SourceWorker extends TaskWorker {
             long lastFlush = System.currentTimeMillis();
             while (running) {
                 List<SourceRecord> records = task.poll();
+                if (records == null) {
+                    log.info("Source ended: task={}", name);
+                    break;
+                }
                 for (SourceRecord r : records) {
                     ProducerRecord record = new ProducerRecord(r.topic(), ProducerRecord.ANY_PARTITION, r.key(),
                             r.value(), r.timestamp() < 0 ? ProducerRecord.NO_TIMESTAMP : r.timestamp(),
@@ -57,7 +67,9 @@ public final class SourceWorker extends TaskWorker {
                             sendFailure.compareAndSet(null, error);
                         }
                     });
-                    pending.put(r.sourcePartition(), r.sourceOffset());
+                    if (!r.sourcePartition().isEmpty()) {
+                        pending.put(r.sourcePartition(), r.sourceOffset());
+                    }
                 }
                 if (sendFailure.get() != null) {
                     throw sendFailure.get();
@@ -68,6 +80,8 @@ public final class SourceWorker extends TaskWorker {
                 }
             }
             storeOffsets(connector);
+            producer.flush(); // a source without positions still has its records sent before it says it ended
+            ended = sendFailure.get() == null;
         } catch (Throwable t) {
             failure = t;
             log.error("Source task failed; it stops, its offsets as last stored: task={}", name, t);

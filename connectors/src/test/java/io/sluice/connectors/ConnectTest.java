@@ -27,9 +27,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The file source and sink on the embedded broker: round trips, restarts, rotation, bad configs. */
+/**
+ * Connectors on the embedded broker: the file source and sink (round trips, restarts, rotation), standard input and
+ * output, a dead-letter topic, retries while a target is down, bad configs.
+ */
 @Timeout(60)
-class FileConnectorsTest {
+class ConnectTest {
     @TempDir
     Path dir;
     private Broker broker;
@@ -129,6 +132,85 @@ class FileConnectorsTest {
                 .hasMessageContaining("no such topic");
         assertThatThrownBy(() -> Connect.start(broker, List.of(source(file), source(file))))
                 .hasMessageContaining("unique");
+    }
+
+    @Test
+    void shouldSetRejectedRecordsAsideInTheDeadLetterTopicWithTheReason() throws Exception {
+        TestSinks.DELIVERED.clear();
+        produceValues("lines", "1", "bad-2", "3", "bad-4", "5");
+        Map<String, String> sink = Map.of("name", "numbers", "connector.class", TestSinks.Rejecting.class.getName(),
+                "topics", "lines", "errors.deadletterqueue.topic.name", "numbers-rejected",
+                "offset.flush.interval.ms", "50");
+        try (Connect connect = Connect.start(broker, List.of(sink))) {
+            await(() -> TestSinks.DELIVERED.size() == 3, "3 records delivered");
+            List<String> rejected = awaitValues("numbers-rejected", 2);
+            assertThat(rejected).containsExactly("bad-2", "bad-4");
+            assertThat(connect.failures()).isEmpty();
+        }
+        assertThat(TestSinks.DELIVERED).containsExactly("1", "3", "5");
+        try (Consumer consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition("numbers-rejected", 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            ConsumerRecord first = consumer.poll(Duration.ofSeconds(5)).get(0);
+            Map<String, String> headers = new java.util.HashMap<>();
+            first.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+            assertThat(headers).containsEntry("__connect.errors.topic", "lines")
+                    .containsEntry("__connect.errors.offset", "1")
+                    .containsEntry("__connect.errors.connector.name", "numbers")
+                    .containsEntry("__connect.errors.exception.message", "not a number: bad-2");
+        }
+    }
+
+    @Test
+    void shouldRetryASinkWhoseTargetIsDownForAWhileAndThenDeliverEverything() throws Exception {
+        TestSinks.DELIVERED.clear();
+        TestSinks.FAILURES_LEFT.set(4); // 100 + 200 + 400 + 800 ms of waiting
+        produceValues("lines", "a", "b", "c");
+        Map<String, String> sink = Map.of("name", "flaky", "connector.class", TestSinks.Flaky.class.getName(),
+                "topics", "lines", "offset.flush.interval.ms", "50");
+        try (Connect connect = Connect.start(broker, List.of(sink))) {
+            await(() -> TestSinks.DELIVERED.size() == 3, "3 records delivered after the failures");
+            produceValues("lines", "d");
+            await(() -> TestSinks.DELIVERED.size() == 4, "the next record");
+            assertThat(connect.failures()).isEmpty();
+        }
+        assertThat(TestSinks.DELIVERED).containsExactly("a", "b", "c", "d");
+        assertThat(TestSinks.FAILURES_LEFT.get()).isZero();
+    }
+
+    @Test
+    void shouldPipeStandardInputThroughATopicToStandardOutput() throws Exception {
+        java.io.InputStream stdin = System.in;
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setIn(new java.io.ByteArrayInputStream("one\ntwo\nthree\n".getBytes(StandardCharsets.UTF_8)));
+        System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            Map<String, String> in = Map.of("name", "stdin", "connector.class", "StdinSourceConnector", "topic",
+                    "lines");
+            try (Connect connect = Connect.start(broker, List.of(in))) {
+                await(connect::sourcesEnded, "standard input read to its end");
+            }
+            Map<String, String> out = Map.of("name", "stdout", "connector.class", "StdoutSinkConnector", "topics",
+                    "lines", "offset.flush.interval.ms", "50");
+            try (Connect connect = Connect.start(broker, List.of(out))) {
+                await(() -> printed.toString(StandardCharsets.UTF_8).lines().count() == 3, "3 lines printed");
+            }
+        } finally {
+            System.setIn(stdin);
+            System.setOut(stdout);
+        }
+        assertThat(printed.toString(StandardCharsets.UTF_8).lines()).containsExactly("one", "two", "three");
+    }
+
+    private void produceValues(String topic, String... values) {
+        try (Producer producer = broker.producer()) {
+            for (String v : values) {
+                producer.send(ProducerRecord.of(topic, null, v));
+            }
+            producer.flush();
+        }
     }
 
     private static String lines(int from, int to) {
