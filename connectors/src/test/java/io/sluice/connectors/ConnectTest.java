@@ -204,6 +204,32 @@ class ConnectTest {
         assertThat(printed.toString(StandardCharsets.UTF_8).lines()).containsExactly("one", "two", "three");
     }
 
+    @Test
+    void shouldGenerateRecordsFromATemplateAndGoOnFromWhereItStopped() throws Exception {
+        Map<String, String> generator = new java.util.HashMap<>(Map.of("name", "orders-gen", "connector.class",
+                "DataGenSourceConnector", "topic", "lines", "rate", "0", "records", "500", "keys", "10",
+                "seed", "7", "template", "{\"seq\":${seq},\"key\":\"${key}\",\"size\":\"${random.choice(s|m|l)}\"}",
+                "offset.flush.interval.ms", "50"));
+        try (Connect connect = Connect.start(broker, List.of(generator))) {
+            await(connect::sourcesEnded, "500 records generated");
+        }
+        generator.put("records", "600");
+        try (Connect connect = Connect.start(broker, List.of(generator))) {
+            await(connect::sourcesEnded, "100 more");
+        }
+        List<String> values = awaitValues("lines", 600);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; i < 600; i++) {
+            var value = json.readTree(values.get(i));
+            assertThat(value.get("seq").asInt()).isEqualTo(i);
+            assertThat(value.get("key").asText()).isEqualTo("key-" + i % 10);
+            assertThat(value.get("size").asText()).isIn("s", "m", "l");
+        }
+        generator.put("template", "${nope}");
+        assertThatThrownBy(() -> Connect.start(broker, List.of(generator))).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("template").hasMessageContaining("Unknown placeholder ${nope}");
+    }
+
     private void produceValues(String topic, String... values) {
         try (Producer producer = broker.producer()) {
             for (String v : values) {

@@ -20,7 +20,8 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
     static final String TOPICS = "topics";
     static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
     static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
-    private static final List<String> BUILT_IN = List.of("io.sluice.connectors.file.");
+    private static final List<String> BUILT_IN = List.of("io.sluice.connectors.file.",
+            "io.sluice.connectors.generator.");
 
     private static ConfigDefinition common(boolean sink) {
         ConfigDefinition d = new ConfigDefinition("connector")
@@ -82,7 +83,8 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
         if (type == null) {
             throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="
                     + className + ", reason=no such class (give the full name, or a built-in one: "
-                    + "FileSourceConnector, FileSinkConnector, StdinSourceConnector, StdoutSinkConnector)");
+                    + "FileSourceConnector, FileSinkConnector, StdinSourceConnector, StdoutSinkConnector, "
+                    + "DataGenSourceConnector)");
         }
         if (!SourceConnector.class.isAssignableFrom(type) && !SinkConnector.class.isAssignableFrom(type)) {
             throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="
