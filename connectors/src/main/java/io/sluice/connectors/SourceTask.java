@@ -18,6 +18,20 @@ public interface SourceTask {
      */
     List<SourceRecord> poll() throws Exception;
 
+    /**
+     * The broker acknowledged a record this task returned (called on a producer thread, in order per topic
+     * partition); for a source that answers its own clients only once their records are stored.
+     */
+    default void acknowledged(SourceRecord record) {
+    }
+
+    /**
+     * A record this task returned could not be stored (called on a producer thread); the task stops after this
+     * poll, its offsets as last stored.
+     */
+    default void failed(SourceRecord record, Exception error) {
+    }
+
     /** Releases what the task holds; called once, after the last poll. */
     void stop() throws Exception;
 }

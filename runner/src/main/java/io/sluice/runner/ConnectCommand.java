@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
         footer = {"", "Each CONFIG is one connector, in Kafka Connect's keys: name, connector.class, tasks.max, topics "
                 + "(a sink's), offset.flush.interval.ms, errors.deadletterqueue.topic.name (a sink's), and the "
                 + "connector's own. Built in: FileSourceConnector (file, topic, batch.max.lines), FileSinkConnector "
-                + "(file, format=value|key-value|json), StdinSourceConnector (topic), StdoutSinkConnector (format) "
-                + "and DataGenSourceConnector (topic, rate, records, keys, template, seed). A source stores its "
+                + "(file, format=value|key-value|json), StdinSourceConnector (topic), StdoutSinkConnector (format), "
+                + "DataGenSourceConnector (topic, rate, records, keys, template, seed), HttpSourceConnector (topic, "
+                + "http.port, http.path, key.field) and HttpSinkConnector (url, batch.size). A source stores its "
                 + "position in the connect-offsets topic and resumes from it; a sink commits its group's offsets "
                 + "(connect-NAME) only after its writes are flushed. With sources only, "
                 + "the command ends when they all have (standard input closed).", "", "Example:",

@@ -63,7 +63,7 @@ public final class SinkWorker extends TaskWorker {
         try {
             task.start(config, (record, reason) -> {
                 if (deadLetters == null) {
-                    throw new IllegalStateException("Sink rejected a record and there is no dead-letter topic ("
+                    throw new Unrecoverable("Sink rejected a record and there is no dead-letter topic ("
                             + ConnectorSettings.DEAD_LETTER_TOPIC + "): topic=" + record.topic() + ", partition="
                             + record.partition() + ", offset=" + record.offset() + ", reason=" + reason, reason);
                 }
@@ -141,6 +141,13 @@ public final class SinkWorker extends TaskWorker {
         void run() throws Exception;
     }
 
+    /** A failure that trying again cannot mend: the task stops. */
+    private static final class Unrecoverable extends RuntimeException {
+        Unrecoverable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** Runs {@code attempt} until it succeeds, waiting 100 ms, then twice as long each time, up to 30 s. */
     private void retrying(String what, Attempt attempt) {
         long backoffMs = 100;
@@ -151,6 +158,8 @@ public final class SinkWorker extends TaskWorker {
                     log.info("Sink task {} succeeded after {} tries: task={}", what, tries, name);
                 }
                 return;
+            } catch (Unrecoverable e) {
+                throw e;
             } catch (Exception e) {
                 if (!running) {
                     throw new IllegalStateException("Sink task " + what + " failed while stopping: task=" + name, e);

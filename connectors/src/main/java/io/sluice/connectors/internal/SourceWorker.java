@@ -65,6 +65,9 @@ public final class SourceWorker extends TaskWorker {
                     producer.send(record, (metadata, error) -> {
                         if (error != null) {
                             sendFailure.compareAndSet(null, error);
+                            task.failed(r, error);
+                        } else {
+                            task.acknowledged(r);
                         }
                     });
                     if (!r.sourcePartition().isEmpty()) {
