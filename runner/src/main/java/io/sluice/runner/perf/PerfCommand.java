@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice perf …}: benchmarks whose figures go to docs/PERFORMANCE.md. */
 @Command(name = "perf", mixinStandardHelpOptions = true,
         description = "Benchmarks of the embedded broker and of stream jobs: throughput and latency percentiles.",
-        subcommands = {ProducePerf.class, ConsumePerf.class, E2ePerf.class, JobPerf.class})
+        subcommands = {ProducePerf.class, ConsumePerf.class, E2ePerf.class, JobPerf.class, ConnectPerf.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
