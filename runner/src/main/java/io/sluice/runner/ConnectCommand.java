@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
                 + "connector's own. Built in: FileSourceConnector (file, topic, batch.max.lines), FileSinkConnector "
                 + "(file, format=value|key-value|json), StdinSourceConnector (topic), StdoutSinkConnector (format), "
                 + "DataGenSourceConnector (topic, rate, records, keys, template, seed), HttpSourceConnector (topic, "
-                + "http.port, http.path, key.field) and HttpSinkConnector (url, batch.size). A source stores its "
+                + "http.port, http.path, key.field), HttpSinkConnector (url, batch.size), JdbcSourceConnector "
+                + "(connection.url, table, topic, mode, incrementing.column.name, timestamp.column.name) and "
+                + "JdbcSinkConnector (connection.url, table, insert.mode, pk.fields, auto.create). A source stores its "
                 + "position in the connect-offsets topic and resumes from it; a sink commits its group's offsets "
                 + "(connect-NAME) only after its writes are flushed. With sources only, "
                 + "the command ends when they all have (standard input closed).", "", "Example:",

@@ -21,7 +21,7 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
     static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
     static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
     private static final List<String> BUILT_IN = List.of("io.sluice.connectors.file.",
-            "io.sluice.connectors.generator.", "io.sluice.connectors.http.");
+            "io.sluice.connectors.generator.", "io.sluice.connectors.http.", "io.sluice.connectors.jdbc.");
 
     private static ConfigDefinition common(boolean sink) {
         ConfigDefinition d = new ConfigDefinition("connector")
@@ -84,7 +84,8 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
             throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="
                     + className + ", reason=no such class (give the full name, or a built-in one: "
                     + "FileSourceConnector, FileSinkConnector, StdinSourceConnector, StdoutSinkConnector, "
-                    + "DataGenSourceConnector, HttpSourceConnector, HttpSinkConnector)");
+                    + "DataGenSourceConnector, HttpSourceConnector, HttpSinkConnector, JdbcSourceConnector, "
+                    + "JdbcSinkConnector)");
         }
         if (!SourceConnector.class.isAssignableFrom(type) && !SinkConnector.class.isAssignableFrom(type)) {
             throw new InvalidConfigException("Invalid connector config: key=" + CONNECTOR_CLASS + ", value="

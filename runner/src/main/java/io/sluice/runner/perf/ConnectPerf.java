@@ -26,9 +26,12 @@ import picocli.CommandLine.Spec;
  * {@code sluice perf connect}: connector throughput on the embedded broker. {@code file-source}: a file of N lines
  * is written first (not measured), then the clock runs from the connector's start until the topic holds every
  * line. {@code file-sink}: N records are produced first, then the clock runs until the file holds every one.
+ * {@code jdbc-sink}: N JSON records are produced first, then the clock runs until the table (made by the sink)
+ * holds every row, inserted in batches.
  */
 @Command(name = "connect", mixinStandardHelpOptions = true,
-        description = "Connector throughput: file-source (file to topic) or file-sink (topic to file).")
+        description = "Connector throughput: file-source (file to topic), file-sink (topic to file) or jdbc-sink "
+                + "(topic to a PostgreSQL table).")
 final class ConnectPerf implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,8 +40,13 @@ final class ConnectPerf implements Callable<Integer> {
     BrokerOptions broker;
 
     @Option(names = "--workload", defaultValue = "file-source",
-            description = "file-source or file-sink (${DEFAULT-VALUE}).")
+            description = "file-source, file-sink or jdbc-sink (${DEFAULT-VALUE}).")
     String workload;
+
+    @Option(names = "--jdbc-url", paramLabel = "URL", defaultValue = "${env:SLUICE_POSTGRES_URL}",
+            description = "With jdbc-sink: the database, user and password in the URL (default: "
+                    + "$SLUICE_POSTGRES_URL).")
+    String jdbcUrl;
 
     @Option(names = "--records", paramLabel = "N", defaultValue = "2000000",
             description = "Lines or records (${DEFAULT-VALUE}).")
@@ -50,8 +58,11 @@ final class ConnectPerf implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!workload.equals("file-source") && !workload.equals("file-sink")) {
-            throw PerfCommand.usage(spec, "--workload must be file-source or file-sink: " + workload);
+        if (!List.of("file-source", "file-sink", "jdbc-sink").contains(workload)) {
+            throw PerfCommand.usage(spec, "--workload must be file-source, file-sink or jdbc-sink: " + workload);
+        }
+        if (workload.equals("jdbc-sink") && (jdbcUrl == null || jdbcUrl.isBlank())) {
+            throw PerfCommand.usage(spec, "jdbc-sink needs --jdbc-url (or SLUICE_POSTGRES_URL)");
         }
         if (records < 1 || recordSize < 2) {
             throw PerfCommand.usage(spec, "--records must be positive and --record-size at least 2");
@@ -82,6 +93,8 @@ final class ConnectPerf implements Callable<Integer> {
                     }
                     report("file source", start);
                 }
+            } else if (workload.equals("jdbc-sink")) {
+                jdbcSink(b);
             } else {
                 byte[] value = line.getBytes(StandardCharsets.UTF_8);
                 try (Producer producer = b.producer()) {
@@ -103,6 +116,40 @@ final class ConnectPerf implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void jdbcSink(Broker b) throws Exception {
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbcUrl);
+             java.sql.Statement sql = db.createStatement()) {
+            sql.execute("DROP TABLE IF EXISTS perf_connect");
+            try (Producer producer = b.producer()) {
+                for (long i = 0; i < records; i++) {
+                    producer.send(ProducerRecord.of("perf-connect", null, "{\"id\":" + i + ",\"name\":\"item-" + i
+                            + "\",\"amount\":" + i % 1000 + ",\"price\":" + (i % 100) / 4.0 + "}"));
+                }
+                producer.flush();
+            }
+            long start = System.nanoTime();
+            try (Connect connect = Connect.start(b, List.of(Map.of("name", "perf-jdbc", "connector.class",
+                    "JdbcSinkConnector", "topics", "perf-connect", "connection.url", jdbcUrl, "table",
+                    "perf_connect", "auto.create", "true")))) {
+                long rows = 0;
+                while (rows < records) {
+                    failIfFailed(connect);
+                    Thread.sleep(20);
+                    try (java.sql.ResultSet r = sql.executeQuery("SELECT count(*) FROM perf_connect")) {
+                        r.next();
+                        rows = r.getLong(1);
+                    } catch (java.sql.SQLException notYet) {
+                        rows = 0; // the sink has not made the table yet
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf("  %-15s %,.0f rows/s  (%,d JSON records of 4 fields in %.2f s, start to all in "
+                        + "the table)%n", "JDBC sink", records / seconds, records, seconds);
+            }
+            sql.execute("DROP TABLE IF EXISTS perf_connect");
+        }
     }
 
     private static void failIfFailed(Connect connect) {
