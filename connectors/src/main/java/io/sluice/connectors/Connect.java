@@ -26,12 +26,16 @@ import org.slf4j.LoggerFactory;
 public final class Connect implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Connect.class);
 
+    private final Cluster cluster;
     private final OffsetStore offsets;
     private final List<TaskWorker> workers = new ArrayList<>();
+    /** Each sink connector's name and topics. */
+    private final Map<String, List<String>> sinkTopics = new LinkedHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private boolean closed;
 
-    private Connect(OffsetStore offsets) {
+    private Connect(Cluster cluster, OffsetStore offsets) {
+        this.cluster = cluster;
         this.offsets = offsets;
     }
 
@@ -52,7 +56,7 @@ public final class Connect implements AutoCloseable {
             settings.add(s);
         }
         checkTopics(cluster, settings);
-        Connect connect = new Connect(OffsetStore.open(cluster));
+        Connect connect = new Connect(cluster, OffsetStore.open(cluster));
         try {
             for (ConnectorSettings s : settings) {
                 connect.startConnector(cluster, s);
@@ -80,6 +84,9 @@ public final class Connect implements AutoCloseable {
     }
 
     private void startConnector(Cluster cluster, ConnectorSettings s) {
+        if (s.isSink()) {
+            sinkTopics.put(s.name(), s.topics());
+        }
         List<Map<String, String>> taskConfigs = s.isSink()
                 ? ((SinkConnector) s.connector()).taskConfigs(s.values(), s.tasksMax())
                 : ((SourceConnector) s.connector()).taskConfigs(s.values(), s.tasksMax());
@@ -116,6 +123,35 @@ public final class Connect implements AutoCloseable {
             }
         }
         return any;
+    }
+
+    /**
+     * Whether every sink has committed everything its topics hold now: all of it written out. Vacuously true
+     * without sinks.
+     */
+    public boolean sinksCaughtUp() {
+        try (Admin admin = cluster.admin(); io.sluice.broker.Consumer consumer = cluster.consumer()) {
+            for (Map.Entry<String, List<String>> sink : sinkTopics.entrySet()) {
+                Map<io.sluice.broker.TopicPartition, io.sluice.broker.OffsetAndMetadata> committed =
+                        admin.listGroupOffsets("connect-" + sink.getKey());
+                for (String topic : sink.getValue()) {
+                    List<io.sluice.broker.TopicPartition> partitions = consumer.partitionsFor(topic);
+                    for (Map.Entry<io.sluice.broker.TopicPartition, Long> end
+                            : consumer.endOffsets(partitions).entrySet()) {
+                        var at = committed.get(end.getKey());
+                        if (end.getValue() > (at == null ? 0 : at.offset())) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether any connector is a source. */
+    public synchronized boolean hasSources() {
+        return workers.stream().anyMatch(w -> w instanceof SourceWorker);
     }
 
     /** Whether any connector is a sink (which runs until stopped). */

@@ -59,8 +59,14 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metricsOptions;
     @Option(names = "--stop-when-caught-up",
-            description = "Stop once everything in the inputs when it started has been processed and committed.")
+            description = "Stop once everything in the inputs when it started has been processed and committed (with "
+                    + "--connector: once the sources have ended, the job has processed what they wrote and the "
+                    + "sinks have written out what it wrote).")
     boolean stopWhenCaughtUp;
+    @Option(names = "--connector", paramLabel = "CONFIG",
+            description = "A connector to run beside the job, as sluice connect runs it (its config file); "
+                    + "repeatable.")
+    List<Path> connectorConfigs = new ArrayList<>();
     @Option(names = "--profile", paramLabel = "DIR", arity = "0..1", fallbackValue = "sluice-profile",
             description = "Profile latency per operator and end to end: a percentile table every --profile-interval "
                     + "and at the end; .hgrm files, an interval log and latency.svg in DIR (default: sluice-profile).")
@@ -76,6 +82,8 @@ final class RunCommand implements Callable<Integer> {
             description = "Seconds between status lines when stderr is not a terminal (${DEFAULT-VALUE}); 0: none. "
                     + "On a terminal one status line is kept up to date.")
     int statusInterval;
+
+    private final List<Map<String, String>> connectors = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -104,6 +112,9 @@ final class RunCommand implements Callable<Integer> {
             jobSettings.putIfAbsent(JobConfig.PROFILE_SAMPLE_ONE_IN, Integer.toString(profileSample));
         }
         JobConfig jobConfig = JobConfig.from(jobSettings); // an unknown or invalid key fails here, before any start
+        for (Path connector : connectorConfigs) {
+            connectors.add(io.sluice.runner.internal.ConfigFile.read(connector));
+        }
         Topology topology = JobLoader.topology(jobClass, jar, app);
         PrintWriter err = spec.commandLine().getErr();
         if (data.remote() && !brokerSettings.isEmpty()) {
@@ -121,6 +132,13 @@ final class RunCommand implements Callable<Integer> {
         Set<String> outputs = new TreeSet<>(topology.sinkTopics());
         outputs.removeAll(topology.internalTopics());
         Job job = Job.start(topology, broker, jobConfig);
+        io.sluice.connectors.Connect connect;
+        try {
+            connect = connectors.isEmpty() ? null : io.sluice.connectors.Connect.start(broker, connectors);
+        } catch (RuntimeException e) {
+            job.close();
+            throw e;
+        }
         ProfileReport profile = profileDir == null ? null
                 : new ProfileReport(job.latencyProfile().orElseThrow(), profileDir, err);
         MetricsEndpoint endpoint = metricsOptions.start(() -> {
@@ -134,6 +152,9 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
             if (endpoint != null) {
                 endpoint.close();
+            }
+            if (connect != null) {
+                connect.close();
             }
             job.close();
             broker.close();
@@ -167,8 +188,15 @@ final class RunCommand implements Callable<Integer> {
                     return 0;
                 }
                 if (stopWhenCaughtUp && job.state() == Job.State.RUNNING
-                        && job.awaitCaughtUp(Duration.ofMillis(200))) {
+                        && (connect == null || connect.sourcesEnded() || !connect.hasSources())
+                        && job.awaitCaughtUp(Duration.ofMillis(200))
+                        && (connect == null || connect.sinksCaughtUp())) {
                     break;
+                }
+                if (connect != null && !connect.failures().isEmpty()) {
+                    connect.close();
+                    job.close();
+                    throw new IllegalStateException("A connector task failed: " + connect.failures());
                 }
                 Thread.sleep(stopWhenCaughtUp ? 0 : 200);
                 if ((terminal || statusInterval > 0) && System.nanoTime() >= nextStatus) {
@@ -187,6 +215,9 @@ final class RunCommand implements Callable<Integer> {
             if (removeHook(onSignal) && endpoint != null) {
                 endpoint.close();
             }
+        }
+        if (connect != null) {
+            connect.close();
         }
         job.close();
         if (profile != null) {

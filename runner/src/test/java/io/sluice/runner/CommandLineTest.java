@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -228,6 +229,32 @@ class CommandLineTest {
         assertThat(sluice("groups", "delete", "audit").lines()).containsExactly("Deleted group audit");
         assertThat(sluice("groups", "list").lines()).isEmpty();
         assertOneLineError(sluice("groups", "delete", "audit"), 1, "Unknown group: group=audit");
+    }
+
+    @Test
+    void shouldRunTheConnectorPipelineSampleInOneCommand() throws Exception {
+        sluice("topics", "create", "orders", "-p", "3");
+        sluice("topics", "create", "order-totals", "-p", "3");
+        // The generator as committed; the file sink writing into this test's directory.
+        Path totals = dir.resolve("order-totals.tsv");
+        java.nio.file.Files.writeString(dir.resolve("to-file.properties"), "name=totals-to-file\n"
+                + "connector.class=FileSinkConnector\ntopics=order-totals\nformat=key-value\nfile=" + totals + "\n"
+                + "offset.flush.interval.ms=100\n");
+        Result run = sluice("run", "io.sluice.samples.OrderTotals", "--connector",
+                Path.of("../samples/pipeline/orders-generator.properties").toString(), "--connector",
+                dir.resolve("to-file.properties").toString(), "--stop-when-caught-up", "-D",
+                "commit.interval.ms=100", "-D", "state.dir=" + dir.resolve("state"));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("Caught up: stopped job order-totals");
+        // The last total of each customer counts every one of the 10,000 generated orders.
+        Map<String, Long> orders = new java.util.HashMap<>();
+        for (String line : java.nio.file.Files.readAllLines(totals)) {
+            String[] kv = line.split("\t");
+            long count = new com.fasterxml.jackson.databind.ObjectMapper().readTree(kv[1]).get("orders").asLong();
+            orders.merge(kv[0], count, Math::max);
+        }
+        assertThat(orders).hasSize(20);
+        assertThat(orders.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(10_000);
     }
 
     @Test
