@@ -77,6 +77,7 @@ public final class HttpSourceConnector implements SourceConnector {
         private final Map<SourceRecord, Request> requests =
                 java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
         private HttpServer server;
+        private java.util.concurrent.ExecutorService handlers;
         private String topic;
         private String keyField;
 
@@ -88,7 +89,12 @@ public final class HttpSourceConnector implements SourceConnector {
             server = HttpServer.create(new InetSocketAddress(config.getOrDefault(HOST, "127.0.0.1"),
                     Integer.parseInt(config.get(PORT))), 64);
             server.createContext(path, this::handle);
-            server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+            handlers = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+                Thread t = new Thread(r, "connect-http-source");
+                t.setDaemon(true);
+                return t;
+            });
+            server.setExecutor(handlers);
             server.start();
         }
 
@@ -189,6 +195,9 @@ public final class HttpSourceConnector implements SourceConnector {
         public void stop() {
             if (server != null) {
                 server.stop(1);
+            }
+            if (handlers != null) {
+                handlers.shutdownNow(); // requests still waiting for their records are answered by closing
             }
         }
     }
