@@ -31,9 +31,8 @@ import picocli.CommandLine.Spec;
                 + "position in the connect-offsets topic and resumes from it; a sink commits its group's offsets "
                 + "(connect-NAME) only after its writes are flushed. With sources only, "
                 + "the command ends when they all have (standard input closed).", "", "Example:",
-                "  printf 'name=app-log\\nconnector.class=FileSourceConnector\\nfile=app.log\\ntopic=logs\\n' "
-                        + "> app-log.properties",
-                "  sluice connect app-log.properties"})
+                "  cat > app-log.properties <<'END'", "  name=app-log", "  connector.class=FileSourceConnector",
+                "  file=app.log", "  topic=logs", "  END", "  sluice connect app-log.properties"})
 final class ConnectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
