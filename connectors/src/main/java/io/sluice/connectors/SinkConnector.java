@@ -22,6 +22,13 @@ public interface SinkConnector {
         return java.util.Collections.nCopies(maxTasks, config);
     }
 
+    /**
+     * Checks what the keys' own checks cannot — keys that depend on each other — and throws an
+     * {@link io.sluice.broker.InvalidConfigException} naming the key; called before anything starts.
+     */
+    default void validate(Map<String, String> config) {
+    }
+
     /** Makes a task. */
     Supplier<SinkTask> task();
 }

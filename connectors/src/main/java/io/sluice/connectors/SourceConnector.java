@@ -16,6 +16,13 @@ public interface SourceConnector {
     /** One config per task, at most {@code maxTasks}; each holds the connector's config and the task's share. */
     List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks);
 
+    /**
+     * Checks what the keys' own checks cannot — keys that depend on each other — and throws an
+     * {@link io.sluice.broker.InvalidConfigException} naming the key; called before anything starts.
+     */
+    default void validate(Map<String, String> config) {
+    }
+
     /** Makes a task. */
     Supplier<SourceTask> task();
 }

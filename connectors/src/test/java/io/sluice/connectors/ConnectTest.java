@@ -91,6 +91,22 @@ class ConnectTest {
     }
 
     @Test
+    void shouldReadAFileReplacedWhileStoppedFromItsStart() throws Exception {
+        Path file = dir.resolve("app.log");
+        append(file, lines(0, 5));
+        try (Connect connect = Connect.start(broker, List.of(source(file)))) {
+            awaitValues("lines", 5);
+        }
+        // Rotated while the connector was stopped; the new file already longer than the stored position.
+        Files.move(file, dir.resolve("app.log.1"));
+        append(file, lines(100, 110));
+        try (Connect connect = Connect.start(broker, List.of(source(file)))) {
+            List<String> values = awaitValues("lines", 15);
+            assertThat(values.subList(5, 15)).containsExactlyElementsOf(List.of(lines(100, 110).split("\n")));
+        }
+    }
+
+    @Test
     void shouldAppendATopicToAFileAndResumeFromWhatWasFlushed() throws Exception {
         try (Admin admin = broker.admin()) {
             admin.createTopic(NewTopic.of("orders", 3));

@@ -64,6 +64,7 @@ class HttpConnectorsTest {
                 "key.field", "user");
         try (Connect connect = Connect.start(broker, List.of(source))) {
             String url = "http://127.0.0.1:" + port + "/events";
+            awaitListening(port); // the task opens its port on its own thread, after start returns
             HttpResponse<String> one = post(url, "{\"user\":\"ann\",\"page\":\"/\"}");
             assertThat(one.statusCode()).isEqualTo(200);
             assertThat(one.body()).isEqualTo("{\"stored\":1}");
@@ -126,6 +127,20 @@ class HttpConnectorsTest {
             consumer.seekToBeginning(List.of(tp));
             assertThat(consumer.poll(Duration.ofSeconds(5))).extracting(ConsumerRecord::valueAsString)
                     .containsExactly("poison");
+        }
+    }
+
+    private static void awaitListening(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.net.ConnectException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(20);
+            }
         }
     }
 

@@ -150,6 +150,35 @@ class JdbcConnectorsTest {
         assertThat(records("stock-rejected")).extracting(ConsumerRecord::valueAsString).containsExactly("not json");
     }
 
+    @Test
+    void shouldSetAsideOnlyTheRowsTheTableRefusesAndUpsertAKeyTwiceInOneBatch() throws Exception {
+        sql("DROP TABLE IF EXISTS prices", "CREATE TABLE prices (sku TEXT PRIMARY KEY, cents INT NOT NULL)");
+        try (Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of("prices", 1));
+        }
+        try (Producer producer = broker.producer()) {
+            producer.send(ProducerRecord.of("prices", "a", "{\"cents\":100}"));
+            producer.send(ProducerRecord.of("prices", "b", "{\"cents\":\"not a number\"}")); // refused by INT
+            producer.send(ProducerRecord.of("prices", "a", "{\"cents\":120}")); // the same key, same batch
+            producer.send(ProducerRecord.of("prices", "c", "{\"cents\":300}"));
+            producer.flush();
+        }
+        Map<String, String> sink = new HashMap<>(Map.of("name", "prices-to-pg", "connector.class",
+                "JdbcSinkConnector", "connection.url", URL, "topics", "prices", "table", "prices",
+                "insert.mode", "upsert", "pk.fields", "sku", "errors.deadletterqueue.topic.name", "prices-rejected",
+                "offset.flush.interval.ms", "50"));
+        try (Connect connect = Connect.start(broker, List.of(sink))) {
+            awaitRecords("prices-rejected", 1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (rows("SELECT sku, cents FROM prices ORDER BY sku").size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(connect.failures()).isEmpty();
+        }
+        assertThat(rows("SELECT sku, cents FROM prices ORDER BY sku")).containsExactly("a=120", "c=300");
+        assertThat(records("prices-rejected")).extracting(ConsumerRecord::keyAsString).containsExactly("b");
+    }
+
     private static List<String> rows(String query) throws Exception {
         List<String> rows = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(URL); Statement s = c.createStatement()) {

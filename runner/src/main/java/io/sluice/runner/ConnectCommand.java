@@ -59,7 +59,7 @@ final class ConnectCommand implements Callable<Integer> {
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread onSignal = new Thread(() -> {
             err.println("Stopping connectors: storing positions, flushing sinks…");
             err.flush();
             connect.close();
@@ -67,18 +67,40 @@ final class ConnectCommand implements Callable<Integer> {
             err.println("Stopped connectors cleanly");
             err.flush();
             stopped.countDown();
-        }, "sluice-connect-shutdown"));
+        }, "sluice-connect-shutdown");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         err.printf("Running %d connector(s): %s%n", connectors.size(),
                 String.join(", ", connectors.stream().map(c -> c.get("name")).toList()));
         err.flush();
-        // Sources only, and all of them ended (standard input closed): nothing more will come, so stop.
         while (!stopped.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!connect.failures().isEmpty()) {
+                // A task that stopped on an error does nothing more: say so and stop, rather than run on idle.
+                connect.failures().forEach((task, error) -> err.println("Connector task " + task + " failed: "
+                        + error));
+                err.flush();
+                stopNow(onSignal, connect, cluster);
+                throw new IllegalStateException("A connector task failed: "
+                        + String.join(", ", connect.failures().keySet()));
+            }
+            // Sources only, and all of them ended (standard input closed): nothing more will come, so stop.
             if (!connect.hasSinks() && connect.sourcesEnded()) {
                 err.println("Every source has ended");
                 err.flush();
-                return 0; // the shutdown hook stores and closes as the process exits
+                stopNow(onSignal, connect, cluster);
+                return 0;
             }
         }
         return 0;
+    }
+
+    /** Stops here rather than in the shutdown hook, unless the hook already runs. */
+    private static void stopNow(Thread hook, Connect connect, Cluster cluster) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return; // the hook stops them
+        }
+        connect.close();
+        cluster.close();
     }
 }

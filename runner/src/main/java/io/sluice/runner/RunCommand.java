@@ -179,6 +179,9 @@ final class RunCommand implements Callable<Integer> {
             long nextProfile = System.nanoTime() + Duration.ofSeconds(profileInterval).toNanos();
             while (true) {
                 if (job.state() == Job.State.FAILED) {
+                    if (connect != null) {
+                        connect.close();
+                    }
                     job.close();
                     throw new IllegalStateException("Job " + topology.applicationId() + " failed: "
                             + job.error().getMessage(), job.error());
@@ -198,7 +201,7 @@ final class RunCommand implements Callable<Integer> {
                     job.close();
                     throw new IllegalStateException("A connector task failed: " + connect.failures());
                 }
-                Thread.sleep(stopWhenCaughtUp ? 0 : 200);
+                Thread.sleep(stopWhenCaughtUp && connect == null ? 0 : 200); // awaitCaughtUp waited already
                 if ((terminal || statusInterval > 0) && System.nanoTime() >= nextStatus) {
                     err.print(terminal ? "\r" + status.line() + "\033[K" : status.line() + System.lineSeparator());
                     err.flush();

@@ -258,6 +258,21 @@ class CommandLineTest {
     }
 
     @Test
+    void shouldStopAndSaySoWhenAConnectorTaskFails() throws Exception {
+        sluice("topics", "create", "rows");
+        // Nothing listens on port 1: the task fails as it starts, and the command does not run on idle.
+        java.nio.file.Files.writeString(dir.resolve("db.properties"), "name=db\nconnector.class=JdbcSourceConnector\n"
+                + "connection.url=jdbc:postgresql://127.0.0.1:1/none\ntable=t\ntopic=rows\n");
+        Result failed = sluice("connect", dir.resolve("db.properties").toString());
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.err()).contains("Connector task db-0 failed").contains("A connector task failed: db-0");
+        java.nio.file.Files.writeString(dir.resolve("upsert.properties"), "name=up\nconnector.class="
+                + "JdbcSinkConnector\nconnection.url=jdbc:postgresql://127.0.0.1:1/none\ntable=t\ntopics=rows\n"
+                + "insert.mode=upsert\n");
+        assertOneLineError(sluice("connect", dir.resolve("upsert.properties").toString()), 1, "pk.fields");
+    }
+
+    @Test
     void shouldNameTheMissingDataDirectory() {
         Path missing = dir.resolve("nowhere");
         CommandLine cli = Sluice.commandLine();

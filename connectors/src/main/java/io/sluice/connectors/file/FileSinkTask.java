@@ -52,6 +52,24 @@ final class FileSinkTask implements SinkTask {
 
     @Override
     public void put(List<ConsumerRecord> records) throws IOException {
+        long sizeBefore = -1;
+        if (channel != null) {
+            out.flush(); // what earlier puts wrote is in the file, so that a failure here takes back only this put
+            sizeBefore = channel.size();
+        }
+        try {
+            write(records);
+        } catch (IOException e) {
+            if (sizeBefore >= 0) {
+                // No half line stays behind for the retry to write after: the file as it was, an empty buffer.
+                out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+                channel.truncate(sizeBefore);
+            }
+            throw e;
+        }
+    }
+
+    private void write(List<ConsumerRecord> records) throws IOException {
         for (ConsumerRecord r : records) {
             switch (format) {
                 case "key-value" -> {

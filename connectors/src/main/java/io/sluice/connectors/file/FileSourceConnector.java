@@ -12,8 +12,9 @@ import java.util.function.Supplier;
 /**
  * Tails files into a topic, one record per line (the line's UTF-8 bytes as the value, without its line end).
  * Survives rotation — a file renamed away and replaced, or truncated in place — and resumes from the position
- * stored after its last acknowledged line. Keys: {@code file} (one or more paths, split among the tasks),
- * {@code topic}, {@code batch.max.lines}.
+ * stored after its last acknowledged line, in the same file (its identity is stored beside the position: a file
+ * replaced while the source was stopped is read from its start). A line over 1 MiB becomes several records.
+ * Keys: {@code file} (one or more paths, split among the tasks), {@code topic}, {@code batch.max.lines}.
  */
 public final class FileSourceConnector implements SourceConnector {
     static final String FILE = "file";

@@ -30,7 +30,8 @@ final class FileSourceTask implements SourceTask {
             Path path = Path.of(file).toAbsolutePath();
             Map<String, Object> stored = context.offset(Map.of("file", path.toString()));
             long position = stored == null ? 0 : ((Number) stored.get("position")).longValue();
-            files.add(new TailedFile(path, position));
+            String storedKey = stored == null ? null : (String) stored.get("file.key");
+            files.add(new TailedFile(path, position, storedKey));
         }
     }
 
@@ -54,19 +55,26 @@ final class FileSourceTask implements SourceTask {
         files.forEach(TailedFile::close);
     }
 
+    /** A line longer than this is cut into records of this size, rather than held whole in memory. */
+    static final int MAX_LINE_BYTES = 1 << 20;
+
     /** One file followed from a position, across rotations. */
     private static final class TailedFile {
         private final Path path;
         private final Map<String, String> partition;
         private FileChannel channel;
         private Object fileKey;
+        private String fileKeyText = "";
+        /** The identity of the file the stored position is in; null once the file is open (or if none stored). */
+        private String storedKey;
         private long position;
         private ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
 
-        TailedFile(Path path, long position) {
+        TailedFile(Path path, long position, String storedKey) {
             this.path = path;
             this.partition = Map.of("file", path.toString());
             this.position = position;
+            this.storedKey = storedKey;
         }
 
         /** Adds up to {@code max} complete lines after the position; handles rotation when there are none. */
@@ -82,13 +90,24 @@ final class FileSourceTask implements SourceTask {
 
         private boolean open() throws IOException {
             try {
+                Object before = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
                 channel = FileChannel.open(path, StandardOpenOption.READ);
+                fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+                if (!Objects.equals(before, fileKey)) {
+                    close(); // replaced while being opened: which one is open is unknown, so again next poll
+                    return false;
+                }
             } catch (NoSuchFileException e) {
-                return false; // not there yet: looked for again at the next poll
+                close();
+                return false; // not there yet (or renamed away): looked for again at the next poll
             }
-            fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            fileKeyText = fileKey == null ? "" : fileKey.toString();
+            if (storedKey != null && !storedKey.isEmpty() && !fileKeyText.isEmpty() && !storedKey.equals(fileKeyText)) {
+                position = 0; // another file than the stored position was in: replaced while stopped
+            }
+            storedKey = null;
             if (channel.size() < position) {
-                position = 0; // not the file the stored position was in: truncated or replaced while stopped
+                position = 0; // truncated while stopped
             }
             return true;
         }
@@ -112,6 +131,12 @@ final class FileSourceTask implements SourceTask {
                     }
                 }
                 if (start == 0) {
+                    if (n == buffer.capacity() && n >= MAX_LINE_BYTES) {
+                        emit(out, topic, a, 0, n, position + n); // a line this long goes on in the next record
+                        position += n;
+                        added++;
+                        continue;
+                    }
                     if (n == buffer.capacity()) {
                         buffer = ByteBuffer.allocate(buffer.capacity() * 2); // a line longer than the buffer
                         continue;
@@ -131,8 +156,8 @@ final class FileSourceTask implements SourceTask {
         private void emit(List<SourceRecord> out, String topic, byte[] a, int from, int to, long after) {
             int end = to > from && a[to - 1] == '\r' ? to - 1 : to;
             byte[] line = java.util.Arrays.copyOfRange(a, from, end);
-            out.add(new SourceRecord(partition, Map.of("position", after), topic, null, line, List.of(),
-                    SourceRecord.NO_TIMESTAMP));
+            out.add(new SourceRecord(partition, Map.of("position", after, "file.key", fileKeyText), topic, null,
+                    line, List.of(), SourceRecord.NO_TIMESTAMP));
         }
 
         /**

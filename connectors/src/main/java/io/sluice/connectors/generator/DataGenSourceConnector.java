@@ -97,7 +97,8 @@ public final class DataGenSourceConnector implements SourceConnector {
             if (total > 0 && next >= total) {
                 return null;
             }
-            long due = rate == 0 ? 10_000 : (System.nanoTime() - startNanos) * rate / 1_000_000_000L
+            // In double: elapsed nanoseconds times the rate would overflow a long after hours at a high rate.
+            long due = rate == 0 ? 10_000 : (long) ((System.nanoTime() - startNanos) / 1e9 * rate)
                     - (next - startSeq);
             if (due <= 0) {
                 Thread.sleep(Math.max(1, Math.min(100, 1_000 / Math.max(1, rate))));

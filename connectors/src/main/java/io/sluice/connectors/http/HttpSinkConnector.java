@@ -20,8 +20,8 @@ import java.util.function.Supplier;
 
 /**
  * POSTs its topics' records to a URL, {@code batch.size} at a time, as a JSON array of their values (a value that
- * is JSON as itself, any other as a string). A 2xx answer delivers them; a 400, 404, 413 or 422 means the target
- * will never take them, so each goes to the dead-letter topic; any other answer, or none within
+ * is JSON as itself, any other as a string). A 2xx answer delivers them; a 400, 413 or 422 means the target will
+ * never take them, so each goes to the dead-letter topic; any other answer, or none within
  * {@code timeout.ms}, is a passing failure: the same records are sent again, waiting longer each time. Keys:
  * {@code url}, {@code batch.size}, {@code timeout.ms}.
  */
@@ -50,7 +50,8 @@ public final class HttpSinkConnector implements SinkConnector {
 
     private static final class HttpSinkTask implements SinkTask {
         private static final ObjectMapper JSON = new ObjectMapper();
-        private static final java.util.Set<Integer> REJECTED = java.util.Set.of(400, 404, 413, 422);
+        /** The target will never take these records; a 404 or a 5xx may pass (a route mid-deploy). */
+        private static final java.util.Set<Integer> REJECTED = java.util.Set.of(400, 413, 422);
 
         private HttpClient client;
         private URI url;

@@ -115,6 +115,7 @@ public final class HttpSourceConnector implements SourceConnector {
                 for (SourceRecord r : records) {
                     requests.put(r, request);
                     if (!queue.offer(r, 10, TimeUnit.SECONDS)) {
+                        records.forEach(requests::remove); // those queued are stored all the same: at least once
                         answer(exchange, 503, "{\"error\":\"too many events waiting; try again\"}");
                         return;
                     }

@@ -56,12 +56,21 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
         Map<String, String> ownValues = new LinkedHashMap<>();
         raw.forEach((k, v) -> (common.contains(k) ? commonValues : ownValues).put(k, v));
         Map<String, Object> c = common.parse(commonValues);
-        own.parse(ownValues); // checks: unknown keys named, with the nearest known one
+        Map<String, Object> ownParsed = own.parse(ownValues); // unknown keys named, with the nearest known one
+        // Tasks get the checked values, formatted back, defaults included: "1e3" or " upsert " as they were checked.
+        Map<String, String> values = new LinkedHashMap<>();
+        c.forEach((k, v) -> values.put(k, ConfigDefinition.format(v)));
+        ownParsed.forEach((k, v) -> values.put(k, ConfigDefinition.format(v)));
+        if (sink) {
+            ((SinkConnector) connector).validate(values);
+        } else {
+            ((SourceConnector) connector).validate(values);
+        }
         @SuppressWarnings("unchecked")
         List<String> topics = sink ? (List<String>) c.get(TOPICS) : List.of();
         return new ConnectorSettings((String) c.get(NAME), connector, (Integer) c.get(TASKS_MAX),
                 (Long) c.get(OFFSET_FLUSH_INTERVAL_MS), topics, sink ? (String) c.get(DEAD_LETTER_TOPIC) : "",
-                Map.copyOf(raw));
+                Map.copyOf(values));
     }
 
     private static Object instantiate(String className) {

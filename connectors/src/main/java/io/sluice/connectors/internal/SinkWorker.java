@@ -34,6 +34,8 @@ public final class SinkWorker extends TaskWorker {
     private final Consumer consumer;
     /** Null without a dead-letter topic. */
     private final DeadLetters deadLetters;
+    /** Records set aside during the put being tried, so that a retry of it does not set them aside twice. */
+    private final java.util.Set<String> rejected = new java.util.HashSet<>();
     /** The offset after the last record put, per partition, not committed yet. */
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
 
@@ -62,6 +64,9 @@ public final class SinkWorker extends TaskWorker {
     public void run() {
         try {
             task.start(config, (record, reason) -> {
+                if (!rejected.add(record.topicPartition() + "@" + record.offset())) {
+                    return; // set aside already, by an earlier try of the same put
+                }
                 if (deadLetters == null) {
                     throw new Unrecoverable("Sink rejected a record and there is no dead-letter topic ("
                             + ConnectorSettings.DEAD_LETTER_TOPIC + "): topic=" + record.topic() + ", partition="
@@ -83,6 +88,7 @@ public final class SinkWorker extends TaskWorker {
             while (running) {
                 List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(200));
                 if (!records.isEmpty()) {
+                    rejected.clear();
                     retrying("put", () -> task.put(records));
                     for (ConsumerRecord r : records) {
                         pending.put(r.topicPartition(), new OffsetAndMetadata(r.offset() + 1, ""));
@@ -167,7 +173,9 @@ public final class SinkWorker extends TaskWorker {
                 log.warn("Sink task {} failed, trying again in {} ms: task={}, error={}", what, backoffMs, name,
                         e.toString());
                 try {
-                    Thread.sleep(backoffMs);
+                    for (long slept = 0; slept < backoffMs && running; slept += 100) {
+                        Thread.sleep(Math.min(100, backoffMs - slept)); // a stop is not kept waiting 30 s
+                    }
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("Interrupted while retrying a sink " + what, interrupted);

@@ -51,6 +51,14 @@ public final class JdbcSinkConnector implements SinkConnector {
     }
 
     @Override
+    public void validate(Map<String, String> config) {
+        if (config.get(INSERT_MODE).equals("upsert") && config.get(PK_FIELDS).isBlank()) {
+            throw new io.sluice.broker.InvalidConfigException("Invalid JDBC sink connector config: key=" + PK_FIELDS
+                    + ", reason=insert.mode=upsert needs the primary key's columns");
+        }
+    }
+
+    @Override
     public Supplier<SinkTask> task() {
         return JdbcSinkTask::new;
     }
@@ -59,6 +67,7 @@ public final class JdbcSinkConnector implements SinkConnector {
         private static final ObjectMapper JSON = new ObjectMapper();
 
         private Connection connection;
+        private Map<String, String> config;
         private SinkContext context;
         private String table;
         private boolean upsert;
@@ -72,6 +81,7 @@ public final class JdbcSinkConnector implements SinkConnector {
         @Override
         public void start(Map<String, String> config, SinkContext sinkContext) throws SQLException {
             context = sinkContext;
+            this.config = config;
             table = config.get(Jdbc.TABLE);
             upsert = config.getOrDefault(INSERT_MODE, "insert").equals("upsert");
             String pk = config.getOrDefault(PK_FIELDS, "");
@@ -87,7 +97,8 @@ public final class JdbcSinkConnector implements SinkConnector {
 
         @Override
         public void put(List<ConsumerRecord> records) throws SQLException {
-            List<Map<String, JsonNode>> rows = new ArrayList<>();
+            Map<Object, ConsumerRecord> byKey = new LinkedHashMap<>();
+            Map<ConsumerRecord, Map<String, JsonNode>> rows = new LinkedHashMap<>();
             for (ConsumerRecord r : records) {
                 Map<String, JsonNode> row;
                 try {
@@ -96,41 +107,111 @@ public final class JdbcSinkConnector implements SinkConnector {
                     context.reject(r, e);
                     continue;
                 }
-                rows.add(row);
+                if (upsert) {
+                    // One statement may not upsert a row twice: the last record of a key wins, as it would anyway.
+                    List<JsonNode> key = pkFields.stream().map(row::get).toList();
+                    ConsumerRecord earlier = byKey.put(key.toString(), r);
+                    if (earlier != null) {
+                        rows.remove(earlier);
+                    }
+                }
+                rows.put(r, row);
             }
             if (rows.isEmpty()) {
                 return;
             }
+            ensureConnected();
             try {
-                if (!tableChecked) {
-                    createIfMissing(rows.get(0));
-                    tableChecked = true;
-                }
-                List<String> columns = null;
-                PreparedStatement statement = null;
-                int pending = 0;
-                for (Map<String, JsonNode> row : rows) {
-                    List<String> these = new ArrayList<>(row.keySet());
-                    if (!these.equals(columns) || pending >= batchSize) {
-                        if (pending > 0) {
-                            statement.executeBatch();
-                        }
-                        columns = these;
-                        statement = statement(columns);
-                        pending = 0;
-                    }
-                    bind(statement, columns, row);
-                    statement.addBatch();
-                    pending++;
-                }
-                if (pending > 0) {
-                    statement.executeBatch();
-                }
-                connection.commit();
+                write(new ArrayList<>(rows.values()));
             } catch (SQLException e) {
-                connection.rollback(); // nothing of this put is kept: it is tried again whole
-                throw e;
+                rollbackQuietly();
+                if (!isBadData(e)) {
+                    throw e; // the connection or the server: tried again whole
+                }
+                // Some row is bad data (a type, a constraint): each row on its own, the bad ones set aside.
+                for (Map.Entry<ConsumerRecord, Map<String, JsonNode>> row : rows.entrySet()) {
+                    try {
+                        write(List.of(row.getValue()));
+                    } catch (SQLException one) {
+                        rollbackQuietly();
+                        if (!isBadData(one)) {
+                            throw one;
+                        }
+                        context.reject(row.getKey(), one);
+                    }
+                }
             }
+        }
+
+        /** Writes the rows in batches and commits; the caller rolls back on failure. */
+        private void write(List<Map<String, JsonNode>> rows) throws SQLException {
+            if (!tableChecked) {
+                createIfMissing(rows.get(0));
+                tableChecked = true;
+            }
+            List<String> columns = null;
+            PreparedStatement statement = null;
+            int pending = 0;
+            for (Map<String, JsonNode> row : rows) {
+                List<String> these = new ArrayList<>(row.keySet());
+                if (!these.equals(columns) || pending >= batchSize) {
+                    if (pending > 0) {
+                        statement.executeBatch();
+                    }
+                    columns = these;
+                    statement = statement(columns);
+                    pending = 0;
+                }
+                bind(statement, columns, row);
+                statement.addBatch();
+                pending++;
+            }
+            if (pending > 0) {
+                statement.executeBatch();
+            }
+            connection.commit();
+        }
+
+        /** SQLSTATE class 22 (data exception), 23 (integrity constraint) or 42 (a column that does not fit). */
+        private static boolean isBadData(SQLException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                    String state = sql.getSQLState();
+                    // A missing table or a missing grant is the setup's, not a row's: tried again, not set aside.
+                    if (state.equals("42P01") || state.equals("42501")) {
+                        return false;
+                    }
+                    if (state.startsWith("22") || state.startsWith("23") || state.startsWith("42")) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        private void rollbackQuietly() {
+            try {
+                connection.rollback();
+            } catch (SQLException gone) {
+                // a broken connection: ensureConnected opens a new one for the next try
+            }
+        }
+
+        /** A connection that went away (the server restarted) is opened again, its statements with it. */
+        private void ensureConnected() throws SQLException {
+            if (connection != null && connection.isValid(5)) {
+                return;
+            }
+            statements.clear();
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+            }
+            connection = Jdbc.connect(config);
+            connection.setAutoCommit(false);
         }
 
         /** The record's value fields, and its key's for the primary key; throws for a value not a JSON object. */

@@ -57,6 +57,14 @@ public final class JdbcSourceConnector implements SourceConnector {
     }
 
     @Override
+    public void validate(Map<String, String> config) {
+        if (config.get(MODE).equals("timestamp") && config.get(TIMESTAMP).isBlank()) {
+            throw new io.sluice.broker.InvalidConfigException("Invalid JDBC source connector config: key=" + TIMESTAMP
+                    + ", reason=mode=timestamp needs the column that is set when a row is written");
+        }
+    }
+
+    @Override
     public List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks) {
         return List.of(config);
     }
@@ -81,6 +89,8 @@ public final class JdbcSourceConnector implements SourceConnector {
         private long pollIntervalMs;
         private long lastId;
         private Timestamp lastTimestamp;
+        /** When the table is next looked at: a poll that finds nothing waits that long, a second at a time. */
+        private long nextQueryNanos;
 
         @Override
         public void start(Map<String, String> taskConfig, SourceContext context) throws SQLException {
@@ -113,6 +123,11 @@ public final class JdbcSourceConnector implements SourceConnector {
 
         @Override
         public List<SourceRecord> poll() throws Exception {
+            long wait = nextQueryNanos - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(Math.min(1_000, Math.max(1, wait / 1_000_000)));
+                return List.of();
+            }
             if (timestampMode) {
                 query.setTimestamp(1, lastTimestamp);
                 query.setLong(2, lastId);
@@ -144,7 +159,7 @@ public final class JdbcSourceConnector implements SourceConnector {
                 }
             }
             if (records.isEmpty()) {
-                Thread.sleep(pollIntervalMs);
+                nextQueryNanos = System.nanoTime() + pollIntervalMs * 1_000_000;
             }
             return records;
         }
