@@ -256,7 +256,10 @@ public final class Job implements AutoCloseable {
         return error.get();
     }
 
-    /** Waits until every store is restored and processing runs; false on timeout or if the job stopped. */
+    /**
+     * Waits until every thread has restored the stores of the tasks the group first gave it and processes; false on
+     * timeout or if the job stopped. (Tasks that move here later restore while the others run.)
+     */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (state() == State.RESTORING || state() == State.CREATED) {
