@@ -196,6 +196,23 @@ class ConnectTest {
     }
 
     @Test
+    void shouldStayInItsGroupThroughAnOutageLongerThanTheMaxPollInterval() throws Exception {
+        TestSinks.DELIVERED.clear();
+        TestSinks.FAILURES_LEFT.set(5); // 100 + 200 + 400 + 800 + 1,600 ms of waiting: 3 s down
+        produceValues("lines", "a", "b");
+        Map<String, String> sink = Map.of("name", "outage", "connector.class", TestSinks.Flaky.class.getName(),
+                "topics", "lines", "offset.flush.interval.ms", "50",
+                "consumer.override.max.poll.interval.ms", "1000");
+        try (Connect connect = Connect.start(broker, List.of(sink))) {
+            await(() -> TestSinks.DELIVERED.size() == 2, "2 records delivered after the outage");
+            produceValues("lines", "c");
+            await(() -> TestSinks.DELIVERED.size() == 3, "the next record");
+            assertThat(connect.failures()).as("still in its group, committing").isEmpty();
+        }
+        assertThat(TestSinks.DELIVERED).containsExactly("a", "b", "c");
+    }
+
+    @Test
     void shouldPipeStandardInputThroughATopicToStandardOutput() throws Exception {
         java.io.InputStream stdin = System.in;
         java.io.PrintStream stdout = System.out;

@@ -20,6 +20,7 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
     static final String TOPICS = "topics";
     static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
     static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
+    static final String MAX_POLL_INTERVAL_MS = "consumer.override.max.poll.interval.ms";
     private static final List<String> BUILT_IN = List.of("io.sluice.connectors.file.",
             "io.sluice.connectors.generator.", "io.sluice.connectors.http.", "io.sluice.connectors.jdbc.");
 
@@ -36,7 +37,10 @@ public record ConnectorSettings(String name, Object connector, int tasksMax, lon
             d.define(TOPICS, ConfigDefinition.Type.LIST, null, "", "the topics it exports")
                     .define(DEAD_LETTER_TOPIC, ConfigDefinition.Type.STRING, "", "", "where records the sink "
                             + "rejects go, the reason in their headers (created if missing); empty: a rejected "
-                            + "record stops the task");
+                            + "record stops the task")
+                    .define(MAX_POLL_INTERVAL_MS, ConfigDefinition.Type.LONG, 300_000L,
+                            ConfigDefinition.Check.atLeast(1), "ms", "the sink's consumer's max.poll.interval.ms: "
+                            + "how long its task may go without polling before the group drops it");
         }
         return d;
     }

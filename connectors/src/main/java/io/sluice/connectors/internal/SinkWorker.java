@@ -10,6 +10,7 @@ import io.sluice.broker.TopicPartition;
 import io.sluice.broker.WakeupException;
 import io.sluice.connectors.SinkTask;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one sink task on its own thread, as a member of the connector's consumer group ({@code connect-NAME}): polls,
  * puts the records to the task, and every {@code offset.flush.interval.ms} (and before its partitions move) has the
- * task flush, then commits. A put or flush that fails is tried again, waiting longer each time (up to 30 s), with
- * the same records: nothing is committed past what the outside system holds.
+ * task flush, then commits. A put that fails is tried again with the same records, waiting longer each time (up to
+ * 30 s), its partitions paused while the task goes on polling — so it stays in its group through a long outage; a
+ * flush that fails is tried again the same way, in place. Nothing is committed past what the outside system holds.
  */
 public final class SinkWorker extends TaskWorker {
     private static final Logger log = LoggerFactory.getLogger(SinkWorker.class);
@@ -36,6 +38,10 @@ public final class SinkWorker extends TaskWorker {
     private final DeadLetters deadLetters;
     /** Records set aside during the put being tried, so that a retry of it does not set them aside twice. */
     private final java.util.Set<String> rejected = new java.util.HashSet<>();
+    /** A put that failed, to be tried again at {@link #nextTryNanos}; null when none is waiting. */
+    private List<ConsumerRecord> retry;
+    private long nextTryNanos;
+    private long backoffMs;
     /** The offset after the last record put, per partition, not committed yet. */
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
 
@@ -51,7 +57,9 @@ public final class SinkWorker extends TaskWorker {
         this.consumer = cluster.consumer(ConsumerConfig.builder()
                 .groupId("connect-" + config.get(ConnectorSettings.NAME)).clientId(name)
                 .set(ConsumerConfig.ENABLE_AUTO_COMMIT, false)
-                .set(ConsumerConfig.AUTO_OFFSET_RESET, "earliest").build());
+                .set(ConsumerConfig.AUTO_OFFSET_RESET, "earliest")
+                .set(ConsumerConfig.MAX_POLL_INTERVAL_MS, Long.parseLong(config.getOrDefault(
+                        ConnectorSettings.MAX_POLL_INTERVAL_MS, "300000"))).build());
     }
 
     @Override
@@ -78,23 +86,29 @@ public final class SinkWorker extends TaskWorker {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     flushAndCommit();
+                    if (retry != null) {
+                        // Their records are the new owner's to deliver now (again: at-least-once).
+                        retry.removeIf(r -> partitions.contains(r.topicPartition()));
+                    }
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    if (retry != null) {
+                        consumer.pause(partitions); // nothing new is read while a put waits to be tried again
+                    }
                 }
             });
             long lastFlush = System.currentTimeMillis();
             while (running) {
-                List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(200));
-                if (!records.isEmpty()) {
+                List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(retry != null ? 50 : 200));
+                if (retry != null) {
+                    tryAgain();
+                } else if (!records.isEmpty()) {
                     rejected.clear();
-                    retrying("put", () -> task.put(records));
-                    for (ConsumerRecord r : records) {
-                        pending.put(r.topicPartition(), new OffsetAndMetadata(r.offset() + 1, ""));
-                    }
+                    put(new ArrayList<>(records));
                 }
-                if (System.currentTimeMillis() - lastFlush >= flushIntervalMs) {
+                if (retry == null && System.currentTimeMillis() - lastFlush >= flushIntervalMs) {
                     flushAndCommit();
                     lastFlush = System.currentTimeMillis();
                 }
@@ -120,6 +134,50 @@ public final class SinkWorker extends TaskWorker {
             if (deadLetters != null) {
                 deadLetters.close();
             }
+        }
+    }
+
+    /**
+     * Puts the records; if that fails, keeps them to try again later and pauses the partitions, so that polling —
+     * which keeps this task in its group however long the target is down — reads nothing new meanwhile.
+     */
+    private void put(List<ConsumerRecord> records) throws Exception {
+        try {
+            task.put(records);
+            delivered(records);
+        } catch (Unrecoverable e) {
+            throw e;
+        } catch (Exception e) {
+            retry = records;
+            backoffMs = 100;
+            nextTryNanos = System.nanoTime() + backoffMs * 1_000_000;
+            consumer.pause(consumer.assignment());
+            log.warn("Sink task put failed, trying again in {} ms: task={}, error={}", backoffMs, name, e.toString());
+        }
+    }
+
+    private void tryAgain() throws Exception {
+        if (System.nanoTime() < nextTryNanos) {
+            return;
+        }
+        try {
+            task.put(retry);
+            log.info("Sink task put succeeded on a later try: task={}", name);
+            delivered(retry);
+            retry = null;
+            consumer.resume(consumer.paused());
+        } catch (Unrecoverable e) {
+            throw e;
+        } catch (Exception e) {
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            nextTryNanos = System.nanoTime() + backoffMs * 1_000_000;
+            log.warn("Sink task put failed, trying again in {} ms: task={}, error={}", backoffMs, name, e.toString());
+        }
+    }
+
+    private void delivered(List<ConsumerRecord> records) {
+        for (ConsumerRecord r : records) {
+            pending.put(r.topicPartition(), new OffsetAndMetadata(r.offset() + 1, ""));
         }
     }
 
