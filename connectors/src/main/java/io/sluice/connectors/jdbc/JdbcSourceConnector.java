@@ -23,7 +23,10 @@ import java.util.function.Supplier;
  * Polls a table for new rows, each becoming a record whose value is the row as a JSON object (column → value).
  * {@code mode=incrementing}: rows whose {@code incrementing.column.name} is past the last one read, in its order.
  * {@code mode=timestamp}: rows whose ({@code timestamp.column.name}, incrementing column) pair is past the last one
- * read — updated rows come again. The last position read is stored, so a restarted source goes on from it. Keys:
+ * read — updated rows come again; with {@code timestamp.delay.interval.ms} only rows that much older than the
+ * database's clock, so that a row committed late with an earlier timestamp is not passed over. (In incrementing
+ * mode a row whose id is below one already read but that commits later is passed over: use a timestamp then.) The
+ * last position read is stored, so a restarted source goes on from it. Keys:
  * {@code connection.url}, {@code connection.user}, {@code connection.password}, {@code table}, {@code topic},
  * {@code mode}, {@code incrementing.column.name}, {@code timestamp.column.name}, {@code key.column},
  * {@code poll.interval.ms}, {@code batch.max.rows}. One task.
@@ -36,6 +39,7 @@ public final class JdbcSourceConnector implements SourceConnector {
     static final String KEY_COLUMN = "key.column";
     static final String POLL_INTERVAL_MS = "poll.interval.ms";
     static final String BATCH_MAX_ROWS = "batch.max.rows";
+    static final String TIMESTAMP_DELAY_MS = "timestamp.delay.interval.ms";
 
     @Override
     public ConfigDefinition config() {
@@ -53,7 +57,10 @@ public final class JdbcSourceConnector implements SourceConnector {
                 .define(POLL_INTERVAL_MS, ConfigDefinition.Type.LONG, 1_000L, ConfigDefinition.Check.atLeast(1),
                         "ms", "how long to wait after a poll that found nothing new")
                 .define(BATCH_MAX_ROWS, ConfigDefinition.Type.INT, 10_000, ConfigDefinition.Check.atLeast(1), "",
-                        "the most rows one query reads");
+                        "the most rows one query reads")
+                .define(TIMESTAMP_DELAY_MS, ConfigDefinition.Type.LONG, 0L, ConfigDefinition.Check.atLeast(0), "ms",
+                        "with mode=timestamp: rows are read only once their timestamp is this far behind the "
+                                + "database's clock, so that a transaction that commits late is not passed over");
     }
 
     @Override
@@ -91,6 +98,19 @@ public final class JdbcSourceConnector implements SourceConnector {
         private Timestamp lastTimestamp;
         /** When the table is next looked at: a poll that finds nothing waits that long, a second at a time. */
         private long nextQueryNanos;
+        private long delayMs;
+
+        /** The latest timestamp to read: the database's clock less the delay (the far future without a delay). */
+        private Timestamp upTo() throws SQLException {
+            if (delayMs == 0) {
+                return Timestamp.valueOf("9999-12-31 23:59:59");
+            }
+            try (var statement = connection.createStatement();
+                 ResultSet now = statement.executeQuery("SELECT CURRENT_TIMESTAMP")) {
+                now.next();
+                return new Timestamp(now.getTimestamp(1).getTime() - delayMs);
+            }
+        }
 
         @Override
         public void start(Map<String, String> taskConfig, SourceContext context) throws SQLException {
@@ -112,9 +132,11 @@ public final class JdbcSourceConnector implements SourceConnector {
                     : Timestamp.valueOf((String) stored.get("timestamp"));
             int maxRows = Integer.parseInt(config.getOrDefault(BATCH_MAX_ROWS, "10000"));
             String id = Jdbc.quote(incrementing);
+            delayMs = Long.parseLong(config.getOrDefault(TIMESTAMP_DELAY_MS, "0"));
             String sql = timestampMode
                     ? "SELECT * FROM " + Jdbc.quoteTable(table) + " WHERE (" + Jdbc.quote(timestamp) + ", " + id
-                    + ") > (?, ?) ORDER BY " + Jdbc.quote(timestamp) + ", " + id + " LIMIT " + maxRows
+                    + ") > (?, ?) AND " + Jdbc.quote(timestamp) + " <= ? ORDER BY " + Jdbc.quote(timestamp) + ", " + id
+                    + " LIMIT " + maxRows
                     : "SELECT * FROM " + Jdbc.quoteTable(table) + " WHERE " + id + " > ? ORDER BY " + id + " LIMIT "
                     + maxRows;
             connection = Jdbc.connect(config);
@@ -131,6 +153,7 @@ public final class JdbcSourceConnector implements SourceConnector {
             if (timestampMode) {
                 query.setTimestamp(1, lastTimestamp);
                 query.setLong(2, lastId);
+                query.setTimestamp(3, upTo());
             } else {
                 query.setLong(1, lastId);
             }
