@@ -13,8 +13,13 @@ public interface SourceConnector {
     /** The keys it takes beyond the common ones ({@code name}, {@code connector.class}, {@code tasks.max}). */
     ConfigDefinition config();
 
-    /** One config per task, at most {@code maxTasks}; each holds the connector's config and the task's share. */
-    List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks);
+    /**
+     * One config per task, at most {@code maxTasks}; each holds the connector's config and the task's share. By
+     * default one task, with the connector's config: a source that can split its work says how.
+     */
+    default List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks) {
+        return List.of(config);
+    }
 
     /**
      * Checks what the keys' own checks cannot — keys that depend on each other — and throws an

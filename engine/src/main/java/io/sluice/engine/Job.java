@@ -74,6 +74,8 @@ public final class Job implements AutoCloseable {
     private final Map<String, Integer> partitions;
     private final String deadLetterTopic;
     private final Set<Integer> restored = ConcurrentHashMap.newKeySet();
+    /** The sub-topology reading each input topic (repartition topics included), for every thread. */
+    private final Map<String, Integer> subTopologyByInput = new java.util.HashMap<>();
     /** Failed threads replaced so far; a record that always fails would otherwise restart threads forever. */
     private final AtomicInteger replacements = new AtomicInteger();
 
@@ -85,6 +87,9 @@ public final class Job implements AutoCloseable {
                 model.subTopologies().stream().flatMap(sub -> sub.nodes().stream()).toList());
         // Instances of a job share its tasks through the group; in one process they need state directories of
         // their own, or a task moving between them would find the other's files.
+        for (SubTopology sub : model.subTopologies()) {
+            sub.sourceTopics().forEach(topic -> subTopologyByInput.put(topic, sub.id()));
+        }
         this.runningKey = broker.clusterId() + "/" + model.applicationId() + "/" + config.stateDir(
                 model.applicationId()).toAbsolutePath();
         if (!RUNNING.add(runningKey)) {
@@ -171,10 +176,6 @@ public final class Job implements AutoCloseable {
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
                 config.pollMs(), config.maxPollRecords(), config.bufferedRecordsPerPartition(), metrics, encodeOnSend);
         String name = model.applicationId() + "-stream-" + index;
-        Map<String, Integer> subTopologyByInput = new java.util.HashMap<>();
-        for (SubTopology sub : model.subTopologies()) {
-            sub.sourceTopics().forEach(topic -> subTopologyByInput.put(topic, sub.id()));
-        }
         StreamThread thread = new StreamThread(name, broker, settings, subTopologyByInput,
                 (id, collector) -> new Task(id, model, model.subTopologies().get(id.subtopology()), collector,
                         taskSettings),

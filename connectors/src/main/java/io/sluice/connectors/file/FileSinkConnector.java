@@ -19,11 +19,15 @@ public final class FileSinkConnector implements SinkConnector {
 
     @Override
     public ConfigDefinition config() {
-        return new ConfigDefinition("file sink connector")
-                .define(FILE, ConfigDefinition.Type.STRING, null, "", "the file the records are appended to")
-                .define(FORMAT, ConfigDefinition.Type.STRING, "value",
-                        ConfigDefinition.Check.oneOf("value", "key-value", "json"), "",
-                        "value, key-value (tab-separated) or json");
+        return withFormat(new ConfigDefinition("file sink connector")
+                .define(FILE, ConfigDefinition.Type.STRING, null, "", "the file the records are appended to"));
+    }
+
+    /** Adds the {@code format} key, which the stdout sink takes too. */
+    static ConfigDefinition withFormat(ConfigDefinition definition) {
+        return definition.define(FORMAT, ConfigDefinition.Type.STRING, "value",
+                ConfigDefinition.Check.oneOf("value", "key-value", "json"), "",
+                "value, key-value (tab-separated) or json");
     }
 
     @Override

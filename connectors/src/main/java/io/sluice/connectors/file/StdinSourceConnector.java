@@ -25,10 +25,6 @@ public final class StdinSourceConnector implements SourceConnector {
                 .define(FileSourceConnector.TOPIC, ConfigDefinition.Type.STRING, null, "", "the topic lines go to");
     }
 
-    @Override
-    public List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks) {
-        return List.of(config);
-    }
 
     @Override
     public Supplier<SourceTask> task() {

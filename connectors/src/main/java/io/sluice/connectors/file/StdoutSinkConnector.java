@@ -14,10 +14,7 @@ import java.util.function.Supplier;
 public final class StdoutSinkConnector implements SinkConnector {
     @Override
     public ConfigDefinition config() {
-        return new ConfigDefinition("stdout sink connector")
-                .define(FileSinkConnector.FORMAT, ConfigDefinition.Type.STRING, "value",
-                        ConfigDefinition.Check.oneOf("value", "key-value", "json"), "",
-                        "value, key-value (tab-separated) or json");
+        return FileSinkConnector.withFormat(new ConfigDefinition("stdout sink connector"));
     }
 
     @Override

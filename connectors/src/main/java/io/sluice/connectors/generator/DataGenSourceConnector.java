@@ -53,10 +53,6 @@ public final class DataGenSourceConnector implements SourceConnector {
         }
     }
 
-    @Override
-    public List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks) {
-        return List.of(config);
-    }
 
     @Override
     public Supplier<SourceTask> task() {

@@ -49,10 +49,6 @@ public final class HttpSourceConnector implements SourceConnector {
                         "a field whose value becomes the record's key; empty: no key");
     }
 
-    @Override
-    public List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks) {
-        return List.of(config);
-    }
 
     @Override
     public Supplier<SourceTask> task() {

@@ -71,10 +71,6 @@ public final class JdbcSourceConnector implements SourceConnector {
         }
     }
 
-    @Override
-    public List<Map<String, String>> taskConfigs(Map<String, String> config, int maxTasks) {
-        return List.of(config);
-    }
 
     @Override
     public Supplier<SourceTask> task() {
