@@ -304,6 +304,16 @@ class CommandLineProcessTest {
                     .containsExactlyInAnyOrder("one", "two", "three");
             assertThat(inProcess("", "groups", "describe", "readers", bootstrap)).contains("lines");
             assertThat(inProcess("", "topics", "list", bootstrap).lines()).contains("orders", "lines");
+            // The client benchmarks measure the server as they measure an embedded broker.
+            assertThat(inProcess("", "perf", "produce", "--records", "20000", "--warmup-records", "0", "--topic",
+                    "perf-net", "--partitions", "3", "--acks", "all", bootstrap))
+                    .contains("20,000 records x 100 B into " + m.group(1), "throughput", "p99");
+            assertThat(inProcess("", "perf", "consume", "--records", "20000", "--topic", "perf-net", bootstrap))
+                    .contains("20,000 records from perf-net (3 partitions) of " + m.group(1), "records/s");
+            assertThat(inProcess("", "perf", "e2e", "--records", "50", bootstrap))
+                    .contains("sluice perf e2e: " + m.group(1), "50 records", "p99");
+            assertThat(Sluice.commandLine().execute("perf", "produce", "--journal-threads", "2", bootstrap))
+                    .isEqualTo(2);
             // And a job, its state, changelog and commits over the network.
             inProcess("", "topics", "create", "word-counts", "-p", "2", bootstrap);
             inProcess("", "run", "io.sluice.samples.WordCount", "--stop-when-caught-up", "-D", "commit.interval.ms=100",

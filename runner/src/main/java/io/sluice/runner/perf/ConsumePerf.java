@@ -1,14 +1,14 @@
 package io.sluice.runner.perf;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
+import io.sluice.broker.Cluster;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerConfig;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.NewTopic;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
-import io.sluice.runner.internal.DataDirectory;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -20,17 +20,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sluice perf consume}: one consumer reads N records from the beginning of every partition of a topic. If
- * the topic holds fewer records, the rest is produced first (not measured).
+ * {@code sluice perf consume}: one consumer reads N records from the beginning of every partition of a topic, of an
+ * embedded broker or, with {@code --bootstrap}, of a running cluster. If the topic holds fewer records, the rest is
+ * produced first (not measured).
  */
 @Command(name = "consume", mixinStandardHelpOptions = true,
-        description = "Read throughput of one embedded consumer.")
+        description = "Read throughput of one consumer: of an embedded broker, or of a cluster (--bootstrap).")
 final class ConsumePerf implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
-    BrokerOptions broker;
+    TargetOptions target;
 
     @Option(names = "--records", paramLabel = "N", defaultValue = "10000000",
             description = "Records to read (${DEFAULT-VALUE}).")
@@ -53,12 +54,13 @@ final class ConsumePerf implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
         if (records < 1 || partitions < 1 || maxPollRecords < 1 || recordSize < 0) {
             throw PerfCommand.usage(spec, "records, partitions and max-poll-records must be positive");
         }
-        try (DataDirectory dir = DataDirectory.of(broker.dataDir, "perf");
-             Broker b = Broker.start(broker.config(dir.path()));
-             Admin admin = b.admin()) {
+        try (TargetOptions.Target t = target.open(spec, "perf");
+             Admin admin = t.cluster().admin()) {
+            Cluster b = t.cluster();
             if (!admin.listTopics().contains(topic)) {
                 admin.createTopic(NewTopic.of(topic, partitions));
             }
@@ -73,15 +75,15 @@ final class ConsumePerf implements Callable<Integer> {
             long bytes = read(b, records);
             long elapsed = System.nanoTime() - start;
             double seconds = elapsed / 1e9;
-            System.out.printf("sluice perf consume: %,d records from %s (%d partitions), max.poll.records=%d%n",
-                    records, topic, admin.describeTopic(topic).partitions().size(), maxPollRecords);
-            System.out.printf("  throughput  %,.0f records/s  %.1f MiB/s  (%.2f s)%n", records / seconds,
+            out.printf("sluice perf consume: %,d records from %s (%d partitions) of %s, max.poll.records=%d%n",
+                    records, topic, admin.describeTopic(topic).partitions().size(), t.description(), maxPollRecords);
+            out.printf("  throughput  %,.0f records/s  %.1f MiB/s  (%.2f s)%n", records / seconds,
                     bytes / (1024.0 * 1024.0) / seconds, seconds);
         }
         return 0;
     }
 
-    private void fill(Broker b, long count) {
+    private void fill(Cluster b, long count) {
         byte[] value = new byte[recordSize];
         new Random(42).nextBytes(value);
         try (Producer producer = b.producer()) {
@@ -93,7 +95,7 @@ final class ConsumePerf implements Callable<Integer> {
     }
 
     /** Reads {@code count} records from the beginning; returns the key and value bytes read. */
-    private long read(Broker b, long count) {
+    private long read(Cluster b, long count) {
         try (Consumer consumer = b.consumer(ConsumerConfig.builder().maxPollRecords(maxPollRecords).build())) {
             consumer.assign(consumer.partitionsFor(topic));
             consumer.seekToBeginning(consumer.assignment());

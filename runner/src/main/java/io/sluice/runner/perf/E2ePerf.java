@@ -1,7 +1,6 @@
 package io.sluice.runner.perf;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
 import io.sluice.broker.Consumer;
 import io.sluice.broker.ConsumerRecord;
 import io.sluice.broker.NewTopic;
@@ -9,9 +8,9 @@ import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerConfig;
 import io.sluice.broker.ProducerRecord;
 import io.sluice.broker.TopicPartition;
-import io.sluice.runner.internal.DataDirectory;
 import io.sluice.runner.internal.LatencyReport;
 import java.nio.ByteBuffer;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,16 +29,20 @@ import picocli.CommandLine.Spec;
  * {@code sluice perf e2e}: how long a record takes from a producer's {@code send} to a consumer's {@code poll}
  * returning it. By default one record at a time, as Kafka's {@code EndToEndLatency} tool does (send, wait for the
  * acknowledgement, poll until the record arrives, next); with {@code --rate}, records are sent at a steady rate while
- * a consumer thread reads them, each timed from its intended send time (no coordinated omission).
+ * a consumer thread reads them, each timed from its intended send time (no coordinated omission). Through an
+ * embedded broker, or with {@code --bootstrap} a running cluster (topic {@code e2e-latency}, made if missing).
  */
 @Command(name = "e2e", mixinStandardHelpOptions = true,
-        description = "End-to-end latency of the embedded broker: from send to the consumer's poll.")
+        description = "End-to-end latency from send to the consumer's poll: through an embedded broker, or a "
+                + "cluster (--bootstrap).")
 final class E2ePerf implements Callable<Integer> {
+    private static final String TOPIC = "e2e-latency";
+
     @Spec
     CommandSpec spec;
 
     @Mixin
-    BrokerOptions broker;
+    TargetOptions target;
 
     @Option(names = "--records", paramLabel = "N", defaultValue = "10000",
             description = "One at a time: records timed, after as many of warm-up (${DEFAULT-VALUE}).")
@@ -65,34 +68,38 @@ final class E2ePerf implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         if (records < 1 || recordSize < 8 || rate < 0 || durationSeconds < 1) {
             throw PerfCommand.usage(spec, "records and duration must be positive, record size at least 8, rate not "
                     + "negative");
         }
         Histogram latency = new Histogram(60_000_000_000L, 3);
-        try (DataDirectory dir = DataDirectory.of(broker.dataDir, "perf-e2e");
-             Broker b = Broker.start(broker.config(dir.path()))) {
-            try (Admin admin = b.admin()) {
-                admin.createTopic(NewTopic.of("e2e-latency", 1));
+        try (TargetOptions.Target t = target.open(spec, "perf-e2e")) {
+            try (Admin admin = t.cluster().admin()) {
+                if (!admin.listTopics().contains(TOPIC)) {
+                    admin.createTopic(NewTopic.of(TOPIC, 1));
+                }
             }
-            TopicPartition tp = new TopicPartition("e2e-latency", 0);
-            try (Producer producer = b.producer(ProducerConfig.builder().acks(acks).build());
-                 Consumer consumer = b.consumer()) {
+            TopicPartition tp = new TopicPartition(TOPIC, 0);
+            try (Producer producer = t.cluster().producer(ProducerConfig.builder().acks(acks).build());
+                 Consumer consumer = t.cluster().consumer()) {
                 consumer.assign(List.of(tp));
                 consumer.seekToEnd(List.of(tp));
+                consumer.position(tp); // resolves the end now: a record sent before a lazy seek would be skipped
+                out.printf("sluice perf e2e: %s, topic %s%n", t.description(), TOPIC);
                 if (rate == 0) {
                     oneAtATime(producer, consumer, records, null);    // warm-up
                     oneAtATime(producer, consumer, records, latency);
-                    System.out.printf("  one at a time   %,d records (after %,d of warm-up), acks=%s%n", records,
+                    out.printf("  one at a time   %,d records (after %,d of warm-up), acks=%s%n", records,
                             records, acks);
                 } else {
                     atRate(producer, consumer, latency);
-                    System.out.printf("  input rate      %,d records/s for %d s (after 5 s warm-up), %,d timed, "
+                    out.printf("  input rate      %,d records/s for %d s (after 5 s warm-up), %,d timed, "
                             + "acks=%s%n", rate, durationSeconds, latency.getTotalCount(), acks);
                 }
             }
         }
-        System.out.printf("  end-to-end      %s (mean %s)%n", LatencyReport.percentiles(latency),
+        out.printf("  end-to-end      %s (mean %s)%n", LatencyReport.percentiles(latency),
                 LatencyReport.micros((long) latency.getMean()));
         if (histogramFile != null) {
             LatencyReport.writeHgrm(latency, histogramFile);
@@ -105,7 +112,9 @@ final class E2ePerf implements Callable<Integer> {
         for (long i = 0; i < n; i++) {
             long start = System.nanoTime();
             ByteBuffer.wrap(value).putLong(i);
-            producer.send(ProducerRecord.of("e2e-latency", value)).join();
+            var sent = producer.send(ProducerRecord.of(TOPIC, value));
+            producer.flush(); // a Kafka producer would otherwise linger (5 ms by default) for more records
+            sent.join();
             boolean received = false;
             while (!received) {
                 for (ConsumerRecord r : consumer.poll(Duration.ofSeconds(10))) {
@@ -153,7 +162,7 @@ final class E2ePerf implements Callable<Integer> {
             }
             // Measured records carry -(intended send time): the reader times those only.
             ByteBuffer.wrap(value).putLong(measuring.get() ? -next : next);
-            producer.send(ProducerRecord.of("e2e-latency", value.clone()), (metadata, error) -> { });
+            producer.send(ProducerRecord.of(TOPIC, value.clone()), (metadata, error) -> { });
             sent.incrementAndGet();
         }
         producer.flush();

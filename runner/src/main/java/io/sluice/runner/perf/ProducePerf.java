@@ -1,15 +1,14 @@
 package io.sluice.runner.perf;
 
 import io.sluice.broker.Admin;
-import io.sluice.broker.Broker;
 import io.sluice.broker.Callback;
 import io.sluice.broker.NewTopic;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerConfig;
 import io.sluice.broker.ProducerRecord;
-import io.sluice.runner.internal.DataDirectory;
 import io.sluice.runner.internal.LatencyReport;
 import io.sluice.runner.internal.ThreadHistograms;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +26,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sluice perf produce}: N records of S bytes over P partitions from T threads into an embedded broker.
+ * {@code sluice perf produce}: N records of S bytes over P partitions from T threads into an embedded broker, or
+ * with {@code --bootstrap} into a running cluster over the Kafka protocol.
  * Reports records/s, MiB/s and the append latency of every record — from {@code send} to its acknowledgement — as
  * HdrHistogram percentiles over a sample of at least a million records. With {@code --rate}, latency is measured
  * from each record's intended send time, which corrects for coordinated omission.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = "Append throughput and latency of the embedded broker.")
+        description = "Produce throughput and latency: of an embedded broker, or of a cluster (--bootstrap).")
 final class ProducePerf implements Callable<Integer> {
     private static final long LATENCY_SAMPLES = 1_000_000;
 
@@ -41,7 +41,7 @@ final class ProducePerf implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BrokerOptions broker;
+    TargetOptions target;
 
     @Option(names = "--records", paramLabel = "N", defaultValue = "10000000",
             description = "Records to send (${DEFAULT-VALUE}).")
@@ -87,10 +87,9 @@ final class ProducePerf implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        try (DataDirectory dir = DataDirectory.of(broker.dataDir, "perf");
-             Broker b = Broker.start(broker.config(dir.path()));
-             Admin admin = b.admin();
-             Producer producer = b.producer(ProducerConfig.builder().acks(acks).build())) {
+        try (TargetOptions.Target t = target.open(spec, "perf");
+             Admin admin = t.cluster().admin();
+             Producer producer = t.cluster().producer(ProducerConfig.builder().acks(acks).build())) {
             NewTopic newTopic = topicWithFlushPolicy();
             if (!admin.listTopics().contains(topic)) {
                 admin.createTopic(newTopic);
@@ -106,7 +105,7 @@ final class ProducePerf implements Callable<Integer> {
             run(producer, value, keys, records, histograms);
             long elapsed = System.nanoTime() - start;
             Histogram latency = histograms.merged();
-            print(elapsed, latency);
+            print(elapsed, latency, t.description());
             if (histogramFile != null) {
                 LatencyReport.writeHgrm(latency, histogramFile);
             }
@@ -228,13 +227,15 @@ final class ProducePerf implements Callable<Integer> {
         }
     }
 
-    private void print(long elapsedNanos, Histogram latency) {
+    private void print(long elapsedNanos, Histogram latency, String into) {
+        PrintWriter out = spec.commandLine().getOut();
         double seconds = elapsedNanos / 1e9;
         double perSecond = records / seconds;
         double mib = (double) records * recordSize / (1024 * 1024) / seconds;
-        System.out.printf("sluice perf produce: %,d records x %d B, %d partitions, %d thread(s), acks=%s, flush=%s%s%n",
-                records, recordSize, partitions, threads, acks, flush, rate > 0 ? ", rate=" + rate + "/s" : "");
-        System.out.printf("  throughput      %,.0f records/s  %.1f MiB/s  (%.2f s)%n", perSecond, mib, seconds);
-        System.out.printf("  append latency  %s%n", LatencyReport.percentiles(latency));
+        out.printf("sluice perf produce: %,d records x %d B into %s, %d partitions, %d thread(s), acks=%s, "
+                + "flush=%s%s%n", records, recordSize, into, partitions, threads, acks, flush,
+                rate > 0 ? ", rate=" + rate + "/s" : "");
+        out.printf("  throughput      %,.0f records/s  %.1f MiB/s  (%.2f s)%n", perSecond, mib, seconds);
+        out.printf("  append latency  %s%n", LatencyReport.percentiles(latency));
     }
 }
