@@ -33,7 +33,8 @@ import org.apache.kafka.common.requests.ProduceResponse;
  * Produce: each partition's record batches, RecordBatch v2 as the client encoded them (compressed or not), are
  * checked — CRC-32C, sizes, magic — and handed to the partition's journal as they are; the journal gives them their
  * offsets and appends them. The response goes when every partition has been written (acks=1 and all: one replica),
- * or not at all for acks=0. Transactions and idempotent sequences are not handled yet.
+ * or not at all for acks=0. Idempotent producers' sequences are checked per partition ({@link ProducerSequences}):
+ * an exact retry is answered with its original offset, a gap refused. Transactional batches are refused.
  */
 final class ProduceHandler {
     private final BrokerCore core;
