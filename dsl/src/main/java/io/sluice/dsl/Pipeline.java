@@ -81,7 +81,8 @@ public final class Pipeline {
 
     /**
      * Reads {@code topic} as a table: the latest value per key, a null value deleting the key. The table is
-     * materialized in a store named after the topic, which joins use and queries can read.
+     * materialized in a store named after the topic, which joins use and queries can read. When {@code topic} is
+     * compacted, the store is restored from it and has no changelog topic of its own.
      */
     public <K, V> Table<K, V> table(String topic, Serde<K> keySerde, Serde<V> valueSerde) {
         Objects.requireNonNull(topic, "topic");
@@ -95,7 +96,7 @@ public final class Pipeline {
                 Objects.requireNonNull(valueSerde, "valueSerde"));
         String node = "table-" + store;
         state.topology().processor(node, Joins.tableSource(store), source);
-        state.addStore(StoreSpec.keyValue(store, keySerde, valueSerde), node);
+        state.addStore(StoreSpec.keyValue(store, keySerde, valueSerde).restorableFrom(topic), node);
         return new Table<>(state, node, keySerde, valueSerde, store, -1);
     }
 

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A job with a windowed count and a stream–table join runs in a child JVM that is killed with SIGKILL mid-way,
- * several times, and then runs to the end. Its stores restore from their changelogs each time.
+ * several times, and then runs to the end. Its window store restores from its changelog each time, its table from
+ * its compacted topic.
  *
  * <p>What must hold (at-least-once): every order appears in the join output, joined with its product; every
  * window's final count is at least the number of orders in it, and more only by orders processed again after a

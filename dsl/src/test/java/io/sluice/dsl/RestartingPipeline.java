@@ -61,7 +61,9 @@ public final class RestartingPipeline {
                 Set<String> topics = admin.listTopics();
                 for (String t : List.of("products", "orders", "enriched", "counts")) {
                     if (!topics.contains(t)) {
-                        admin.createTopic(NewTopic.of(t, PARTITIONS));
+                        // A compacted table topic: the table is restored from it, not from a changelog.
+                        admin.createTopic(NewTopic.of(t, PARTITIONS).withConfig("cleanup.policy",
+                                t.equals("products") ? "compact" : "delete"));
                     }
                 }
             }

@@ -72,6 +72,8 @@ public final class Job implements AutoCloseable {
     private final CountDownLatch stopped;
     private final AtomicInteger running;
     private final Map<String, Integer> partitions;
+    /** The tables restored from their source topic instead of a changelog of their own. */
+    private final Set<String> sourceTopicChangelogs;
     private final String deadLetterTopic;
     private final Set<Integer> restored = ConcurrentHashMap.newKeySet();
     /** The sub-topology reading each input topic (repartition topics included), for every thread. */
@@ -101,10 +103,12 @@ public final class Job implements AutoCloseable {
             this.deadLetterTopic = "dead-letter".equals(config.deserializationErrorPolicy())
                     ? config.deadLetterTopic(model.applicationId()) : null;
             List<String> problems = new ArrayList<>();
-            this.partitions = JobSetup.prepare(broker, model, deadLetterTopic, problems);
-            if (partitions == null) {
+            JobSetup.Prepared prepared = JobSetup.prepare(broker, model, deadLetterTopic, problems);
+            if (prepared == null) {
                 throw new TopologyException("Cannot start job " + model.applicationId(), problems);
             }
+            this.partitions = prepared.partitions();
+            this.sourceTopicChangelogs = prepared.sourceTopicChangelogs();
             this.stopped = new CountDownLatch(config.numStreamThreads());
             this.running = new AtomicInteger(config.numStreamThreads());
         } catch (RuntimeException e) {
@@ -172,7 +176,8 @@ public final class Job implements AutoCloseable {
     private void startThread(int index) {
         TaskSettings taskSettings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
                 deadLetterTopic, metrics, System::currentTimeMillis, config.cacheMaxRecords(),
-                config.stateDir(model.applicationId()), latencyProfile, config.profileSampleOneIn());
+                config.stateDir(model.applicationId()), latencyProfile, config.profileSampleOneIn(),
+                sourceTopicChangelogs);
         RuntimeSettings settings = new RuntimeSettings(model.applicationId(), config.commitIntervalMs(),
                 config.pollMs(), config.maxPollRecords(), config.bufferedRecordsPerPartition(), metrics, encodeOnSend);
         String name = model.applicationId() + "-stream-" + index;

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Runs a topology in-process and synchronously, for unit tests: no threads, no broker, explicit time. Each
@@ -71,7 +72,7 @@ public final class TestDriver implements AutoCloseable {
         }
         TaskSettings settings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
                 deadLetters, metrics, () -> wallClockMs, config.cacheMaxRecords(),
-                stateDir, null, 0);
+                stateDir, null, 0, Set.of());
         for (SubTopology sub : model.subTopologies()) {
             sub.sourceTopics().forEach(t -> readers.put(t, sub));
             for (String store : sub.stores()) {

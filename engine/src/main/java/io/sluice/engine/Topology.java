@@ -41,7 +41,10 @@ public final class Topology {
         return topics;
     }
 
-    /** Internal topics: repartition topics and store changelogs. */
+    /**
+     * Internal topics: repartition topics and store changelogs (a table over a compacted topic may go without its
+     * changelog, restored from that topic instead, when the job runs).
+     */
     public Set<String> internalTopics() {
         Set<String> topics = new TreeSet<>(model.repartitionTopics().keySet());
         model.stores().values().stream().filter(StoreSpec::logged)

@@ -19,15 +19,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a job checks and creates on the broker before it runs: its input and output topics exist, inputs read
  * together are co-partitioned, internal topics exist with the right partition counts, and the stores the topology
  * declares match the state already stored for this {@code application.id} — a renamed or removed stateful operator
- * is an error, never a silent reset.
+ * is an error, never a silent reset. It also decides which tables are restored from their source topic (see
+ * {@link StoreSpec#restorableFrom}).
  */
 public final class JobSetup {
+    /** Added to a store's signature in the metadata topic when the store is restored from its source topic. */
+    private static final String FROM_SOURCE = " restored-from=";
+
     private JobSetup() {
+    }
+
+    /**
+     * What a job runs with.
+     *
+     * @param partitions            the partition count of every topic the job reads
+     * @param sourceTopicChangelogs the stores restored from their source topic, with no changelog of their own
+     */
+    public record Prepared(Map<String, Integer> partitions, Set<String> sourceTopicChangelogs) {
     }
 
     /** The metadata topic of a job: the signature of every store it has written, by store name. */
@@ -35,12 +49,9 @@ public final class JobSetup {
         return applicationId + "-store-metadata";
     }
 
-    /**
-     * Checks and prepares the broker; returns the partition count of every topic the job reads, or adds to
-     * {@code problems} and returns null.
-     */
-    public static Map<String, Integer> prepare(Cluster broker, TopologyModel model, String deadLetterTopic,
-                                               List<String> problems) {
+    /** Checks and prepares the broker; or adds to {@code problems} and returns null. */
+    public static Prepared prepare(Cluster broker, TopologyModel model, String deadLetterTopic,
+                                   List<String> problems) {
         try (Admin admin = broker.admin()) {
             Set<String> existing = admin.listTopics();
             Map<String, Integer> external = new LinkedHashMap<>();
@@ -55,7 +66,9 @@ public final class JobSetup {
                 return null;
             }
             Map<String, Integer> counts = model.resolvePartitions(external, problems);
-            checkStoredState(broker, admin, model, existing, problems);
+            Map<String, String> stored = readStoredState(broker, admin, model, existing);
+            checkStoredState(model, stored, problems);
+            Set<String> fromSource = chooseSourceTopicChangelogs(admin, model, stored, problems);
             List<NewTopic> toCreate = new ArrayList<>();
             for (String topic : model.repartitionTopics().keySet()) {
                 want(admin, existing, NewTopic.of(topic, counts.getOrDefault(topic, 1)), toCreate, problems);
@@ -63,7 +76,7 @@ public final class JobSetup {
             for (SubTopology sub : model.subTopologies()) {
                 for (String store : sub.stores()) {
                     StoreSpec spec = model.stores().get(store);
-                    if (spec.logged()) {
+                    if (spec.logged() && !fromSource.contains(store)) {
                         want(admin, existing, changelog(spec, model.applicationId(),
                                 TopologyModel.taskCount(sub, counts)), toCreate, problems);
                     }
@@ -78,8 +91,8 @@ public final class JobSetup {
             if (!toCreate.isEmpty()) {
                 admin.createTopics(toCreate);
             }
-            recordStoredState(broker, admin, model);
-            return counts;
+            recordStoredState(broker, model, fromSource);
+            return new Prepared(counts, Set.copyOf(fromSource));
         }
     }
 
@@ -108,8 +121,15 @@ public final class JobSetup {
         }
     }
 
-    private static Map<String, String> readStoredState(Cluster broker, String topic) {
+    /** The signature of every store this job has written, by store name; creates the metadata topic if missing. */
+    private static Map<String, String> readStoredState(Cluster broker, Admin admin, TopologyModel model,
+                                                       Set<String> existing) {
+        String topic = metadataTopic(model.applicationId());
         Map<String, String> stored = new LinkedHashMap<>();
+        if (!existing.contains(topic)) {
+            admin.createTopic(NewTopic.of(topic, 1).withConfig("cleanup.policy", "compact"));
+            return stored;
+        }
         try (Consumer consumer = broker.consumer()) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
@@ -128,15 +148,10 @@ public final class JobSetup {
         return stored;
     }
 
-    private static void checkStoredState(Cluster broker, Admin admin, TopologyModel model, Set<String> existing,
-                                         List<String> problems) {
-        String topic = metadataTopic(model.applicationId());
-        if (!existing.contains(topic)) {
-            admin.createTopic(NewTopic.of(topic, 1).withConfig("cleanup.policy", "compact"));
-            return;
-        }
-        readStoredState(broker, topic).forEach((store, signature) -> {
+    private static void checkStoredState(TopologyModel model, Map<String, String> stored, List<String> problems) {
+        stored.forEach((store, value) -> {
             StoreSpec now = model.stores().get(store);
+            String signature = value.contains(FROM_SOURCE) ? value.substring(0, value.indexOf(FROM_SOURCE)) : value;
             String changelog = model.applicationId() + "-" + store + "-changelog";
             if (now == null) {
                 problems.add("Stored state has no operator in this topology: store=" + store + ", changelog="
@@ -149,13 +164,48 @@ public final class JobSetup {
         });
     }
 
-    private static void recordStoredState(Cluster broker, Admin admin, TopologyModel model) {
+    /**
+     * The stores that are restored from their source topic: those that may be, whose topic is compacted, unless
+     * their state was first written with a changelog of their own. One restored from its topic before whose topic
+     * is no longer compacted is a problem: what the topic deletes would be missing from the store after a restart.
+     */
+    private static Set<String> chooseSourceTopicChangelogs(Admin admin, TopologyModel model,
+                                                           Map<String, String> stored, List<String> problems) {
+        Set<String> chosen = new TreeSet<>();
+        for (StoreSpec spec : model.stores().values()) {
+            String topic = spec.sourceTopic();
+            if (topic == null || !spec.logged()) {
+                continue;
+            }
+            String before = stored.get(spec.name());
+            String policy = admin.describeTopic(topic).configs().getOrDefault("cleanup.policy", "delete");
+            boolean compacted = "compact".equals(policy.trim());
+            if (before == null) {
+                if (compacted) {
+                    chosen.add(spec.name());
+                }
+            } else if (before.endsWith(FROM_SOURCE + topic)) {
+                if (compacted) {
+                    chosen.add(spec.name());
+                } else {
+                    problems.add("A table's source topic is no longer compacted: store=" + spec.name() + ", topic="
+                            + topic + ", cleanup.policy=" + policy + " (the store is restored from that topic, and "
+                            + "records it deletes would be missing after a restart; set cleanup.policy=compact on "
+                            + "it again, or reset the application to rebuild the table with a changelog of its own)");
+                }
+            }
+        }
+        return chosen;
+    }
+
+    private static void recordStoredState(Cluster broker, TopologyModel model, Set<String> fromSource) {
         String topic = metadataTopic(model.applicationId());
         try (Producer producer = broker.producer()) {
             for (StoreSpec spec : model.stores().values()) {
                 if (spec.logged()) {
                     producer.send(ProducerRecord.of(topic, spec.name().getBytes(StandardCharsets.UTF_8),
-                            spec.signature().getBytes(StandardCharsets.UTF_8)).withPartition(0));
+                            (spec.signature() + (fromSource.contains(spec.name()) ? FROM_SOURCE + spec.sourceTopic()
+                                    : "")).getBytes(StandardCharsets.UTF_8)).withPartition(0));
                 }
             }
             producer.flush();

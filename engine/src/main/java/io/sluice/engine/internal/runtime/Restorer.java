@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fills stores from their changelog partitions, from the beginning to the end offset found at start, before their
- * tasks process anything. Progress goes to the log and to the {@code restored-records} and
+ * tasks process anything; a table restored from its source topic stops at its task's committed offset instead, the
+ * task reading on from there. Progress goes to the log and to the {@code restored-records} and
  * {@code restore-total-records} metrics per store.
  */
 final class Restorer {
@@ -27,7 +28,12 @@ final class Restorer {
     private Restorer() {
     }
 
-    static void restore(Cluster broker, List<LoggedStore> stores, Metrics metrics, BooleanSupplier running) {
+    /**
+     * Restores {@code stores}; {@code committed} gives the committed offset of each source partition that a store
+     * is restored from (none: the task has committed nothing, and reads the whole partition itself).
+     */
+    static void restore(Cluster broker, List<LoggedStore> stores, Map<TopicPartition, Long> committed,
+                        Metrics metrics, BooleanSupplier running) {
         Map<TopicPartition, LoggedStore> byPartition = new HashMap<>();
         for (LoggedStore store : stores) {
             if (store.changelogTopic() != null) {
@@ -47,7 +53,10 @@ final class Restorer {
             long total = 0;
             for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
                 LoggedStore store = byPartition.get(e.getKey());
-                long records = e.getValue() - begin.get(e.getKey());
+                if (store.sourceTopicAsChangelog()) {
+                    e.setValue(Math.min(e.getValue(), committed.getOrDefault(e.getKey(), 0L)));
+                }
+                long records = Math.max(0, e.getValue() - begin.get(e.getKey()));
                 total += records;
                 metrics.counter("restore-total-records", "store", store.name()).add(records);
                 restored.put(e.getKey(), metrics.counter("restored-records", "store", store.name()));
@@ -58,6 +67,7 @@ final class Restorer {
             }
             long started = System.nanoTime();
             log.info("Restoring {} changelog records into {} store partitions", total, end.size());
+            long skipped = 0;
             while (!end.isEmpty() && running.getAsBoolean()) {
                 for (ConsumerRecord r : consumer.poll(Duration.ofMillis(100))) {
                     TopicPartition tp = r.topicPartition();
@@ -65,13 +75,49 @@ final class Restorer {
                     if (stop == null || r.offset() >= stop) {
                         continue;
                     }
-                    byPartition.get(tp).restore(r.key(), r.value());
+                    LoggedStore store = byPartition.get(tp);
+                    if (store.sourceTopicAsChangelog()) {
+                        if (!restoreFromSource(store, r)) {
+                            metrics.counter("restore-skipped-records", "store", store.name()).increment();
+                            skipped++;
+                        }
+                    } else {
+                        store.restore(r.key(), r.value());
+                    }
                     restored.get(tp).increment();
                 }
                 end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             }
             long ms = (System.nanoTime() - started) / 1_000_000;
+            if (skipped > 0) {
+                log.warn("Skipped {} source topic records that the table could not read while restoring (the table "
+                        + "skipped them when it read them first)", skipped);
+            }
             log.info("Restored {} changelog records in {} ms", total, ms);
+        }
+    }
+
+    /**
+     * Applies a record of a table's source topic as the table did when it read it: one without a key, or that
+     * its serdes cannot read, was skipped then (a failing deserialization policy stops the job before it commits
+     * past such a record), so it is skipped now. Returns whether the record was applied.
+     */
+    private static boolean restoreFromSource(LoggedStore store, ConsumerRecord r) {
+        if (r.key() == null) {
+            return false;
+        }
+        try {
+            if (store.spec().isPersistent()) {
+                // A persistent store keeps the bytes as they are: read them here, or a bad record breaks a later get.
+                store.spec().keySerde().deserialize(r.key());
+                if (r.value() != null) {
+                    store.spec().valueSerde().deserialize(r.value());
+                }
+            }
+            store.restore(r.key(), r.value());
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 }

@@ -191,7 +191,7 @@ public final class StreamThread implements Runnable {
         if (!added.isEmpty()) {
             List<LoggedStore> stores = new ArrayList<>();
             added.forEach(t -> stores.addAll(t.stores()));
-            Restorer.restore(broker, stores, settings.metrics(), () -> running);
+            Restorer.restore(broker, stores, committedSourceOffsets(stores), settings.metrics(), () -> running);
             restoreStreamTimes(added);
             for (Task task : added) {
                 task.initialize();
@@ -316,6 +316,25 @@ public final class StreamThread implements Runnable {
 
     /** Commit metadata: the task's stream time, restored on start. */
     private static final String STREAM_TIME = "stream-time=";
+
+    /** The committed offsets of the input partitions that tables among {@code stores} are restored from. */
+    private Map<TopicPartition, Long> committedSourceOffsets(List<LoggedStore> stores) {
+        Set<TopicPartition> sources = new HashSet<>();
+        for (LoggedStore store : stores) {
+            if (store.sourceTopicAsChangelog()) {
+                sources.add(new TopicPartition(store.changelogTopic(), store.partition()));
+            }
+        }
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        if (!sources.isEmpty()) {
+            consumer.committed(sources).forEach((tp, c) -> {
+                if (c != null) {
+                    offsets.put(tp, c.offset());
+                }
+            });
+        }
+        return offsets;
+    }
 
     private void restoreStreamTimes(List<Task> restored) {
         Set<TopicPartition> inputs = new HashSet<>();

@@ -20,7 +20,9 @@ public abstract class LoggedStore implements StateStore, AutoCloseable {
     protected final Serde keySerde;
     @SuppressWarnings("rawtypes")
     protected final Serde valueSerde;
-    private final String changelogTopic;
+    private String changelogTopic;
+    /** Whether {@link #changelogTopic} is the table's source topic, which the store reads and never writes. */
+    private boolean sourceTopicAsChangelog;
     private final int partition;
     private LongSupplier streamTime = () -> Long.MIN_VALUE;
 
@@ -63,6 +65,22 @@ public abstract class LoggedStore implements StateStore, AutoCloseable {
         return changelogTopic;
     }
 
+    /**
+     * Makes the store's source topic its changelog (see {@link StoreSpec#restorableFrom}): it is restored from that
+     * topic up to the task's committed offset, and {@link #flush} sends nothing.
+     */
+    public void useSourceTopicAsChangelog() {
+        if (spec.sourceTopic() == null || !spec.logged()) {
+            throw new IllegalStateException("Store has no source topic to restore from: store=" + spec.name());
+        }
+        changelogTopic = spec.sourceTopic();
+        sourceTopicAsChangelog = true;
+    }
+
+    public boolean sourceTopicAsChangelog() {
+        return sourceTopicAsChangelog;
+    }
+
     public int partition() {
         return partition;
     }
@@ -79,7 +97,7 @@ public abstract class LoggedStore implements StateStore, AutoCloseable {
     /** Sends the latest value of every key changed since the last flush to the changelog, then forgets them. */
     public final void flush(RecordCollector collector, long timestamp) {
         expire(streamTime());
-        if (changelogTopic == null) {
+        if (changelogTopic == null || sourceTopicAsChangelog) {
             clearDirty();
             return;
         }

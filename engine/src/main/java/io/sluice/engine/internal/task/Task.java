@@ -70,6 +70,9 @@ public final class Task implements AutoCloseable {
             LoggedStore store = LoggedStore.create(spec, settings.applicationId(), id.partition(),
                     settings.stateDir().resolve(id.toString()));
             store.streamTime(this::streamTime);
+            if (settings.sourceTopicChangelogs().contains(storeName)) {
+                store.useSourceTopicAsChangelog();
+            }
             stores.put(storeName, store);
         }
         for (String name : sub.nodes()) {

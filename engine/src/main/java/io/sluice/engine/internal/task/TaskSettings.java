@@ -2,6 +2,7 @@ package io.sluice.engine.internal.task;
 
 import io.sluice.engine.LatencyProfile;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,8 +13,10 @@ import java.util.function.LongSupplier;
  * @param stateDir              where persistent stores live: {@code <stateDir>/<task>/<store>}
  * @param profile               where sampled records' operator latencies go, or null when profiling is off
  * @param profileSampleOneIn    one input record in this many is profiled (when {@code profile} is set)
+ * @param sourceTopicChangelogs the stores restored from their source topic rather than a changelog of their own
  */
 public record TaskSettings(String applicationId, String deserializationPolicy, String deadLetterTopic,
                            Metrics metrics, LongSupplier wallClock, long cacheMaxRecords,
-                           Path stateDir, LatencyProfile profile, int profileSampleOneIn) {
+                           Path stateDir, LatencyProfile profile, int profileSampleOneIn,
+                           Set<String> sourceTopicChangelogs) {
 }
