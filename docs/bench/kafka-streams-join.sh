@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Kafka Streams stream–table join throughput, to compare with
 #   java -jar runner/target/sluice.jar perf job --workload join [--warmup-records WARMUP]
-#   docs/bench/kafka-streams-join.sh KAFKA_REFERENCE_DIR [RUNS=3] [ORDERS=2000000] [WARMUP=0]
+#   docs/bench/kafka-streams-join.sh KAFKA_REFERENCE_DIR [RUNS=3] [ORDERS=2000000] [WARMUP=0] [OPTIMIZE=none]
+# (OPTIMIZE=all: Kafka Streams' topology.optimization, which reads the table back from its compacted topic.)
 # KAFKA_REFERENCE_DIR is a writable copy of ../shared/kafka-reference on which ./setup.sh has run. Each run starts
 # a broker on 127.0.0.1:19092 (the port must be free) and stops it afterwards, and runs Kafka Streams in a fresh JVM
 # with the heap and GC options the reference gives it (bench-streams.sh).
 set -euo pipefail
-REF="$(cd "$1" && pwd)"; RUNS="${2:-3}"; ORDERS="${3:-2000000}"; WARMUP="${4:-0}"
+REF="$(cd "$1" && pwd)"; RUNS="${2:-3}"; ORDERS="${3:-2000000}"; WARMUP="${4:-0}"; OPTIMIZE="${5:-none}"
 HERE="$(cd "$(dirname "$0")/kafka-streams" && pwd)"
 (cd "$HERE" && mvn -q -B package -DskipTests)
 source "$REF/common.sh"
@@ -17,7 +18,7 @@ for run in $(seq 1 "$RUNS"); do
   rm -rf "$data"
   "$REF/start-kafka.sh" 19092 "$data" >/dev/null
   java -Xms1G -Xmx1G $KAFKA_JVM_PERFORMANCE_OPTS -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -cp "$HERE/target/classes:$HERE/target/lib/*" bench.StreamsJoin 127.0.0.1:19092 "$ORDERS" 100000 6 "$WARMUP" 2>&1 \
+    -cp "$HERE/target/classes:$HERE/target/lib/*" bench.StreamsJoin 127.0.0.1:19092 "$ORDERS" 100000 6 "$WARMUP" "$OPTIMIZE" 2>&1 \
     | grep -v '^SLF4J' | sed "s/^/[join $run] /" || true
   "$REF/stop-kafka.sh" "$data" >/dev/null
   rm -rf "$data"

@@ -29,22 +29,28 @@ import org.apache.kafka.streams.kstream.Produced;
  * order has been processed (a counter ahead of the join, as StreamsBench counts its windowed input); how many found
  * their product is printed beside it (Kafka Streams may take orders before the products: {@code max.task.idle.ms}
  * is 0 by default). Default Kafka Streams configuration (RocksDB, record cache on) apart from the application id
- * and state directory. The topics keep their records for ever ({@code retention.ms=-1}): the orders' timestamps are
- * from 2001, and the broker's first retention check, 30 s after its start, would otherwise delete them mid-run.
+ * and state directory. The products' topic is compacted, as a table's topic is (and as {@code perf job}'s is); the
+ * others keep their records for ever ({@code retention.ms=-1}): the orders' timestamps are from 2001, and the
+ * broker's first retention check, 30 s after its start, would otherwise delete them mid-run. With OPTIMIZE set to
+ * {@code all}, Kafka Streams reads the table back from its topic instead of a changelog of its own
+ * ({@code topology.optimization=all}, off by default), as sluice does over a compacted topic.
  *
  * <p>A first pass of WARMUP orders (default 0: none) runs the same way on topics and an application id of their own
  * and is not measured, as {@code sluice perf job --warmup-records} does: both sides are then timed running compiled
  * code, as a long-running job would.
  *
- *   StreamsJoin BOOTSTRAP ORDERS [PRODUCTS=100000] [PARTITIONS=6] [WARMUP=0]
+ *   StreamsJoin BOOTSTRAP ORDERS [PRODUCTS=100000] [PARTITIONS=6] [WARMUP=0] [OPTIMIZE=none]
  */
 public final class StreamsJoin {
+    private static String optimize = StreamsConfig.NO_OPTIMIZATION;
+
     public static void main(String[] a) throws Exception {
         String bootstrap = a[0];
         long orders = Long.parseLong(a[1]);
         int products = a.length > 2 ? Integer.parseInt(a[2]) : 100_000;
         int partitions = a.length > 3 ? Integer.parseInt(a[3]) : 6;
         long warmup = a.length > 4 ? Long.parseLong(a[4]) : 0;
+        optimize = a.length > 5 ? a[5] : StreamsConfig.NO_OPTIMIZATION;
         if (warmup > 0) {
             long w0 = System.nanoTime();
             pass(bootstrap, warmup, products, partitions, false);
@@ -62,7 +68,8 @@ public final class StreamsJoin {
         String outTopic = "join-enriched-" + suffix;
         Map<String, String> keepForEver = Map.of("retention.ms", "-1");
         try (Admin admin = Admin.create(props(bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(productTopic, partitions, (short) 1).configs(keepForEver),
+            admin.createTopics(List.of(new NewTopic(productTopic, partitions, (short) 1)
+                            .configs(Map.of("cleanup.policy", "compact")),
                     new NewTopic(orderTopic, partitions, (short) 1).configs(keepForEver),
                     new NewTopic(outTopic, partitions, (short) 1).configs(keepForEver))).all().get();
         }
@@ -100,9 +107,10 @@ public final class StreamsJoin {
         Properties sp = props(bootstrap);
         sp.put(StreamsConfig.APPLICATION_ID_CONFIG, "join-bench-" + suffix);
         sp.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("streams-join-").toString());
+        sp.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, optimize);
         long t0 = System.nanoTime();
         long done = 0;
-        try (KafkaStreams streams = new KafkaStreams(b.build(), sp)) {
+        try (KafkaStreams streams = new KafkaStreams(b.build(sp), sp)) {
             streams.start();
             long deadline = t0 + Duration.ofMinutes(9).toNanos();
             while (System.nanoTime() < deadline) {
