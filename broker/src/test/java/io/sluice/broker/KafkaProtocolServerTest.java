@@ -350,6 +350,24 @@ class KafkaProtocolServerTest {
         }
     }
 
+    /** Kafka's consumer sends one when it closes, and waits for the answer: closing took {@code fetch.max.wait.ms}. */
+    @Test
+    void shouldAnswerAFetchOfNoPartitionsAtOnce() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(10_000); // far below the fetch's 60 s wait
+            short v = 12;
+            var fetch = new org.apache.kafka.common.message.FetchRequestData().setReplicaId(-1).setMaxWaitMs(60_000)
+                    .setMinBytes(1).setMaxBytes(1 << 20).setSessionId(0).setSessionEpoch(-1);
+            ByteBuffer response = exchange(socket, request(new RequestHeader(ApiKeys.FETCH, v, "test", 3), fetch, v));
+            assertThat(response).isNotNull();
+            assertThat(ResponseHeader.parse(response, ApiKeys.FETCH.responseHeaderVersion(v)).correlationId())
+                    .isEqualTo(3);
+            var parsed = org.apache.kafka.common.requests.FetchResponse.parse(new ByteBufferAccessor(response), v);
+            assertThat(parsed.error()).isEqualTo(Errors.NONE);
+            assertThat(parsed.data().responses()).isEmpty();
+        }
+    }
+
     @Test
     void shouldHoldAFetchUntilItsMinBytesHaveArrived() throws Exception {
         Properties p = new Properties();

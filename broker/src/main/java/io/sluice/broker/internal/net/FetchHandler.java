@@ -40,7 +40,7 @@ final class FetchHandler {
     void handle(FetchRequest request, short version, Consumer<ApiMessage> reply) {
         FetchRequestData data = request.data();
         Read first = read(data, version);
-        if (first.bytes >= minBytes(data) || first.errors || data.maxWaitMs() <= 0) {
+        if (first.bytes >= minBytes(data) || first.errors || data.maxWaitMs() <= 0 || asksForNothing(data)) {
             reply.accept(first.response);
             return;
         }
@@ -113,6 +113,19 @@ final class FetchHandler {
     }
 
     private record Read(FetchResponseData response, long bytes, boolean errors) {
+    }
+
+    /**
+     * A fetch of no partitions, answered at once as Kafka does: the Java consumer sends one when it closes (to end
+     * a fetch session, even where the broker gave it none) and waits for the answer.
+     */
+    private static boolean asksForNothing(FetchRequestData data) {
+        for (FetchRequestData.FetchTopic t : data.topics()) {
+            if (!t.partitions().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** At least one byte: an empty answer before {@code max.wait.ms} is never what a client asks for. */
