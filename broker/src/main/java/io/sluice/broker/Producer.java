@@ -42,6 +42,14 @@ public interface Producer extends AutoCloseable {
         }
     }
 
+    /**
+     * Lets the records sent so far go on without delay: with {@code wake.on.hand.off}, sends leave a sleeping
+     * journal asleep until this (or {@code flush}, or {@code close}). Otherwise there is nothing to do. Does not
+     * wait.
+     */
+    default void handOff() {
+    }
+
     /** Blocks until every record sent before this call is stored or has failed. */
     void flush();
 

@@ -25,6 +25,11 @@ import java.util.Map;
  *       journal encodes the records, on its own core. Worth it when sending threads and journal threads together
  *       outnumber the cores: a journal then has no core to spare, and fetching each key and value from another
  *       core's cache is most of its work.</li>
+ *   <li>{@code wake.on.hand.off} — each send puts its record in the ring at once, but wakes a journal that sleeps
+ *       for want of records only at {@link Producer#handOff}, {@code flush} or {@code close} (or when the ring is
+ *       full). For a producer that one thread uses to send records in bursts, as a stream thread does: woken for
+ *       each record, the journal takes the sender's core for a moment each time on a busy machine. The thread
+ *       must call {@code handOff} after each burst, or its records wait for the next.</li>
  * </ul>
  */
 public final class ProducerConfig {
@@ -32,6 +37,7 @@ public final class ProducerConfig {
     public static final String BATCH_SIZE = "batch.size";
     public static final String CLIENT_ID = "client.id";
     public static final String ENCODE_ON_SEND = "encode.on.send";
+    public static final String WAKE_ON_HAND_OFF = "wake.on.hand.off";
 
     private static final ConfigDefinition DEFINITION = new ConfigDefinition("producer")
             .define(ACKS, STRING, "all", Check.oneOf("0", "1", "all", "-1"), "",
@@ -40,7 +46,9 @@ public final class ProducerConfig {
                     "bytes sent to one partition by records without a key before switching partition")
             .define(CLIENT_ID, STRING, "", "", "a name for this producer in logs")
             .define(ENCODE_ON_SEND, BOOLEAN, false, "",
-                    "sendAll encodes batches on the sending thread instead of the journal's");
+                    "sendAll encodes batches on the sending thread instead of the journal's")
+            .define(WAKE_ON_HAND_OFF, BOOLEAN, false, "",
+                    "sends wake an idle journal only at handOff, flush or close (one sending thread, bursts)");
 
     private final Map<String, Object> values;
 
@@ -75,6 +83,10 @@ public final class ProducerConfig {
 
     public String clientId() {
         return (String) values.get(CLIENT_ID);
+    }
+
+    public boolean wakeOnHandOff() {
+        return (Boolean) values.get(WAKE_ON_HAND_OFF);
     }
 
     public boolean encodeOnSend() {

@@ -21,7 +21,8 @@ import java.util.Set;
  */
 public final class RemoteCluster implements Cluster {
     /** Keys of sluice's client configs that only the embedded clients know. */
-    private static final Set<String> EMBEDDED_ONLY = Set.of(ProducerConfig.ENCODE_ON_SEND);
+    private static final Set<String> EMBEDDED_ONLY = Set.of(ProducerConfig.ENCODE_ON_SEND,
+            ProducerConfig.WAKE_ON_HAND_OFF);
 
     private final String bootstrapServers;
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -178,6 +179,36 @@ class SendAllTest {
             }
             consumer.seekToBeginning(List.of(tp));
             assertThat(pollAtLeast(consumer, total)).hasSize(total);
+        }
+    }
+
+    /**
+     * A producer with {@code wake.on.hand.off} leaves an idle journal asleep until it hands off; sending more records
+     * than the ring holds without a hand-off must still get through (a full ring wakes the journal), in order.
+     */
+    @ParameterizedTest(name = "wait strategy: {0}")
+    @ValueSource(strings = {"parking", "phased", "blocking"})
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a lost wake-up hangs the sender
+    void shouldStoreEverythingAWakeOnHandOffProducerSends(String waitStrategy) throws Exception {
+        BrokerConfig config = BrokerConfig.builder(dir).set(BrokerConfig.JOURNAL_RING_SIZE, 64)
+                .set(BrokerConfig.JOURNAL_WAIT_STRATEGY, waitStrategy).build();
+        ProducerConfig wakeOnHandOff = ProducerConfig.builder().set(ProducerConfig.WAKE_ON_HAND_OFF, true).build();
+        try (Broker broker = Broker.start(config); Admin admin = broker.admin();
+             Producer producer = broker.producer(wakeOnHandOff)) {
+            admin.createTopic(NewTopic.of("orders", 1));
+            List<java.util.concurrent.CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) { // 15 rings' worth, with no hand-off
+                sent.add(producer.send(ProducerRecord.of("orders", "k", "v" + i)));
+            }
+            producer.handOff();
+            for (int i = 0; i < sent.size(); i++) {
+                assertThat(sent.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS).offset()).isEqualTo(i);
+            }
+            // An idle journal, one record, a hand-off: stored without a flush.
+            Thread.sleep(50);
+            var late = producer.send(ProducerRecord.of("orders", "k", "late"));
+            producer.handOff();
+            assertThat(late.get(10, java.util.concurrent.TimeUnit.SECONDS).offset()).isEqualTo(1_000);
         }
     }
 }

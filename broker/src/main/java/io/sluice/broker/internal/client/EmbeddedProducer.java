@@ -15,6 +15,7 @@ import io.sluice.broker.TopicPartition;
 import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.ingest.BatchEncoder;
+import io.sluice.broker.internal.ingest.JournalShard;
 import io.sluice.broker.internal.ingest.PartitionWriter;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.topic.Partition;
@@ -43,6 +44,9 @@ public final class EmbeddedProducer implements Producer {
     private final ProducerConfig config;
     private final boolean waitForAppend;
     private final boolean encodeOnSend;
+    /** {@code wake.on.hand.off}: sends leave the journal asleep, and {@link #owed} lists the journals to wake. */
+    private final boolean wakeOnHandOff;
+    private final List<JournalShard> owed = new java.util.ArrayList<>(4);
     private final Partitioner partitioner;
     private volatile boolean closed;
     /**
@@ -58,6 +62,7 @@ public final class EmbeddedProducer implements Producer {
         this.config = config;
         this.waitForAppend = config.waitForAppend();
         this.encodeOnSend = config.encodeOnSend();
+        this.wakeOnHandOff = config.wakeOnHandOff();
         this.partitioner = new Partitioner(config.batchSizeBytes());
     }
 
@@ -86,9 +91,13 @@ public final class EmbeddedProducer implements Producer {
     /** Hands an accepted record to its partition's journal, which encodes it. */
     private void publishOne(ProducerRecord record, Accepted accepted, Callback callback) {
         Partition partition = accepted.partition;
-        if (!partition.shard().tryPublish(partition.writer(), record.key(), record.value(), accepted.timestamp,
-                accepted.headers, waitForAppend ? callback : null)) {
+        JournalShard shard = partition.shard();
+        if (!shard.tryPublish(partition.writer(), record.key(), record.value(), accepted.timestamp,
+                accepted.headers, waitForAppend ? callback : null, !wakeOnHandOff)) {
             throw new ClosedException("broker");
+        }
+        if (wakeOnHandOff && !owed.contains(shard)) {
+            owed.add(shard);
         }
         if (!waitForAppend) {
             callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
@@ -324,10 +333,19 @@ public final class EmbeddedProducer implements Producer {
     }
 
     @Override
+    public void handOff() {
+        for (JournalShard shard : owed) {
+            shard.wake();
+        }
+        owed.clear();
+    }
+
+    @Override
     public void flush() {
         if (closed) {
             throw new ClosedException("producer");
         }
+        handOff();
         core.awaitJournals();
     }
 
@@ -347,6 +365,7 @@ public final class EmbeddedProducer implements Producer {
         if (closed) {
             return;
         }
+        handOff();
         closed = true;
         if (!core.isClosed() && !core.awaitJournals(timeout)) {
             log.warn("Producer closed before every record was acknowledged: clientId={}, timeout={}",

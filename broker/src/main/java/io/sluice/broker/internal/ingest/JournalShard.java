@@ -52,6 +52,8 @@ public final class JournalShard implements AutoCloseable {
     private final List<PartitionWriter> writers = new ArrayList<>();
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> writerChanges =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The wait strategy, if it lets publishers defer waking the journal; else null. */
+    private final ParkingWaitStrategy parking;
     private volatile Thread journalThread;
     private volatile boolean started;
     private volatile boolean closed;
@@ -68,11 +70,13 @@ public final class JournalShard implements AutoCloseable {
         this.flusher = new FlushStage(id);
         this.handler = new JournalHandler(clock, flusher);
         this.handlerClock = clock;
+        WaitStrategy strategy = waitStrategy(waitStrategy);
+        this.parking = strategy instanceof ParkingWaitStrategy p ? p : null;
         this.disruptor = new Disruptor<>(IngestEvent::new, ringSize, runnable -> {
             Thread thread = new BrokerThread(runnable, "sluice-journal-" + id);
             journalThread = thread;
             return thread;
-        }, ProducerType.MULTI, waitStrategy(waitStrategy));
+        }, ProducerType.MULTI, strategy);
         disruptor.handleEventsWith(handler);
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.ring = disruptor.getRingBuffer();
@@ -133,20 +137,50 @@ public final class JournalShard implements AutoCloseable {
      */
     public boolean tryPublish(PartitionWriter writer, byte[] key, byte[] value, long timestamp, Header[] headers,
                               Callback callback) {
+        return tryPublish(writer, key, value, timestamp, headers, callback, true);
+    }
+
+    /**
+     * As {@link #tryPublish(PartitionWriter, byte[], byte[], long, Header[], Callback)}; with {@code wake} false a
+     * journal parked for want of records is not woken: the caller owes a {@link #wake()}, which it pays once for a
+     * burst of records. A producer sending a burst to a parked journal otherwise wakes it for each record, and on a
+     * busy machine each wake-up takes the producer's core for a moment (a stream thread sending 2 M records was
+     * switched out ~50,000 times). Waking is only deferred with the {@code parking} and {@code phased} strategies;
+     * the ring filling up wakes the journal all the same.
+     */
+    public boolean tryPublish(PartitionWriter writer, byte[] key, byte[] value, long timestamp, Header[] headers,
+                              Callback callback, boolean wake) {
         if (closed) {
             return false;
         }
-        long sequence = claim(writer, 1, callback);
+        long sequence = claim(writer, 1, callback, wake);
         if (sequence < 0) {
             return true;
         }
         try {
             ring.get(sequence).setRecord(writer, key, value, timestamp, headers, callback);
         } finally {
-            ring.publish(sequence);
+            if (wake || parking == null) {
+                ring.publish(sequence);
+            } else {
+                boolean[] quiet = ParkingWaitStrategy.quietFlag();
+                quiet[0] = true;
+                try {
+                    ring.publish(sequence);
+                } finally {
+                    quiet[0] = false;
+                }
+            }
         }
         failIfAfterShutdown(sequence, 1, callback);
         return true;
+    }
+
+    /** Wakes the journal if it waits for records: what a quiet {@link #tryPublish} owes. */
+    public void wake() {
+        if (parking != null) {
+            parking.wake();
+        }
     }
 
     /**
@@ -160,7 +194,7 @@ public final class JournalShard implements AutoCloseable {
         if (closed) {
             return false;
         }
-        long sequence = claim(writer, timestamps.length, callback);
+        long sequence = claim(writer, timestamps.length, callback, true);
         if (sequence < 0) {
             return true;
         }
@@ -174,11 +208,19 @@ public final class JournalShard implements AutoCloseable {
     }
 
     /**
-     * Claims a ring slot for records of the writer's partition, waiting for room — except on a broker thread (a
+     * Claims a ring slot for records of the writer's partition, waiting for room (having woken the journal, which a
+     * quiet publisher may not have done) — except on a broker thread (a
      * send callback), which must not wait for the journal: there the records fail at once and this returns -1.
      */
-    private long claim(PartitionWriter writer, int records, Callback callback) {
+    private long claim(PartitionWriter writer, int records, Callback callback, boolean wake) {
         if (!BrokerThread.current()) {
+            if (!wake) {
+                try {
+                    return ring.tryNext();
+                } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+                    wake(); // the records in the ring may not have woken the journal: it must, to make room
+                }
+            }
             return ring.next();
         }
         try {

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * next call, so a commit never covers output that was lost. When the producer encodes its own batches
  * ({@code encode.on.send}), sends are handed over in groups (at {@link #HAND_OFF_RECORDS}, and whenever the thread
  * finishes a batch of input) so that batches have records to share; otherwise each goes at once, and the journal
- * encodes it while the thread goes on (grouping them only made the journal wait). Used by one thread (callbacks
+ * encodes it while the thread goes on (grouping them only made the journal wait) — woken, if it sleeps, once per
+ * batch of input ({@code wake.on.hand.off}) rather than once per record. Used by one thread (callbacks
  * come from broker threads and only set the error).
  */
 final class BrokerCollector implements RecordCollector {
@@ -59,6 +60,10 @@ final class BrokerCollector implements RecordCollector {
 
     @Override
     public void handOff() {
+        if (!grouped) {
+            producer.handOff();
+            return;
+        }
         if (!pending.isEmpty()) {
             try {
                 producer.sendAll(pending, onCompletion);

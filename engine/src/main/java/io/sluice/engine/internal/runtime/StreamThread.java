@@ -88,7 +88,8 @@ public final class StreamThread implements Runnable {
         this.subTopologyByInput = Map.copyOf(subTopologyByInput);
         this.taskFactory = taskFactory;
         this.producer = broker.producer(ProducerConfig.builder().acks("all").clientId(name)
-                .set(ProducerConfig.ENCODE_ON_SEND, settings.encodeOnSend()).build());
+                .set(ProducerConfig.ENCODE_ON_SEND, settings.encodeOnSend())
+                .set(ProducerConfig.WAKE_ON_HAND_OFF, true).build());
         this.collector = new BrokerCollector(producer, settings.encodeOnSend());
         try {
             this.consumer = broker.consumer(ConsumerConfig.builder()
