@@ -398,8 +398,10 @@ class KafkaProtocolServerTest {
             var records = consumer.poll(java.time.Duration.ofSeconds(20));
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             later.join();
-            // Not answered with the first record alone, nor only when the 3 s wait ran out.
-            assertThat(records.count()).isEqualTo(41);
+            // Not answered with the first record alone, nor only when the 3 s wait ran out: once 2,000 bytes were
+            // there, at least 12 records (~170 bytes a record in a batch of its own, less in shared batches). How many
+            // more depends on how far the journal had got with the 40 when the fetch looked.
+            assertThat(records.count()).isBetween(12, 41);
             assertThat(waited).isBetween(900L, 2_500L);
         }
     }
