@@ -44,7 +44,10 @@ public final class EmbeddedProducer implements Producer {
     private final ProducerConfig config;
     private final boolean waitForAppend;
     private final boolean encodeOnSend;
-    /** {@code wake.on.hand.off}: sends leave the journal asleep, and {@link #owed} lists the journals to wake. */
+    /**
+     * {@code wake.on.hand.off}: sends leave the journal asleep, and {@link #owed} lists the journals to wake (such a
+     * producer has one sending thread, so the list needs no lock).
+     */
     private final boolean wakeOnHandOff;
     private final List<JournalShard> owed = new java.util.ArrayList<>(4);
     private final Partitioner partitioner;

@@ -209,8 +209,8 @@ public final class JournalShard implements AutoCloseable {
 
     /**
      * Claims a ring slot for records of the writer's partition, waiting for room (having woken the journal, which a
-     * quiet publisher may not have done) — except on a broker thread (a
-     * send callback), which must not wait for the journal: there the records fail at once and this returns -1.
+     * quiet publisher may not have done) — except on a broker thread (a send callback), which must not wait for the
+     * journal: there the records fail at once and this returns -1.
      */
     private long claim(PartitionWriter writer, int records, Callback callback, boolean wake) {
         if (!BrokerThread.current()) {

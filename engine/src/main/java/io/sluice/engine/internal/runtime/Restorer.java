@@ -29,8 +29,9 @@ final class Restorer {
     }
 
     /**
-     * Restores {@code stores}; {@code committed} gives the committed offset of each source partition that a store
-     * is restored from (none: the task has committed nothing, and reads the whole partition itself).
+     * Restores {@code stores}; {@code committed} gives the committed offsets of the tasks' inputs, among them those
+     * of the source partitions that tables are restored from (none: the task has committed nothing, and reads the
+     * whole partition itself).
      */
     static void restore(Cluster broker, List<LoggedStore> stores, Map<TopicPartition, Long> committed,
                         Metrics metrics, BooleanSupplier running) {

@@ -192,8 +192,11 @@ public final class StreamThread implements Runnable {
         if (!added.isEmpty()) {
             List<LoggedStore> stores = new ArrayList<>();
             added.forEach(t -> stores.addAll(t.stores()));
-            Restorer.restore(broker, stores, committedSourceOffsets(stores), settings.metrics(), () -> running);
-            restoreStreamTimes(added);
+            Set<TopicPartition> inputs = new HashSet<>();
+            added.forEach(t -> inputs.addAll(t.inputs()));
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(inputs);
+            Restorer.restore(broker, stores, committedOffsets(committed), settings.metrics(), () -> running);
+            restoreStreamTimes(committed);
             for (Task task : added) {
                 task.initialize();
             }
@@ -318,29 +321,19 @@ public final class StreamThread implements Runnable {
     /** Commit metadata: the task's stream time, restored on start. */
     private static final String STREAM_TIME = "stream-time=";
 
-    /** The committed offsets of the input partitions that tables among {@code stores} are restored from. */
-    private Map<TopicPartition, Long> committedSourceOffsets(List<LoggedStore> stores) {
-        Set<TopicPartition> sources = new HashSet<>();
-        for (LoggedStore store : stores) {
-            if (store.sourceTopicAsChangelog()) {
-                sources.add(new TopicPartition(store.changelogTopic(), store.partition()));
-            }
-        }
+    /** The offsets of what was committed (tables restored from their source topic stop there). */
+    private static Map<TopicPartition, Long> committedOffsets(Map<TopicPartition, OffsetAndMetadata> committed) {
         Map<TopicPartition, Long> offsets = new HashMap<>();
-        if (!sources.isEmpty()) {
-            consumer.committed(sources).forEach((tp, c) -> {
-                if (c != null) {
-                    offsets.put(tp, c.offset());
-                }
-            });
-        }
+        committed.forEach((tp, c) -> {
+            if (c != null) {
+                offsets.put(tp, c.offset());
+            }
+        });
         return offsets;
     }
 
-    private void restoreStreamTimes(List<Task> restored) {
-        Set<TopicPartition> inputs = new HashSet<>();
-        restored.forEach(t -> inputs.addAll(t.inputs()));
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(inputs);
+    /** Restores the stream time of each task from its commit metadata. */
+    private void restoreStreamTimes(Map<TopicPartition, OffsetAndMetadata> committed) {
         committed.forEach((tp, c) -> {
             String meta = c == null ? null : c.metadata();
             if (meta != null && meta.startsWith(STREAM_TIME)) {
