@@ -11,10 +11,12 @@ import io.sluice.broker.NewTopic;
 import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
 import io.sluice.broker.TopicPartition;
+import io.sluice.broker.UnknownTopicException;
 import io.sluice.engine.Job;
 import io.sluice.engine.JobConfig;
 import io.sluice.engine.ReadOnlyKeyValueStore;
 import io.sluice.engine.Serdes;
+import io.sluice.engine.TestDriver;
 import io.sluice.engine.Topology;
 import io.sluice.engine.TopologyException;
 import java.nio.file.Path;
@@ -193,6 +195,21 @@ class TableFromSourceTopicTest {
             }
             assertThat(metrics).containsEntry("restore-skipped-records{store=products}", 1L)
                     .containsEntry("restored-records{store=products}", 3L);
+        }
+    }
+
+    /** The test driver does as a job does: over a topic declared compacted, the table has no changelog. */
+    @Test
+    void shouldGiveATableOverACompactedTopicNoChangelogInTheTestDriver() {
+        try (TestDriver driver = TestDriver.builder(topology()).compacted("products").build()) {
+            driver.input("products").sendBytes("p1".getBytes(), Serdes.longs().serialize(5L), 0, List.of());
+            driver.input("orders").send("p1", "o1");
+            assertThat(driver.output("priced").values()).containsExactly("o1@5");
+            assertThatThrownBy(() -> driver.records(CHANGELOG)).isInstanceOf(UnknownTopicException.class);
+        }
+        try (TestDriver driver = TestDriver.of(topology())) {
+            driver.input("products").sendBytes("p1".getBytes(), Serdes.longs().serialize(5L), 0, List.of());
+            assertThat(driver.records(CHANGELOG)).hasSize(1);
         }
     }
 }

@@ -47,7 +47,8 @@ public final class TestDriver implements AutoCloseable {
     private long wallClockMs;
     private boolean closed;
 
-    private TestDriver(Topology topology, Map<String, Integer> partitionCounts, long startMs, JobConfig config) {
+    private TestDriver(Topology topology, Map<String, Integer> partitionCounts, Set<String> compacted, long startMs,
+                       JobConfig config) {
         this.model = topology.model();
         this.wallClockMs = startMs;
         this.topics = new MemoryTopics(this::onAppend);
@@ -70,14 +71,21 @@ public final class TestDriver implements AutoCloseable {
         if ("dead-letter".equals(config.deserializationErrorPolicy()) && !topics.exists(deadLetters)) {
             topics.create(deadLetters, 1);
         }
+        // As a job over the broker: a table over a compacted topic is restored from it and has no changelog.
+        Set<String> fromSource = new java.util.TreeSet<>();
+        model.stores().values().forEach(spec -> {
+            if (spec.logged() && spec.sourceTopic() != null && compacted.contains(spec.sourceTopic())) {
+                fromSource.add(spec.name());
+            }
+        });
         TaskSettings settings = new TaskSettings(model.applicationId(), config.deserializationErrorPolicy(),
                 deadLetters, metrics, () -> wallClockMs, config.cacheMaxRecords(),
-                stateDir, null, 0, Set.of());
+                stateDir, null, 0, fromSource);
         for (SubTopology sub : model.subTopologies()) {
             sub.sourceTopics().forEach(t -> readers.put(t, sub));
             for (String store : sub.stores()) {
                 StoreSpec spec = model.stores().get(store);
-                if (spec.logged()) {
+                if (spec.logged() && !fromSource.contains(store)) {
                     topics.create(spec.changelogTopic(model.applicationId()), TopologyModel.taskCount(sub, counts));
                 }
             }
@@ -253,6 +261,7 @@ public final class TestDriver implements AutoCloseable {
     public static final class Builder {
         private final Topology topology;
         private final Map<String, Integer> partitions = new LinkedHashMap<>();
+        private final Set<String> compacted = new java.util.HashSet<>();
         private long startMs;
         private JobConfig config = JobConfig.defaults();
 
@@ -269,6 +278,15 @@ public final class TestDriver implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Declares {@code topic} compacted, as a table's topic usually is: a table read from it then has no changelog
+         * topic of its own, as on a broker (see {@link StoreSpec#restorableFrom}).
+         */
+        public Builder compacted(String topic) {
+            compacted.add(Objects.requireNonNull(topic, "topic"));
+            return this;
+        }
+
         /** Starts the wall clock at {@code start}; default the epoch. Records sent without a time get the clock. */
         public Builder startTime(Instant start) {
             this.startMs = start.toEpochMilli();
@@ -281,7 +299,7 @@ public final class TestDriver implements AutoCloseable {
         }
 
         public TestDriver build() {
-            return new TestDriver(topology, partitions, startMs, config);
+            return new TestDriver(topology, partitions, Set.copyOf(compacted), startMs, config);
         }
     }
 }

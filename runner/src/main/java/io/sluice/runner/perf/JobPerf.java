@@ -328,6 +328,7 @@ final class JobPerf implements Callable<Integer> {
         for (String topic : concat(w.tables(), List.of(w.inputTopic, w.outputTopic))) {
             builder.partitions(topic, partitions);
         }
+        w.tables().forEach(builder::compacted); // as on the broker
         try (TestDriver d = builder.build()) {
             for (String table : w.tables()) {
                 TestInput<Object, Object> in = d.input(table);
