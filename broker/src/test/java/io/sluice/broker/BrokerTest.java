@@ -235,7 +235,7 @@ class BrokerTest {
             }
             long before = admin.describeTopic("table").partitions().get(0).sizeBytes();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (admin.describeTopic("table").partitions().get(0).sizeBytes() > before / 4
+            while (admin.describeTopic("table").partitions().get(0).sizeBytes() >= before / 4
                     && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
