@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class FlatTableTest {
     /** Restores, then random writes and deletes, against a map: what is read, counted and drained agrees. */
@@ -61,6 +62,51 @@ class FlatTableTest {
         assertThat(all).isEqualTo(expected);
         assertThat(table.size()).isEqualTo(expected.size());
         assertThat(everChanged).hasSizeGreaterThan(2_000);
+    }
+
+    /** A key with the hash code it is given: 0 is also how a free slot is marked. */
+    private record HashedKey(String name, int hash) {
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /**
+     * Keys whose hash codes are 0 (the free-slot mark), the value a 0 is stored as, or shared with other keys: each
+     * is found, updated, deleted and kept through growth as any other.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a broken lookup probes for ever
+    void shouldKeepKeysWhoseHashCodesCollideWithTheFreeSlotMark() {
+        FlatTable table = new FlatTable(1);
+        Map<HashedKey, String> expected = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            HashedKey key = collidingKey(i);
+            table.put(key, "v" + i);
+            expected.put(key, "v" + i);
+        }
+        for (int i = 0; i < 300; i += 5) {
+            HashedKey key = collidingKey(i);
+            table.put(key, null);
+            expected.remove(key);
+        }
+        expected.forEach((key, value) -> assertThat(table.get(key)).as(key.name()).isEqualTo(value));
+        assertThat(table.get(new HashedKey("absent", 0))).isNull();
+        assertThat(table.get(new HashedKey("k0", 0))).isNull(); // deleted
+        assertThat(table.get(new HashedKey("k1", 0))).isNull(); // same name, other hash: another key
+        Map<Object, Object> all = new HashMap<>();
+        table.forEach(all::put);
+        assertThat(all).isEqualTo(expected);
+        assertThat(table.size()).isEqualTo(expected.size());
+    }
+
+    private static HashedKey collidingKey(int i) {
+        return new HashedKey("k" + i, switch (i % 3) {
+            case 0 -> 0;
+            case 1 -> 0x9E3779B9;
+            default -> i % 7;
+        });
     }
 
     @Test
