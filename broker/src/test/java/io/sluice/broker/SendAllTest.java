@@ -89,6 +89,37 @@ class SendAllTest {
         }
     }
 
+    /** A callback told only of failures hears of each bad record and of nothing else; the good ones are stored. */
+    @ParameterizedTest(name = "sendAll: {0}, encode.on.send: {1}")
+    @CsvSource({"false, false", "true, false", "true, true"})
+    void shouldTellAFailureOnlyCallbackOfEachFailureAndNothingElse(boolean sendAll, boolean encodeOnSend) {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin();
+             Producer producer = broker.producer(encoding(encodeOnSend));
+             Consumer consumer = broker.consumer()) {
+            admin.createTopic(NewTopic.of("orders", 2).withConfig("max.message.bytes", "500"));
+            List<ProducerRecord> records = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                records.add(ProducerRecord.of("orders", "key-" + i, "value-" + i));
+                if (i % 100 == 0) {
+                    records.add(ProducerRecord.of("orders", "k", "x".repeat(600)));
+                }
+            }
+            ConcurrentLinkedQueue<Exception> failed = new ConcurrentLinkedQueue<>();
+            Callback callback = Callback.onFailure(failed::add);
+            if (sendAll) {
+                producer.sendAll(records, callback);
+            } else {
+                records.forEach(record -> producer.send(record, callback));
+            }
+            producer.flush();
+
+            assertThat(failed).hasSize(10).allMatch(e -> e instanceof RecordTooLargeException);
+            consumer.assign(List.of(new TopicPartition("orders", 0), new TopicPartition("orders", 1)));
+            consumer.seekToBeginning(consumer.assignment());
+            assertThat(pollAtLeast(consumer, 1000)).hasSize(1000);
+        }
+    }
+
     @Test
     void shouldFailSendAllOnAClosedProducer() {
         try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {

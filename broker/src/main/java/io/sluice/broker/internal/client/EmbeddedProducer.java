@@ -14,6 +14,7 @@ import io.sluice.broker.SluiceException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.FailureCallback;
 import io.sluice.broker.internal.ingest.BatchEncoder;
 import io.sluice.broker.internal.ingest.JournalShard;
 import io.sluice.broker.internal.ingest.PartitionWriter;
@@ -84,27 +85,30 @@ public final class EmbeddedProducer implements Producer {
     private void publish(ProducerRecord record, Callback callback) {
         checkOpen();
         Topic topic = topicOrFail(record, callback);
-        Accepted accepted = topic == null ? null : accept(topic, record, callback);
-        if (accepted == null) {
+        if (topic == null) {
             return;
         }
-        publishOne(record, accepted, callback);
+        org.apache.kafka.common.header.Header[] headers = headers(record.headers());
+        Partition partition = accept(topic, record, headers, callback);
+        if (partition != null) {
+            publishOne(record, partition, timestampOf(record), headers, callback);
+        }
     }
 
     /** Hands an accepted record to its partition's journal, which encodes it. */
-    private void publishOne(ProducerRecord record, Accepted accepted, Callback callback) {
-        Partition partition = accepted.partition;
+    private void publishOne(ProducerRecord record, Partition partition, long timestamp,
+                            org.apache.kafka.common.header.Header[] headers, Callback callback) {
         JournalShard shard = partition.shard();
-        if (!shard.tryPublish(partition.writer(), record.key(), record.value(), accepted.timestamp,
-                accepted.headers, waitForAppend ? callback : null, !wakeOnHandOff)) {
+        if (!shard.tryPublish(partition.writer(), record.key(), record.value(), timestamp, headers,
+                waitForAppend ? callback : null, !wakeOnHandOff)) {
             throw new ClosedException("broker");
         }
         if (wakeOnHandOff && !owed.contains(shard)) {
             owed.add(shard);
         }
-        if (!waitForAppend) {
+        if (!waitForAppend && FailureCallback.wantsSuccess(callback)) {
             callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
-                    accepted.timestamp), null);
+                    timestamp), null);
         }
     }
 
@@ -117,7 +121,8 @@ public final class EmbeddedProducer implements Producer {
         java.util.Objects.requireNonNull(callback, "callback");
         checkOpen();
         if (!encodeOnSend) {
-            forEachAccepted(records, callback, (record, accepted) -> publishOne(record, accepted, callback));
+            forEachAccepted(records, callback, (record, partition, timestamp, headers) ->
+                    publishOne(record, partition, timestamp, headers, callback));
             return;
         }
         AcceptedRecords accepted = new AcceptedRecords(records.size());
@@ -149,16 +154,17 @@ public final class EmbeddedProducer implements Producer {
             nextOfPartition = new int[capacity];
         }
 
-        void add(ProducerRecord record, Accepted a) {
+        void add(ProducerRecord record, Partition partition, long timestamp,
+                 org.apache.kafka.common.header.Header[] recordHeaders) {
             int i = count++;
             records[i] = record;
-            timestamps[i] = a.timestamp;
-            headers[i] = a.headers;
+            timestamps[i] = timestamp;
+            headers[i] = recordHeaders;
             nextOfPartition[i] = -1;
-            int[] ends = firstAndLast.get(a.partition);
+            int[] ends = firstAndLast.get(partition);
             if (ends == null) {
-                firstAndLast.put(a.partition, new int[] {i, i});
-                partitions.add(a.partition);
+                firstAndLast.put(partition, new int[] {i, i});
+                partitions.add(partition);
             } else {
                 nextOfPartition[ends[1]] = i;
                 ends[1] = i;
@@ -167,8 +173,7 @@ public final class EmbeddedProducer implements Producer {
     }
 
     /** Validates each record (a bad one is told through the callback) and passes on those accepted, in order. */
-    private void forEachAccepted(List<ProducerRecord> records, Callback callback,
-                                 java.util.function.BiConsumer<ProducerRecord, Accepted> then) {
+    private void forEachAccepted(List<ProducerRecord> records, Callback callback, AcceptedRecordHandler then) {
         Topic topic = null;
         String topicName = null;
         for (ProducerRecord record : records) {
@@ -180,9 +185,10 @@ public final class EmbeddedProducer implements Producer {
                     continue;
                 }
             }
-            Accepted a = accept(topic, record, callback);
-            if (a != null) {
-                then.accept(record, a);
+            org.apache.kafka.common.header.Header[] headers = headers(record.headers());
+            Partition partition = accept(topic, record, headers, callback);
+            if (partition != null) {
+                then.accept(record, partition, timestampOf(record), headers);
             }
         }
     }
@@ -227,7 +233,7 @@ public final class EmbeddedProducer implements Producer {
                 batchTimestamps, maxTimestampIndex, waitForAppend ? callback : null)) {
             throw new ClosedException("broker");
         }
-        if (!waitForAppend) {
+        if (!waitForAppend && FailureCallback.wantsSuccess(callback)) {
             for (long t : batchTimestamps) {
                 callback.onCompletion(new RecordMetadata(partition.topicPartition(), RecordMetadata.UNKNOWN_OFFSET,
                         t), null);
@@ -246,8 +252,11 @@ public final class EmbeddedProducer implements Producer {
         core.ensureOpen();
     }
 
-    /** A record that passed validation: where it goes, and its timestamp and headers as stored. */
-    private record Accepted(Partition partition, long timestamp, org.apache.kafka.common.header.Header[] headers) {
+    /** Takes a record that passed validation: where it goes, and its timestamp and headers as stored. */
+    @FunctionalInterface
+    private interface AcceptedRecordHandler {
+        void accept(ProducerRecord record, Partition partition, long timestamp,
+                    org.apache.kafka.common.header.Header[] headers);
     }
 
     /** The record's topic; if there is none (or it cannot be created), tells the callback and returns null. */
@@ -262,8 +271,12 @@ public final class EmbeddedProducer implements Producer {
         }
     }
 
-    /** Validates a record and chooses its partition; on a bad record tells the callback and returns null. */
-    private Accepted accept(Topic topic, ProducerRecord record, Callback callback) {
+    /**
+     * Validates a record (with its headers as stored) and chooses its partition; on a bad record tells the callback
+     * and returns null.
+     */
+    private Partition accept(Topic topic, ProducerRecord record, org.apache.kafka.common.header.Header[] headers,
+                             Callback callback) {
         try {
             if (topic.internal()) {
                 throw new InvalidTopicException("Cannot produce to an internal topic: topic=" + record.topic());
@@ -274,7 +287,6 @@ public final class EmbeddedProducer implements Producer {
             if (key == null && logConfig.compact()) {
                 throw new InvalidRecordException("Record without key on a compacted topic: topic=" + record.topic());
             }
-            org.apache.kafka.common.header.Header[] headers = headers(record.headers());
             int size = DefaultRecordBatch.RECORD_BATCH_OVERHEAD + BatchEncoder.estimateSize(key, value, headers);
             if (size > logConfig.maxMessageBytes()) {
                 // The estimate is an upper bound; only a record near the limit pays for the exact size.
@@ -287,16 +299,17 @@ public final class EmbeddedProducer implements Producer {
             int p = record.partition() == ProducerRecord.ANY_PARTITION
                     ? partitioner.partition(record.topic(), key, size, topic.partitionCount())
                     : record.partition();
-            Partition partition = topic.partition(p);
-            long timestamp = record.timestamp() == ProducerRecord.NO_TIMESTAMP
-                    ? System.currentTimeMillis() : record.timestamp();
-            return new Accepted(partition, timestamp, headers);
+            return topic.partition(p);
         } catch (ClosedException e) {
             throw e;
         } catch (SluiceException e) {
             callback.onCompletion(null, e);
             return null;
         }
+    }
+
+    private static long timestampOf(ProducerRecord record) {
+        return record.timestamp() == ProducerRecord.NO_TIMESTAMP ? System.currentTimeMillis() : record.timestamp();
     }
 
     private Topic topicFor(String name) {

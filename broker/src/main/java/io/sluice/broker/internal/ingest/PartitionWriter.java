@@ -6,6 +6,7 @@ import io.sluice.broker.SluiceException;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.TimestampType;
+import io.sluice.broker.internal.FailureCallback;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
 import java.util.Arrays;
@@ -297,8 +298,10 @@ public final class PartitionWriter {
                 }
                 try {
                     if (failed == null) {
-                        callback.onCompletion(new RecordMetadata(topicPartition, flush.offsets()[i],
-                                flush.timestamps()[i]), null);
+                        if (FailureCallback.wantsSuccess(callback)) {
+                            callback.onCompletion(new RecordMetadata(topicPartition, flush.offsets()[i],
+                                    flush.timestamps()[i]), null);
+                        }
                     } else {
                         callback.onCompletion(null, failed);
                     }
@@ -345,7 +348,7 @@ public final class PartitionWriter {
         partitionLog.publish();
         for (int i = 0, n = pendingCount; i < n; i++) {
             Callback callback = callbacks[i];
-            if (callback != null) {
+            if (FailureCallback.wantsSuccess(callback)) {
                 try {
                     callback.onCompletion(new RecordMetadata(topicPartition, offsets[i], storedTimestamps[i]), null);
                 } catch (Throwable callbackError) {

@@ -29,12 +29,8 @@ final class BrokerCollector implements RecordCollector {
     private final Map<String, Integer> partitionCounts = new HashMap<>();
     private final List<ProducerRecord> pending = new ArrayList<>(HAND_OFF_RECORDS);
     private final AtomicReference<Exception> error = new AtomicReference<>();
-    /** One callback for every send: it only keeps the first failure. */
-    private final Callback onCompletion = (metadata, exception) -> {
-        if (exception != null) {
-            error.compareAndSet(null, exception);
-        }
-    };
+    /** One callback for every send: it only keeps the first failure (and is not called for a success). */
+    private final Callback onCompletion = Callback.onFailure(exception -> error.compareAndSet(null, exception));
 
     private final boolean grouped;
 
