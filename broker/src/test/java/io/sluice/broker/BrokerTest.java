@@ -227,27 +227,27 @@ class BrokerTest {
         try (Broker broker = Broker.start(config); Admin admin = broker.admin(); Producer producer = broker.producer();
              Consumer consumer = broker.consumer(ConsumerConfig.builder()
                      .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build())) {
-            admin.createTopic(NewTopic.of("table", 1).withConfig("cleanup.policy", "compact")
-                    .withConfig("segment.bytes", "1024").withConfig("min.cleanable.dirty.ratio", "0.01"));
+            // Written while the topic still deletes, so that the size measured before compaction is the whole log.
+            admin.createTopic(NewTopic.of("table", 1).withConfig("segment.bytes", "1024")
+                    .withConfig("min.cleanable.dirty.ratio", "0.01"));
             for (int i = 0; i < 500; i++) {
                 // One at a time: small batches fill many segments, and only full segments are compacted.
                 producer.send(ProducerRecord.of("table", "key-" + (i % 5), "value-" + i)).join();
             }
             long before = admin.describeTopic("table").partitions().get(0).sizeBytes();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            admin.setTopicConfig("table", Map.of("cleanup.policy", "compact"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (admin.describeTopic("table").partitions().get(0).sizeBytes() >= before / 4
                     && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertThat(admin.describeTopic("table").partitions().get(0).sizeBytes()).isLessThan(before / 4);
-            consumer.assign(List.of(new TopicPartition("table", 0)));
+            TopicPartition partition = new TopicPartition("table", 0);
+            consumer.assign(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
             List<ConsumerRecord> all = new ArrayList<>();
-            while (true) {
-                List<ConsumerRecord> polled = consumer.poll(Duration.ofMillis(200));
-                if (polled.isEmpty()) {
-                    break;
-                }
-                all.addAll(polled);
+            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+                all.addAll(consumer.poll(Duration.ofMillis(200)));
             }
             Map<String, String> latest = new java.util.HashMap<>();
             all.forEach(r -> latest.put(r.keyAsString(), r.valueAsString()));

@@ -39,15 +39,15 @@ class CallbackMisbehaviourTest {
     private static List<ConsumerRecord> readAll(Broker broker, String topic) {
         try (Consumer consumer = broker.consumer(ConsumerConfig.builder().autoOffsetReset(OffsetReset.EARLIEST)
                 .build())) {
-            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             List<ConsumerRecord> all = new ArrayList<>();
-            while (true) {
-                List<ConsumerRecord> polled = consumer.poll(Duration.ofMillis(300));
-                if (polled.isEmpty()) {
-                    return all;
-                }
-                all.addAll(polled);
+            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+                all.addAll(consumer.poll(Duration.ofMillis(300)));
             }
+            return all;
         }
     }
 

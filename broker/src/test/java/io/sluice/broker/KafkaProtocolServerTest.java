@@ -323,7 +323,7 @@ class KafkaProtocolServerTest {
 
     @Test
     void shouldAnswerAWaitingFetchAsSoonAsRecordsArrive() throws Exception {
-        try (var consumer = kafkaConsumer(4_000)) {
+        try (var consumer = kafkaConsumer(30_000)) {
             var tp = new org.apache.kafka.common.TopicPartition("payments", 0);
             consumer.assign(List.of(tp));
             consumer.seekToEnd(List.of(tp));
@@ -341,12 +341,12 @@ class KafkaProtocolServerTest {
                 }
             });
             later.start();
-            var records = consumer.poll(java.time.Duration.ofSeconds(20));
+            var records = consumer.poll(java.time.Duration.ofSeconds(60));
             long arrived = System.nanoTime();
             later.join();
             assertThat(records.count()).isEqualTo(1);
-            // Within a second of its send, not at the end of the fetch's 4 s wait.
-            assertThat(TimeUnit.NANOSECONDS.toMillis(arrived - started.get())).isLessThan(1_000);
+            // Soon after its send (a slow machine may take a while), not at the end of the fetch's 30 s wait.
+            assertThat(TimeUnit.NANOSECONDS.toMillis(arrived - started.get())).isLessThan(10_000);
         }
     }
 
@@ -372,7 +372,7 @@ class KafkaProtocolServerTest {
     void shouldHoldAFetchUntilItsMinBytesHaveArrived() throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
-        p.put("fetch.max.wait.ms", "3000");
+        p.put("fetch.max.wait.ms", "10000");
         p.put("fetch.min.bytes", "2000");
         var deserializer = new org.apache.kafka.common.serialization.StringDeserializer();
         try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, deserializer, deserializer)) {
@@ -398,11 +398,11 @@ class KafkaProtocolServerTest {
             var records = consumer.poll(java.time.Duration.ofSeconds(20));
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             later.join();
-            // Not answered with the first record alone, nor only when the 3 s wait ran out: once 2,000 bytes were
+            // Not answered with the first record alone, nor only when the 10 s wait ran out: once 2,000 bytes were
             // there, at least 12 records (~170 bytes a record in a batch of its own, less in shared batches). How many
             // more depends on how far the journal had got with the 40 when the fetch looked.
             assertThat(records.count()).isBetween(12, 41);
-            assertThat(waited).isBetween(900L, 2_500L);
+            assertThat(waited).isBetween(900L, 7_000L);
         }
     }
 

@@ -197,7 +197,7 @@ class LifecycleTest {
             producer.send(ProducerRecord.of("t", "y", "to p1").withPartition(1));
             producer.flush();
             Set<Integer> seen = new HashSet<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < deadline && seen.size() < 2) {
                 try {
                     consumer.poll(Duration.ofMillis(100)).forEach(r -> seen.add(r.partition()));

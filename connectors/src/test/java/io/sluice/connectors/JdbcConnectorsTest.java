@@ -111,9 +111,9 @@ class JdbcConnectorsTest {
                 "timestamp.column.name", "updated_at", "poll.interval.ms", "50", "timestamp.delay.interval.ms", "100");
         try (Connect connect = Connect.start(broker, List.of(source))) {
             awaitRecords("pg-stock", 2);
-            sql("UPDATE src_stock SET level = 7, updated_at = now() + interval '1 second' WHERE sku = 'a'");
+            sql("UPDATE src_stock SET level = 7, updated_at = now() + interval '5 seconds' WHERE sku = 'a'");
             Thread.sleep(500);
-            assertThat(records("pg-stock")).as("not before the delay: dated a second ahead").hasSize(2);
+            assertThat(records("pg-stock")).as("not before the delay: dated 5 seconds ahead").hasSize(2);
             awaitRecords("pg-stock", 3);
         }
         JsonNode updated = JSON.readTree(records("pg-stock").get(2).value());

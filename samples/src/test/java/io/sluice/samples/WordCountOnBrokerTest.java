@@ -74,8 +74,9 @@ class WordCountOnBrokerTest {
         try (Broker broker = startWithTopics()) {
             JobConfig config = JobConfig.defaults().with(JobConfig.CACHE_MAX_RECORDS, 1_000)
                     .with(JobConfig.COMMIT_INTERVAL_MS, 600_000);
+            // All input first: lines arriving while the job runs would let it run dry, and flush, at any moment.
+            produceLines(broker, expected);
             try (Job job = Job.start(WordCount.topology(), broker, config)) {
-                produceLines(broker, expected);
                 assertThat(job.awaitProcessed(Duration.ofSeconds(30))).isTrue();
                 assertCounts(job, expected);
                 try (Consumer consumer = broker.consumer()) {

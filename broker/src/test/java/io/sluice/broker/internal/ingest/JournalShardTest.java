@@ -147,7 +147,11 @@ class JournalShardTest {
             sender.start();
         }
         started.await();
-        Thread.sleep(100);
+        // Close while sends are under way: wait for some, however slowly the senders got going.
+        long sending = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sent.get() < 1_000 && System.nanoTime() < sending) {
+            Thread.sleep(1);
+        }
         shard.close();
         stop.set(true);
         for (Thread sender : senders) {
