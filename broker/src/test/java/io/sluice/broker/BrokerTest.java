@@ -221,7 +221,7 @@ class BrokerTest {
     }
 
     /** Every record of the partition, from its start to its end offset as of the call. */
-    private static List<ConsumerRecord> readAll(Consumer consumer, TopicPartition partition) {
+    static List<ConsumerRecord> readAll(Consumer consumer, TopicPartition partition) {
         consumer.seekToBeginning(List.of(partition));
         long end = consumer.endOffsets(List.of(partition)).get(partition);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -2,10 +2,8 @@ package io.sluice.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.ConsumerConfig.OffsetReset;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,17 +35,10 @@ class CallbackMisbehaviourTest {
     }
 
     private static List<ConsumerRecord> readAll(Broker broker, String topic) {
-        try (Consumer consumer = broker.consumer(ConsumerConfig.builder().autoOffsetReset(OffsetReset.EARLIEST)
-                .build())) {
+        try (Consumer consumer = broker.consumer()) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            List<ConsumerRecord> all = new ArrayList<>();
-            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-                all.addAll(consumer.poll(Duration.ofMillis(300)));
-            }
-            return all;
+            return BrokerTest.readAll(consumer, partition);
         }
     }
 
