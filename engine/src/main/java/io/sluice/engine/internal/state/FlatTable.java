@@ -14,9 +14,9 @@ import java.util.function.UnaryOperator;
  * its key, and readers read the key (acquire) before the value, so a reader sees an entry either not yet or with
  * its value. Those are plain array accesses beside {@code VarHandle} fences rather than an array {@code VarHandle}'s
  * acquire and release methods: the same ordering, but compiled by C1 and run by the interpreter without the type
- * checks that made such a lookup several times slower until C2 compiled it (a fifth of a cold join's stream
- * thread). Growing builds a new array and publishes it at once. A deleted entry keeps its key with a null value
- * until the table grows; readers treat a null value as absent.
+ * checks that made such a lookup several times slower until C2 compiled it (a sixth of the stream thread of a
+ * join run on C1 alone). Growing builds a new array and publishes it at once. A deleted entry keeps its key with a
+ * null value until the table grows; readers treat a null value as absent.
  */
 final class FlatTable {
     /** The hash of a free slot; a key whose hash code is this one is stored with {@link #FREE_REPLACEMENT}. */
