@@ -25,18 +25,34 @@ public final class RemoteCluster implements Cluster {
             ProducerConfig.WAKE_ON_HAND_OFF);
 
     private final String bootstrapServers;
+    private final Map<String, String> clientProperties;
 
-    private RemoteCluster(String bootstrapServers) {
+    private RemoteCluster(String bootstrapServers, Map<String, String> clientProperties) {
         this.bootstrapServers = bootstrapServers;
+        this.clientProperties = clientProperties;
     }
 
     /** A cluster at {@code bootstrapServers} ({@code host:port,…}); clients connect when they are created. */
     public static RemoteCluster connect(String bootstrapServers) {
+        return connect(bootstrapServers, Map.of());
+    }
+
+    /**
+     * As {@link #connect(String)}, every client created with Kafka's client {@code properties} as well: what the
+     * cluster asks of its clients ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) and Kafka's own tuning
+     * ({@code linger.ms}, {@code compression.type}, …). Settings of sluice's client configs (acks, group.id, …) are
+     * applied over them.
+     */
+    public static RemoteCluster connect(String bootstrapServers, Map<String, String> properties) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new InvalidConfigException("Invalid client config: key=bootstrap.servers, value="
                     + bootstrapServers + ", reason=host:port of at least one broker is needed");
         }
-        return new RemoteCluster(bootstrapServers);
+        if (properties.containsKey("bootstrap.servers")) {
+            throw new InvalidConfigException("Invalid client config: key=bootstrap.servers, reason=given twice: "
+                    + "as the cluster's address and among its client properties");
+        }
+        return new RemoteCluster(bootstrapServers, Map.copyOf(properties));
     }
 
     public String bootstrapServers() {
@@ -88,6 +104,7 @@ public final class RemoteCluster implements Cluster {
 
     private Properties properties(Map<String, Object> values) {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         values.forEach((k, v) -> {
             // An empty value means "not set" to sluice (a consumer without a group); Kafka rejects some of them.
             if (v != null && !v.toString().isEmpty() && !EMBEDDED_ONLY.contains(k)) {

@@ -862,6 +862,39 @@ class KafkaProtocolServerTest {
         }
     }
 
+    /** Kafka's client properties given with the cluster reach its clients: here Kafka's producer compresses. */
+    @Test
+    void shouldPassKafkasClientPropertiesToEveryRemoteClient() throws Exception {
+        try (Admin embedded = broker.admin()) {
+            embedded.createTopic(NewTopic.of("squeezed", 1));
+            embedded.createTopic(NewTopic.of("plain", 1));
+        }
+        String value = "x".repeat(1_000);
+        for (String topic : List.of("squeezed", "plain")) {
+            Map<String, String> properties = topic.equals("squeezed")
+                    ? Map.of("compression.type", "gzip", "linger.ms", "50") : Map.of("linger.ms", "50");
+            try (RemoteCluster cluster = RemoteCluster.connect(bootstrap, properties);
+                 Producer producer = cluster.producer()) {
+                for (int i = 0; i < 200; i++) {
+                    producer.send(ProducerRecord.of(topic, "k" + i, value), Callback.onFailure(e -> { }));
+                }
+                producer.flush();
+            }
+        }
+        try (Admin embedded = broker.admin()) {
+            assertThat(embedded.describeTopic("plain").partitions().get(0).sizeBytes()).isGreaterThan(200_000);
+            assertThat(embedded.describeTopic("squeezed").partitions().get(0).sizeBytes()).isLessThan(20_000);
+        }
+        assertThat(readAll("squeezed", 200)).hasSize(200)
+                .allSatisfy(r -> assertThat(r.valueAsString()).isEqualTo(value));
+        try (RemoteCluster cluster = RemoteCluster.connect(bootstrap, Map.of("linger.ms", "soon"))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(cluster::producer).hasMessageContaining("linger.ms");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RemoteCluster.connect(bootstrap,
+                Map.of("bootstrap.servers", "elsewhere:9092"))).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("given twice");
+    }
+
     @Test
     void shouldNameABadListenerBeforeStarting() {
         for (String bad : List.of("SSL://127.0.0.1:9093", "PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2",

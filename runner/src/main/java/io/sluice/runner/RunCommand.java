@@ -3,6 +3,7 @@ package io.sluice.runner;
 import io.sluice.broker.Broker;
 import io.sluice.broker.Cluster;
 import io.sluice.broker.Metric;
+import io.sluice.broker.RemoteCluster;
 import io.sluice.engine.Job;
 import io.sluice.engine.JobConfig;
 import io.sluice.engine.Topology;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run a stream job on the embedded broker of a data directory.",
         footer = {"", "Configuration keys: the job's (num.stream.threads, commit.interval.ms,",
-                "statestore.cache.max.records, …), broker.<key> for the embedded broker (broker.log.retention.ms, …)",
+                "statestore.cache.max.records, …), broker.<key> for the embedded broker (broker.log.retention.ms, …),",
+                "client.<key> for Kafka's clients with --bootstrap (client.security.protocol, client.linger.ms, …)",
                 "and app.<key> for the job's own settings (passed to StreamJob.topology). An unknown key is an error.",
                 "", "Examples:",
                 "  sluice run io.sluice.samples.WordCount --stop-when-caught-up",
@@ -44,6 +46,7 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
     private static final String APP_PREFIX = "app.";
     private static final String BROKER_PREFIX = "broker.";
+    private static final String CLIENT_PREFIX = "client.";
 
     @Spec
     CommandSpec spec;
@@ -98,12 +101,15 @@ final class RunCommand implements Callable<Integer> {
         Map<String, String> config = settingsOptions.settings();
         Map<String, String> app = new LinkedHashMap<>();
         Map<String, String> brokerSettings = new LinkedHashMap<>();
+        Map<String, String> clientSettings = new LinkedHashMap<>();
         Map<String, String> jobSettings = new LinkedHashMap<>();
         config.forEach((key, value) -> {
             if (key.startsWith(APP_PREFIX)) {
                 app.put(key.substring(APP_PREFIX.length()), value);
             } else if (key.startsWith(BROKER_PREFIX)) {
                 brokerSettings.put(key.substring(BROKER_PREFIX.length()), value);
+            } else if (key.startsWith(CLIENT_PREFIX)) {
+                clientSettings.put(key.substring(CLIENT_PREFIX.length()), value);
             } else {
                 jobSettings.put(key, value);
             }
@@ -121,7 +127,12 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("broker.* settings configure an embedded broker; with --bootstrap the "
                     + "cluster is configured where it runs: " + brokerSettings.keySet());
         }
-        try (Cluster broker = data.remote() ? data.clients(false) : data.open(true, brokerSettings)) {
+        if (!data.remote() && !clientSettings.isEmpty()) {
+            throw new IllegalArgumentException("client.* settings are Kafka's client properties for a cluster reached "
+                    + "with --bootstrap; an embedded broker's clients take none: " + clientSettings.keySet());
+        }
+        try (Cluster broker = data.remote() ? RemoteCluster.connect(data.bootstrap, clientSettings)
+                : data.open(true, brokerSettings)) {
             return run(topology, jobConfig, broker, err);
         }
     }

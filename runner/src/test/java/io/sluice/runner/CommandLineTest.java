@@ -351,6 +351,8 @@ class CommandLineTest {
         assertOneLineError(sluice("run", LongWordsJob.class.getName(), "-D", "comit.interval.ms=5"), 1,
                 "comit.interval.ms");
         assertOneLineError(sluice("run", LongWordsJob.class.getName(), "-D", "broker.no.such=1"), 1, "no.such");
+        assertOneLineError(sluice("run", LongWordsJob.class.getName(), "-D", "client.linger.ms=5"), 1,
+                "client.* settings are Kafka's client properties for a cluster reached with --bootstrap");
         assertOneLineError(sluice("run", LongWordsJob.class.getName(), "--config", "missing.yaml"), 1,
                 "Config file not found");
         Path broken = dir.resolve("broken.yaml");

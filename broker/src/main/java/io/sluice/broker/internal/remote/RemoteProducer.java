@@ -6,6 +6,7 @@ import io.sluice.broker.Producer;
 import io.sluice.broker.ProducerRecord;
 import io.sluice.broker.RecordMetadata;
 import io.sluice.broker.TopicPartition;
+import io.sluice.broker.internal.FailureCallback;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -46,10 +47,15 @@ public final class RemoteProducer implements Producer {
                 record.timestamp() == ProducerRecord.NO_TIMESTAMP ? null : record.timestamp(), record.key(),
                 record.value(), headers);
         try {
-            producer.send(kafkaRecord, (metadata, error) -> callback.onCompletion(error != null ? null
-                    : new RecordMetadata(new TopicPartition(metadata.topic(), metadata.partition()),
-                    metadata.offset(), metadata.timestamp()),
-                    error == null ? null : (Exception) RemoteErrors.translate(error, record.topic())));
+            boolean wantsSuccess = FailureCallback.wantsSuccess(callback);
+            producer.send(kafkaRecord, (metadata, error) -> {
+                if (error != null) {
+                    callback.onCompletion(null, RemoteErrors.translate(error, record.topic()));
+                } else if (wantsSuccess) {
+                    callback.onCompletion(new RecordMetadata(new TopicPartition(metadata.topic(),
+                            metadata.partition()), metadata.offset(), metadata.timestamp()), null);
+                }
+            });
         } catch (RuntimeException e) {
             callback.onCompletion(null, RemoteErrors.translate(e, record.topic()));
         }
