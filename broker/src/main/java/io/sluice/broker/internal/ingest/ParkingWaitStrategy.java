@@ -97,7 +97,8 @@ final class ParkingWaitStrategy implements WaitStrategy {
 
     @Override
     public void signalAllWhenBlocking() {
-        if (!QUIET.get()[0]) {
+        // Every publish calls this: the thread-local lookup is paid only when there is a parked journal to wake.
+        if (parked != null && !QUIET.get()[0]) {
             wake();
         }
     }
