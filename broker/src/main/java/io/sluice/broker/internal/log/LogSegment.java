@@ -375,6 +375,11 @@ final class LogSegment implements Closeable {
         return new Slice(records.slice(start.position, length), start.position);
     }
 
+    /** The batches between two positions that fall between batches (a reader's, the high watermark's). */
+    FileRecords slice(int from, int to) {
+        return records.slice(from, to - from);
+    }
+
     /** Batches read from a segment file, and the file position they start at. */
     record Slice(FileRecords records, int position) {
     }

@@ -47,8 +47,12 @@ public final class PartitionLog implements Closeable {
     public record Position(long offset, long segmentBaseOffset, int filePosition) {
     }
 
-    /** What a read returns: whole batches (possibly none) and the log's bounds at the time of the read. */
-    public record ReadResult(FileRecords records, int filePosition, long highWatermark, long logStartOffset) {
+    /**
+     * What a read returns: whole batches (possibly none) and the log's bounds at the time of the read;
+     * {@code endOffset} is the offset after the last record read when the read ended at the high watermark, or -1.
+     */
+    public record ReadResult(FileRecords records, int filePosition, long highWatermark, long logStartOffset,
+                             long endOffset) {
         public boolean isEmpty() {
             return records == null || records.sizeInBytes() == 0;
         }
@@ -63,6 +67,12 @@ public final class PartitionLog implements Closeable {
     private volatile LogSegment active;
     private volatile Position logEnd;
     private volatile Position highWatermark;
+    /**
+     * The last high watermarks, each in the slot of its offset modulo the length: where a reader that has caught up
+     * reads next. Its next read starts there without a look-up in the offset index and a scan of the batch headers
+     * after it (a read of the file per batch). Entries are immutable; a stale or missing one only means the look-up.
+     */
+    private final Position[] recentEnds = new Position[64];
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
     private final Object flushLock = new Object();
@@ -137,6 +147,7 @@ public final class PartitionLog implements Closeable {
         Position end = new Position(nextOffset, active.baseOffset, active.sizeInBytes());
         logEnd = end;
         highWatermark = end;
+        remember(end);
         logStartOffset = Math.min(Math.max(checkpointedStart, segments.firstKey()), nextOffset);
         recoveryPoint = hadCleanShutdown ? Math.min(checkpointedRecoveryPoint, nextOffset) : nextOffset;
         if (!hadCleanShutdown) {
@@ -398,7 +409,13 @@ public final class PartitionLog implements Closeable {
 
     /** Makes everything appended so far visible to readers. Writer thread only. */
     public void publish() {
-        highWatermark = logEnd;
+        Position end = logEnd;
+        highWatermark = end;
+        remember(end);
+    }
+
+    private void remember(Position end) {
+        recentEnds[(int) end.offset() & (recentEnds.length - 1)] = end;
     }
 
     /** Where the next record will be written. */
@@ -413,6 +430,7 @@ public final class PartitionLog implements Closeable {
     public void publish(Position end) {
         if (end.offset() > highWatermark.offset()) {
             highWatermark = end;
+            remember(end);
         }
     }
 
@@ -470,6 +488,7 @@ public final class PartitionLog implements Closeable {
         logEnd = end;
         if (highWatermark.offset() == base) {
             highWatermark = end;
+            remember(end);
         }
         background.execute(() -> flushUpTo(previous, base));
         log.debug("Rolled log segment: partition={}, newBaseOffset={}", topicPartition, base);
@@ -663,7 +682,17 @@ public final class PartitionLog implements Closeable {
             throw new OffsetOutOfRangeException(topicPartition, offset, start, hw.offset());
         }
         if (offset == hw.offset()) {
-            return new ReadResult(null, 0, hw.offset(), start);
+            return new ReadResult(null, 0, hw.offset(), start, hw.offset());
+        }
+        Position caughtUp = recentEnds[(int) offset & (recentEnds.length - 1)];
+        LogSegment tail = active;
+        // Only in the active segment, which compaction never rewrites: its positions stay where they were written.
+        if (caughtUp != null && caughtUp.offset() == offset && caughtUp.segmentBaseOffset() == hw.segmentBaseOffset()
+                && tail.baseOffset == hw.segmentBaseOffset()
+                && hw.filePosition() - caughtUp.filePosition() <= maxBytes) {
+            FileRecords records = tail.slice(caughtUp.filePosition(), hw.filePosition());
+            bytesRead.add(records.sizeInBytes());
+            return new ReadResult(records, caughtUp.filePosition(), hw.offset(), start, hw.offset());
         }
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
         if (entry == null) {
@@ -676,11 +705,14 @@ public final class PartitionLog implements Closeable {
             LogSegment.Slice slice = segment.read(offset, maxBytes, maxPosition);
             if (slice != null) {
                 bytesRead.add(slice.records().sizeInBytes());
-                return new ReadResult(slice.records(), slice.position(), hw.offset(), start);
+                boolean toHighWatermark = segment.baseOffset == hw.segmentBaseOffset()
+                        && slice.position() + slice.records().sizeInBytes() == hw.filePosition();
+                return new ReadResult(slice.records(), slice.position(), hw.offset(), start,
+                        toHighWatermark ? hw.offset() : -1);
             }
             entry = segments.higherEntry(entry.getKey());
         }
-        return new ReadResult(null, 0, hw.offset(), start);
+        return new ReadResult(null, 0, hw.offset(), start, hw.offset());
     }
 
     /**

@@ -165,7 +165,9 @@ final class FetchHandler {
                         pd.setRecords(records);
                         bytes += records.sizeInBytes();
                         budget -= records.sizeInBytes();
-                        log.countRecordsRead(recordsFrom(records, p.fetchOffset()));
+                        log.countRecordsRead(result.endOffset() >= 0
+                                ? (int) (result.endOffset() - p.fetchOffset())
+                                : recordsFrom(records, p.fetchOffset()));
                     }
                 } catch (OffsetOutOfRangeException e) {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
@@ -178,7 +180,10 @@ final class FetchHandler {
         return new Read(response, bytes, errors);
     }
 
-    /** How many records at or after {@code offset} the batches hold (a batch may begin before it). */
+    /**
+     * How many records at or after {@code offset} the batches hold (a batch may begin before it): a read of each
+     * batch's header, paid only when the read stopped short of the high watermark.
+     */
     private static int recordsFrom(FileRecords records, long offset) {
         long count = 0;
         for (var batch : records.batches()) {

@@ -226,8 +226,13 @@ public final class KafkaServer implements AutoCloseable {
             inFlight = true;
             updateInterest();
             handler.handle(request, peer, response -> {
-                completions.add(() -> completed(response));
-                selector.wakeup();
+                if (Thread.currentThread() == thread) {
+                    // Answered on the network thread (most requests): written now, without waking ourselves.
+                    completed(response);
+                } else {
+                    completions.add(() -> completed(response));
+                    selector.wakeup();
+                }
             });
         }
 

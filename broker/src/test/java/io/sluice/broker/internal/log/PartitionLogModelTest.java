@@ -65,6 +65,8 @@ class PartitionLogModelTest {
     private final TreeMap<Long, Read> oracle = new TreeMap<>();
     private long oracleEnd;
     private long oracleStart;
+    /** Where each batch appended began: a high watermark that a reader keeping up would have read from. */
+    private final List<Long> batchStarts = new ArrayList<>();
 
     /** Logs dropped by a simulated crash: never touched (nor closed) again, as a dead process would not. */
     private final List<PartitionLog> abandoned = new ArrayList<>();
@@ -153,14 +155,21 @@ class PartitionLogModelTest {
         history.add("append " + count + " at " + oracleEnd);
         long base = append(log, batch);
         assertThat(base).isEqualTo(oracleEnd);
+        batchStarts.add(base);
         for (Rec r : batch) {
             oracle.put(oracleEnd, new Read(oracleEnd, r.key(), r.value(), r.timestamp()));
             oracleEnd++;
         }
     }
 
+    /**
+     * From a random offset or, half of the time, from where a reader that kept up would stand: a recent high
+     * watermark (the log reads from those without a look-up).
+     */
     private void readFromRandomOffset() {
-        long offset = oracleStart - 3 + random.nextLong(oracleEnd - oracleStart + 6);
+        long offset = random.nextBoolean() && !batchStarts.isEmpty()
+                ? batchStarts.get(Math.max(0, batchStarts.size() - 1 - random.nextInt(100)))
+                : oracleStart - 3 + random.nextLong(oracleEnd - oracleStart + 6);
         history.add("read " + offset);
         if (offset < oracleStart || offset > oracleEnd) {
             assertThatThrownBy(() -> log.read(offset, 100)).isInstanceOf(OffsetOutOfRangeException.class);
@@ -194,6 +203,10 @@ class PartitionLogModelTest {
         // Nothing was skipped: every record up to the end of what was read came back.
         long upTo = lastOffsetRead;
         assertThat(next).isEqualTo(expected.stream().filter(r -> r.offset() <= upTo).count());
+        if (result.endOffset() >= 0) {
+            assertThat(result.endOffset()).isEqualTo(oracleEnd);
+            assertThat(lastOffsetRead).isEqualTo(oracleEnd - 1);
+        }
     }
 
     private void lookUpRandomTimestamps() {

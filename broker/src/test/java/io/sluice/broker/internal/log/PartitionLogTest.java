@@ -121,6 +121,61 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldReadFromWhereACaughtUpReaderStandsExactlyAsFromAnyOtherOffset() {
+        // Small batches and no index entries for a while: a read from an offset the log knows no position for scans
+        // batch headers; one from a recent high watermark starts there. Both must return the same records.
+        try (PartitionLog log = support.open(Map.of("segment.bytes", "3000", "index.interval.bytes", "4096"))) {
+            List<Rec> written = new ArrayList<>();
+            long caughtUp = 0;
+            for (int i = 0; i < 400; i++) {
+                int size = 1 + i % 3;
+                List<Rec> batch = new ArrayList<>();
+                for (int j = 0; j < size; j++) {
+                    batch.add(Rec.of("k" + written.size(), "v" + written.size(), now()));
+                    written.add(batch.get(j));
+                }
+                append(log, batch);
+                if (i % 5 != 4) {
+                    // A reader keeping up: everything from where it stood to the high watermark (in two reads
+                    // when a segment rolled in between: the first ends with the older segment).
+                    while (caughtUp < log.highWatermark()) {
+                        PartitionLog.ReadResult result = log.read(caughtUp, 1 << 20);
+                        List<Long> offsets = offsetsIn(result);
+                        assertThat(offsets).first().isEqualTo(caughtUp);
+                        if (result.endOffset() >= 0) {
+                            assertThat(result.endOffset()).isEqualTo(log.highWatermark());
+                            assertThat(offsets).last().isEqualTo(log.highWatermark() - 1);
+                        }
+                        caughtUp = offsets.get(offsets.size() - 1) + 1;
+                    }
+                }
+            }
+            assertThat(log.numberOfSegments()).isGreaterThan(5);
+            long end = log.highWatermark();
+            for (long from = 0; from < end; from++) {
+                List<Read> read = readAll(log, from);
+                assertThat(read).hasSize((int) (end - from));
+                assertThat(read.get(0).value()).isEqualTo(written.get((int) from).value());
+            }
+            // Less room than the tail holds: whole batches up to the limit, the first one always.
+            long recent = end - 3;
+            PartitionLog.ReadResult limited = log.read(recent, 1);
+            assertThat(offsetsIn(limited)).isNotEmpty().allMatch(o -> o <= end - 1);
+            assertThat(offsetsIn(limited)).contains(recent);
+        }
+    }
+
+    private static List<Long> offsetsIn(PartitionLog.ReadResult result) {
+        List<Long> offsets = new ArrayList<>();
+        for (var batch : result.records().batches()) {
+            for (var record : batch) {
+                offsets.add(record.offset());
+            }
+        }
+        return offsets;
+    }
+
+    @Test
     void shouldRollSegmentsByRecordTime() {
         try (PartitionLog log = support.open(Map.of("segment.ms", "1000"))) {
             append(log, "a", "1", now());
