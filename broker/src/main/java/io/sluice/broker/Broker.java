@@ -93,11 +93,16 @@ public final class Broker implements Cluster {
 
     /**
      * The broker's metrics now: per partition, records and bytes in and out since start and its offsets and size;
-     * per consumer group and partition, the committed offset and the lag behind the end.
+     * per consumer group and partition, the committed offset and the lag behind the end; with a listener, per kind
+     * of Kafka request, how many were answered and the quantiles of their times in the broker.
      */
     public java.util.List<Metric> metrics() {
         core.ensureOpen();
-        return io.sluice.broker.internal.BrokerMetrics.collect(core);
+        java.util.List<Metric> metrics = io.sluice.broker.internal.BrokerMetrics.collect(core);
+        if (server != null) {
+            metrics.addAll(server.metrics());
+        }
+        return metrics;
     }
 
     /** The id generated when the data directory was first used. */

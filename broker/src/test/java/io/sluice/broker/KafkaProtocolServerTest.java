@@ -322,6 +322,46 @@ class KafkaProtocolServerTest {
     }
 
     @Test
+    void shouldCountWhatKafkasConsumerReadsAndTimeEveryKindOfRequest() throws Exception {
+        var payments = new org.apache.kafka.common.TopicPartition("payments", 0);
+        try (var producer = kafkaProducer("1", "none"); var consumer = kafkaConsumer(200)) {
+            consumer.assign(List.of(payments));
+            consumer.seekToBeginning(List.of(payments));
+            int read = 0;
+            // Rounds of sends, each read to the end: a caught-up consumer, and fetches that wait for records.
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 100; i++) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("payments", "k", "v" + i));
+                }
+                producer.flush();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (read < 100 * (round + 1) && System.nanoTime() < deadline) {
+                    read += consumer.poll(java.time.Duration.ofMillis(100)).count();
+                }
+                assertThat(read).isEqualTo(100 * (round + 1));
+            }
+            // Fetches that found nothing and waited it out count nothing.
+            assertThat(consumer.poll(java.time.Duration.ofMillis(500)).count()).isZero();
+        }
+        List<Metric> metrics = broker.metrics();
+        assertThat(metrics).filteredOn(m -> m.name().equals("records-out")
+                        && m.tags().equals(Map.of("topic", "payments", "partition", "0")))
+                .singleElement().extracting(Metric::value).isEqualTo(300.0);
+        for (String request : List.of("Produce", "Fetch", "Metadata", "ApiVersions")) {
+            assertThat(metrics).filteredOn(m -> m.name().equals("requests") && m.tags().get("request").equals(request))
+                    .singleElement().extracting(Metric::value).satisfies(n -> assertThat(n).isGreaterThan(0));
+            List<Double> quantiles = metrics.stream().filter(m -> m.name().equals("request-time-seconds")
+                    && m.tags().get("request").equals(request)).map(Metric::value).toList();
+            assertThat(quantiles).hasSize(5).isSorted().allSatisfy(s -> assertThat(s).isBetween(0.0, 30.0));
+            assertThat(quantiles.get(quantiles.size() - 1)).isGreaterThan(0.0);
+        }
+        // A fetch that waits counts its wait: the longest is about the consumer's fetch.max.wait.ms.
+        assertThat(metrics).filteredOn(m -> m.name().equals("request-time-seconds")
+                        && m.tags().equals(Map.of("request", "Fetch", "quantile", "1")))
+                .singleElement().extracting(Metric::value).satisfies(s -> assertThat(s).isGreaterThan(0.15));
+    }
+
+    @Test
     void shouldAnswerAWaitingFetchAsSoonAsRecordsArrive() throws Exception {
         try (var consumer = kafkaConsumer(30_000)) {
             var tp = new org.apache.kafka.common.TopicPartition("payments", 0);

@@ -41,7 +41,7 @@ final class FetchHandler {
         FetchRequestData data = request.data();
         Read first = read(data, version);
         if (first.bytes >= minBytes(data) || first.errors || data.maxWaitMs() <= 0 || asksForNothing(data)) {
-            reply.accept(first.response);
+            reply.accept(first.sent());
             return;
         }
         new Waiting(data, version, reply).start();
@@ -104,7 +104,7 @@ final class FetchHandler {
             }
             ApiMessage response;
             try {
-                response = read(data, version).response;
+                response = read(data, version).sent();
             } catch (RuntimeException e) {
                 response = new FetchRequest(data, version).getErrorResponse(e).data();
             }
@@ -112,7 +112,12 @@ final class FetchHandler {
         }
     }
 
-    private record Read(FetchResponseData response, long bytes, boolean errors) {
+    /** A read of every partition asked for; {@link #sent()} when it is the one answered, to count its records. */
+    private record Read(FetchResponseData response, long bytes, boolean errors, List<Runnable> counts) {
+        FetchResponseData sent() {
+            counts.forEach(Runnable::run);
+            return response;
+        }
     }
 
     /**
@@ -137,6 +142,7 @@ final class FetchHandler {
         FetchResponseData response = new FetchResponseData().setSessionId(0).setErrorCode(Errors.NONE.code());
         long bytes = 0;
         boolean errors = false;
+        List<Runnable> counts = new ArrayList<>(1);
         int budget = version >= 3 ? Math.max(data.maxBytes(), 1) : Integer.MAX_VALUE;
         for (FetchRequestData.FetchTopic t : data.topics()) {
             Topic topic = TopicLookup.find(core, t.topic(), t.topicId());
@@ -165,9 +171,10 @@ final class FetchHandler {
                         pd.setRecords(records);
                         bytes += records.sizeInBytes();
                         budget -= records.sizeInBytes();
-                        log.countRecordsRead(result.endOffset() >= 0
-                                ? (int) (result.endOffset() - p.fetchOffset())
-                                : recordsFrom(records, p.fetchOffset()));
+                        long fetchOffset = p.fetchOffset();
+                        long endOffset = result.endOffset();
+                        counts.add(() -> log.countRecordsRead(endOffset >= 0 ? (int) (endOffset - fetchOffset)
+                                : recordsFrom(records, fetchOffset)));
                     }
                 } catch (OffsetOutOfRangeException e) {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
@@ -177,7 +184,7 @@ final class FetchHandler {
             }
             response.responses().add(out);
         }
-        return new Read(response, bytes, errors);
+        return new Read(response, bytes, errors, counts);
     }
 
     /**

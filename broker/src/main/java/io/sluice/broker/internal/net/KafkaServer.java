@@ -1,5 +1,6 @@
 package io.sluice.broker.internal.net;
 
+import io.sluice.broker.Metric;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.internal.BrokerCore;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.network.TransferableChannel;
 import org.slf4j.Logger;
@@ -41,6 +43,7 @@ public final class KafkaServer implements AutoCloseable {
     /** Responses finished off the network thread, to be written by it. */
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> completions =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final RequestTimes requestTimes = new RequestTimes();
     private volatile boolean closed;
 
     private KafkaServer(ServerSocketChannel server, Selector selector, RequestHandler handler,
@@ -86,6 +89,11 @@ public final class KafkaServer implements AutoCloseable {
             closeQuietly(selector);
             throw new StorageException("Cannot listen on " + listener + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Requests served and their times, per kind of request, since the server started. */
+    public List<Metric> metrics() {
+        return requestTimes.metrics();
     }
 
     /** The address bound (with the real port when 0 was asked). */
@@ -225,19 +233,21 @@ public final class KafkaServer implements AutoCloseable {
             frame = null;
             inFlight = true;
             updateInterest();
+            short apiKey = request.remaining() >= 2 ? request.getShort(request.position()) : -1;
+            long received = System.nanoTime();
             handler.handle(request, peer, response -> {
                 if (Thread.currentThread() == thread) {
                     // Answered on the network thread (most requests): written now, without waking ourselves.
-                    completed(response);
+                    completed(response, apiKey, received);
                 } else {
-                    completions.add(() -> completed(response));
+                    completions.add(() -> completed(response, apiKey, received));
                     selector.wakeup();
                 }
             });
         }
 
         /** On the network thread: queues the response (none for acks=0) and reads the next request. */
-        private void completed(Send response) {
+        private void completed(Send response, short apiKey, long received) {
             if (!key.isValid()) {
                 return;
             }
@@ -251,6 +261,7 @@ public final class KafkaServer implements AutoCloseable {
                 closeQuietly();
                 log.debug("Connection closed: peer={}, cause={}", peer, e.toString());
             }
+            requestTimes.record(apiKey, System.nanoTime() - received);
         }
 
         void write() throws IOException {
