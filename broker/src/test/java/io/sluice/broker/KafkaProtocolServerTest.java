@@ -362,6 +362,54 @@ class KafkaProtocolServerTest {
     }
 
     @Test
+    void shouldServeOtherClientsWhileAProducerWaitsForRoomInAFullRing() throws Exception {
+        broker.close();
+        broker = Broker.start(BrokerConfig.builder(dir.resolve("small-ring"))
+                .set(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0").set(BrokerConfig.JOURNAL_THREADS, 1)
+                .set(BrokerConfig.JOURNAL_RING_SIZE, 8).build());
+        bootstrap = broker.bootstrapServers().orElseThrow();
+        int partitions = 40;
+        try (Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of("wide", partitions));
+        }
+        // A send callback runs on the journal thread: holding it holds the journal, and its ring fills
+        // up (8 slots) with the batches of the produce below, one per partition.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        try (Producer embedded = broker.producer(); var producer = kafkaProducer("1", "none");
+             AdminClient admin = kafkaAdmin()) {
+            try {
+                embedded.send(ProducerRecord.of("wide", "hold", "the journal"), (metadata, error) -> {
+                    held.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+                List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                        new java.util.ArrayList<>();
+                for (int p = 0; p < partitions; p++) {
+                    sent.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("wide", p,
+                            "k" + p, "v" + p)));
+                }
+                // The network thread is not stuck behind that produce: another client is answered meanwhile.
+                assertThat(admin.describeTopics(List.of("wide")).allTopicNames().get(10, TimeUnit.SECONDS)
+                        .get("wide").partitions()).hasSize(partitions);
+                assertThat(sent).noneMatch(java.util.concurrent.Future::isDone);
+                release.countDown();
+                for (var f : sent) {
+                    assertThat(f.get(20, TimeUnit.SECONDS).offset()).isNotNegative();
+                }
+            } finally {
+                release.countDown();
+            }
+        }
+        assertThat(readAll("wide", partitions + 1)).hasSize(partitions + 1);
+    }
+
+    @Test
     void shouldAnswerAWaitingFetchAsSoonAsRecordsArrive() throws Exception {
         try (var consumer = kafkaConsumer(30_000)) {
             var tp = new org.apache.kafka.common.TopicPartition("payments", 0);

@@ -207,6 +207,33 @@ public final class JournalShard implements AutoCloseable {
         return true;
     }
 
+    /** What became of an {@link #offerBuilt offer}. */
+    public enum Offer { PUBLISHED, FULL, CLOSED }
+
+    /**
+     * As {@link #tryPublishBuilt}, but never waits: with the ring full it publishes nothing and says so, for a
+     * caller that must not stop — the network thread, which serves every other client meanwhile — to try again.
+     */
+    public Offer offerBuilt(PartitionWriter writer, ByteBuffer batch, long[] timestamps, int maxTimestampIndex,
+                            Callback callback) {
+        if (closed) {
+            return Offer.CLOSED;
+        }
+        long sequence;
+        try {
+            sequence = ring.tryNext();
+        } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+            return Offer.FULL;
+        }
+        try {
+            ring.get(sequence).setBuilt(writer, new IngestEvent.Built(batch, timestamps, maxTimestampIndex, callback));
+        } finally {
+            ring.publish(sequence);
+        }
+        failIfAfterShutdown(sequence, timestamps.length, callback);
+        return Offer.PUBLISHED;
+    }
+
     /**
      * Claims a ring slot for records of the writer's partition, waiting for room (having woken the journal, which a
      * quiet publisher may not have done) — except on a broker thread (a send callback), which must not wait for the

@@ -1,15 +1,20 @@
 package io.sluice.broker.internal.net;
 
+import io.sluice.broker.Callback;
 import io.sluice.broker.ClosedException;
 import io.sluice.broker.RecordTooLargeException;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.ingest.JournalShard;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,12 +42,18 @@ import org.apache.kafka.common.requests.ProduceResponse;
  * an exact retry is answered with its original offset, a gap refused. Transactional batches are refused.
  */
 final class ProduceHandler {
+    /** How soon a batch that found its journal's ring full is offered again. */
+    private static final long RETRY_MICROS = 500;
+
     private final BrokerCore core;
     private final ProducerSequences sequences;
+    /** Where batches wait for room in a full ring: never on the network thread. */
+    private final ScheduledExecutorService delayed;
 
-    ProduceHandler(BrokerCore core, ProducerSequences sequences) {
+    ProduceHandler(BrokerCore core, ProducerSequences sequences, ScheduledExecutorService delayed) {
         this.core = core;
         this.sequences = sequences;
+        this.delayed = delayed;
     }
 
     void handle(ProduceRequest request, short version, Consumer<ApiMessage> reply) {
@@ -127,6 +138,7 @@ final class ProduceHandler {
             }
         };
         boolean logAppendTime = topic.config().timestampType() == TimestampType.LOG_APPEND_TIME;
+        List<Attempt> toPublish = new ArrayList<>(batches.size());
         for (int b = 0; b < batches.size(); b++) {
             MutableRecordBatch batch = batches.get(b);
             ProducerSequences.Verdict verdict = sequences.check(tp, batch);
@@ -141,18 +153,57 @@ final class ProduceHandler {
                 batchDone.run();
                 continue;
             }
-            publish(partition, tp, batch, slices.get(b), logAppendTime, result, batchDone);
+            toPublish.add(attempt(partition, tp, batch, slices.get(b), logAppendTime, result, batchDone));
+        }
+        publishInOrder(toPublish, 0);
+    }
+
+    /**
+     * Offers the batches to their journal in order. A full ring — the journal is behind — holds the rest back for a
+     * moment, on the timer thread: the network thread goes on serving every other client meanwhile, and this one
+     * gets its response when its batches are written, as it would have had the ring had room.
+     */
+    private void publishInOrder(List<Attempt> attempts, int from) {
+        for (int i = from; i < attempts.size(); i++) {
+            if (attempts.get(i).offer() == JournalShard.Offer.FULL) {
+                int next = i;
+                try {
+                    delayed.schedule(() -> publishInOrder(attempts, next), RETRY_MICROS, TimeUnit.MICROSECONDS);
+                } catch (RejectedExecutionException stopping) {
+                    for (int j = next; j < attempts.size(); j++) {
+                        attempts.get(j).fail(new ClosedException("broker"));
+                    }
+                }
+                return;
+            }
         }
     }
 
-    /** Hands one batch to the partition's journal; {@code done} runs once every record of it is acknowledged. */
-    private void publish(Partition partition, org.apache.kafka.common.TopicPartition tp, MutableRecordBatch batch,
-                         ByteBuffer slice, boolean logAppendTime, Pending result, Runnable done) {
+    /** One batch for its partition's journal; {@code done} runs once every record of it is acknowledged. */
+    private record Attempt(Partition partition, ByteBuffer slice, long[] timestamps, Callback perRecord) {
+        JournalShard.Offer offer() {
+            JournalShard.Offer offer = partition.shard().offerBuilt(partition.writer(), slice, timestamps,
+                    timestamps.length - 1, perRecord);
+            if (offer == JournalShard.Offer.CLOSED) {
+                fail(new ClosedException("broker"));
+            }
+            return offer;
+        }
+
+        void fail(Exception error) {
+            for (int r = 0; r < timestamps.length; r++) {
+                perRecord.onCompletion(null, error);
+            }
+        }
+    }
+
+    private Attempt attempt(Partition partition, org.apache.kafka.common.TopicPartition tp, MutableRecordBatch batch,
+                            ByteBuffer slice, boolean logAppendTime, Pending result, Runnable done) {
         int count = batch.countOrNull();
         AtomicInteger recordsLeft = new AtomicInteger(count);
         AtomicLong batchBase = new AtomicLong(Long.MAX_VALUE);
         AtomicReference<Exception> failure = new AtomicReference<>();
-        io.sluice.broker.Callback perRecord = (metadata, error) -> {
+        Callback perRecord = (metadata, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
                 result.fail(errorFor(error), error.getMessage());
@@ -174,11 +225,7 @@ final class ProduceHandler {
         };
         long[] timestamps = new long[count];
         java.util.Arrays.fill(timestamps, batch.maxTimestamp());
-        if (!partition.shard().tryPublishBuilt(partition.writer(), slice, timestamps, count - 1, perRecord)) {
-            for (int r = 0; r < count; r++) {
-                perRecord.onCompletion(null, new ClosedException("broker"));
-            }
-        }
+        return new Attempt(partition, slice, timestamps, perRecord);
     }
 
     /** Why a client's batch cannot be appended, or NONE. */

@@ -65,7 +65,7 @@ final class RequestHandler {
         if (recovered > 0) {
             log.info("Idempotent producer state rebuilt from the logs: batches={}", recovered);
         }
-        this.produce = new ProduceHandler(core, sequences);
+        this.produce = new ProduceHandler(core, sequences, delayed);
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
         this.admin = new AdminHandler(core);
