@@ -195,15 +195,9 @@ public final class JournalShard implements AutoCloseable {
             return false;
         }
         long sequence = claim(writer, timestamps.length, callback, true);
-        if (sequence < 0) {
-            return true;
+        if (sequence >= 0) {
+            publishBuilt(sequence, writer, batch, timestamps, maxTimestampIndex, callback);
         }
-        try {
-            ring.get(sequence).setBuilt(writer, new IngestEvent.Built(batch, timestamps, maxTimestampIndex, callback));
-        } finally {
-            ring.publish(sequence);
-        }
-        failIfAfterShutdown(sequence, timestamps.length, callback);
         return true;
     }
 
@@ -225,13 +219,18 @@ public final class JournalShard implements AutoCloseable {
         } catch (com.lmax.disruptor.InsufficientCapacityException full) {
             return Offer.FULL;
         }
+        publishBuilt(sequence, writer, batch, timestamps, maxTimestampIndex, callback);
+        return Offer.PUBLISHED;
+    }
+
+    private void publishBuilt(long sequence, PartitionWriter writer, ByteBuffer batch, long[] timestamps,
+                              int maxTimestampIndex, Callback callback) {
         try {
             ring.get(sequence).setBuilt(writer, new IngestEvent.Built(batch, timestamps, maxTimestampIndex, callback));
         } finally {
             ring.publish(sequence);
         }
         failIfAfterShutdown(sequence, timestamps.length, callback);
-        return Offer.PUBLISHED;
     }
 
     /**
