@@ -64,6 +64,7 @@ class CallbackMisbehaviourTest {
             List<String> values = readAll(broker, "t").stream().map(ConsumerRecord::valueAsString).toList();
             assertThat(values).as("records in the log").containsExactly("first", "second");
             assertThat(calls.get()).as("callback calls").isEqualTo(1);
+            assertThat(closesWithin(broker, Duration.ofSeconds(20))).as("broker closed within 20 s").isTrue();
         } finally {
             closesWithin(broker, Duration.ofSeconds(5));
         }
@@ -85,6 +86,7 @@ class CallbackMisbehaviourTest {
             flusher.start();
             flusher.join(5_000);
             assertThat(flusher.isAlive()).as("producer.flush() still blocked after 5 s").isFalse();
+            assertThat(closesWithin(broker, Duration.ofSeconds(20))).as("broker closed within 20 s").isTrue();
         } finally {
             closesWithin(broker, Duration.ofSeconds(1));
         }
@@ -138,6 +140,7 @@ class CallbackMisbehaviourTest {
                 failure = e;
             }
             assertThat(failure).as("the next send timed out: journal deadlocked").isNull();
+            assertThat(closesWithin(broker, Duration.ofSeconds(20))).as("broker closed within 20 s").isTrue();
         } finally {
             closesWithin(broker, Duration.ofSeconds(1));
         }

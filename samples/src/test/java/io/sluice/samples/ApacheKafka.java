@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A single-node Apache Kafka (KRaft: broker and controller in one process) in a child JVM on loopback, run from the
  * Kafka jars on the test class path (a test dependency from Maven Central): the real thing to compare sluice with.
- * Its output goes to {@code kafka.log} in its directory.
+ * Its output goes to {@code attempt-1/kafka.log} in its directory (the number counting starts, see {@link #start}).
  */
 final class ApacheKafka implements AutoCloseable {
     private final Process process;
@@ -23,8 +23,25 @@ final class ApacheKafka implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
     }
 
-    /** Formats storage in {@code dir}, starts the broker and waits until it says it has started. */
+    /**
+     * Formats storage in {@code dir}, starts the broker and waits until it says it has started. Its ports are found
+     * free before it starts, so another process may take one meanwhile: then it starts again on others (in a new
+     * subdirectory), up to three times.
+     */
     static ApacheKafka start(Path dir) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            Path attemptDir = Files.createDirectories(dir.resolve("attempt-" + attempt));
+            try {
+                return startOnce(attemptDir);
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static ApacheKafka startOnce(Path dir) throws IOException, InterruptedException {
         int port = freePort();
         int controllerPort = freePort();
         Path config = dir.resolve("server.properties");
