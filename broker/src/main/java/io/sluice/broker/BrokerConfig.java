@@ -43,6 +43,7 @@ public final class BrokerConfig {
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
 
     private static final ConfigDefinition DEFINITION = definition();
 
@@ -93,6 +94,10 @@ public final class BrokerConfig {
         return (Integer) values.get(MAX_CONNECTIONS);
     }
 
+    public int numNetworkThreads() {
+        return (Integer) values.get(NUM_NETWORK_THREADS);
+    }
+
     public int maxConnectionsPerIp() {
         return (Integer) values.get(MAX_CONNECTIONS_PER_IP);
     }
@@ -131,6 +136,8 @@ public final class BrokerConfig {
                         "the address Metadata tells clients; empty: the listener's (its host name for 0.0.0.0)")
                 .define(SOCKET_REQUEST_MAX_BYTES, INT, 104_857_600, Check.atLeast(1024), "bytes",
                         "the largest request frame a client may send; a larger one closes its connection")
+                .define(NUM_NETWORK_THREADS, INT, Math.max(1, Math.min(4, cores / 2)), Check.atLeast(1), "",
+                        "threads serving Kafka clients' connections, each its share of them (the first also accepts)")
                 .define(MAX_CONNECTIONS, INT, Integer.MAX_VALUE, Check.atLeast(1), "",
                         "client connections served at once; one more is closed as soon as it is accepted")
                 .define(MAX_CONNECTIONS_PER_IP, INT, Integer.MAX_VALUE, Check.atLeast(1), "",

@@ -38,8 +38,10 @@ class KafkaProtocolServerTest {
 
     @BeforeEach
     void start() {
+        // Three network threads: a client's connections land on different ones, and a group's answers cross them.
         broker = Broker.start(BrokerConfig.builder(dir).set(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0")
-                .set(BrokerConfig.SOCKET_REQUEST_MAX_BYTES, 1_048_576).build());
+                .set(BrokerConfig.SOCKET_REQUEST_MAX_BYTES, 1_048_576).set(BrokerConfig.NUM_NETWORK_THREADS, 3)
+                .build());
         bootstrap = broker.bootstrapServers().orElseThrow();
         try (Admin admin = broker.admin()) {
             admin.createTopic(NewTopic.of("orders", 3));

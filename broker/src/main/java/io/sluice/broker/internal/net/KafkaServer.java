@@ -4,6 +4,7 @@ import io.sluice.broker.Metric;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.internal.BrokerCore;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
@@ -15,78 +16,88 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.network.TransferableChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the Kafka protocol on one plaintext listener: a selector thread accepts connections, reads size-prefixed
- * request frames, hands each to the {@link RequestHandler} and writes the responses back in request order. A
- * client's bytes never stop the server: a frame that is too large or unreadable closes that connection (logged),
- * nothing else.
+ * Serves the Kafka protocol on one plaintext listener with {@code num.network.threads} network threads, each a
+ * selector over its share of the connections: the first also accepts them and deals them out in turn. A network
+ * thread reads size-prefixed request frames, hands each to the {@link RequestHandler} and writes the responses back
+ * in request order. A client's bytes never stop the server: a frame that is too large or unreadable closes that
+ * connection (logged), nothing else.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
 
     private final ServerSocketChannel server;
-    private final Selector selector;
+    private final Processor[] processors;
     private final RequestHandler handler;
     private final int maxRequestBytes;
     private final int maxConnections;
     private final int maxConnectionsPerIp;
-    /** Open connections, all and per client address: the network thread's own. */
-    private int connections;
-    private final java.util.Map<java.net.InetAddress, Integer> connectionsPerIp = new java.util.HashMap<>();
-    private final Thread thread;
+    /** Open connections, all and per client address. */
+    private final AtomicInteger connections = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, Integer> connectionsPerIp = new ConcurrentHashMap<>();
+    /** The accepting thread's: which network thread gets the next connection. */
+    private int nextProcessor;
     private final Listener bound;
-    /** Responses finished off the network thread, to be written by it. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> completions =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final RequestTimes requestTimes = new RequestTimes();
     private volatile boolean closed;
 
-    private KafkaServer(ServerSocketChannel server, Selector selector, RequestHandler handler,
+    private KafkaServer(ServerSocketChannel server, Selector[] selectors, RequestHandler handler,
                         io.sluice.broker.BrokerConfig config, Listener bound) {
         this.server = server;
-        this.selector = selector;
         this.handler = handler;
         this.maxRequestBytes = config.socketRequestMaxBytes();
         this.maxConnections = config.maxConnections();
         this.maxConnectionsPerIp = config.maxConnectionsPerIp();
         this.bound = bound;
-        this.thread = new Thread(this::run, "sluice-network-" + bound.port());
-        this.thread.setDaemon(true);
+        this.processors = new Processor[selectors.length];
+        for (int i = 0; i < selectors.length; i++) {
+            processors[i] = new Processor(selectors[i], "sluice-network-" + bound.port() + "-" + i);
+        }
     }
 
     /**
      * Listens on {@code listener} (port 0: any free one) and serves requests; {@code advertised} is what Metadata
-     * tells clients, or null to tell them the bound address. Request size and connection limits come from the
-     * broker's config.
+     * tells clients, or null to tell them the bound address. Request size and connection limits and the number of
+     * network threads come from the broker's config.
      */
     public static KafkaServer start(BrokerCore core, Listener listener, Listener advertised) {
         ServerSocketChannel server = null;
-        Selector selector = null;
+        Selector[] selectors = new Selector[core.config().numNetworkThreads()];
         try {
             server = ServerSocketChannel.open();
             server.bind(new InetSocketAddress(listener.host().isEmpty() ? "0.0.0.0" : listener.host(),
                     listener.port()), 128);
             server.configureBlocking(false);
-            selector = Selector.open();
-            server.register(selector, SelectionKey.OP_ACCEPT);
+            for (int i = 0; i < selectors.length; i++) {
+                selectors[i] = Selector.open();
+            }
+            server.register(selectors[0], SelectionKey.OP_ACCEPT);
             int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
             Listener bound = new Listener(listener.host().isEmpty() ? "0.0.0.0" : listener.host(), port);
             Listener tell = advertised != null ? advertised
                     : new Listener(listener.host().isEmpty() || listener.host().equals("0.0.0.0")
                     ? java.net.InetAddress.getLocalHost().getHostName() : listener.host(), port);
-            KafkaServer s = new KafkaServer(server, selector, new RequestHandler(core, () -> tell), core.config(),
+            KafkaServer s = new KafkaServer(server, selectors, new RequestHandler(core, () -> tell), core.config(),
                     bound);
-            s.thread.start();
-            log.info("Listening for Kafka clients: listener={}, advertised={}", bound, tell);
+            for (Processor p : s.processors) {
+                p.thread.start();
+            }
+            log.info("Listening for Kafka clients: listener={}, advertised={}, networkThreads={}", bound, tell,
+                    selectors.length);
             return s;
         } catch (IOException e) {
             closeQuietly(server);
-            closeQuietly(selector);
+            for (Selector selector : selectors) {
+                closeQuietly(selector);
+            }
             throw new StorageException("Cannot listen on " + listener + ": " + e.getMessage(), e);
         }
     }
@@ -101,87 +112,156 @@ public final class KafkaServer implements AutoCloseable {
         return bound;
     }
 
-    private void run() {
-        try {
-            while (!closed) {
-                selector.select(500);
-                runCompletions();
-                Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-                while (keys.hasNext()) {
-                    SelectionKey key = keys.next();
-                    keys.remove();
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    if (key.isAcceptable()) {
-                        accept();
-                    } else {
-                        Connection c = (Connection) key.attachment();
-                        try {
-                            if (key.isReadable()) {
-                                c.read();
-                            }
-                            if (key.isValid() && key.isWritable()) {
-                                c.write();
-                            }
-                        } catch (IOException e) {
-                            c.closeQuietly(); // the client went away: routine, not worth a warning
-                            log.debug("Connection closed: peer={}, cause={}", c.peer, e.toString());
-                        } catch (RuntimeException e) {
-                            c.close(e instanceof RequestHandler.BadFrameException ? e.getMessage()
-                                    : "connection error: " + e);
-                        }
-                    }
-                }
-                runCompletions();
-            }
-        } catch (ClosedSelectorException e) {
-            // closing
-        } catch (IOException | RuntimeException e) {
-            log.error("Network thread failed: listener={}", bound, e);
-        } finally {
-            for (SelectionKey key : selector.keys()) {
-                if (key.attachment() instanceof Connection c) {
-                    c.closeQuietly();
-                }
-            }
-        }
-    }
-
-    private void runCompletions() {
-        Runnable completion;
-        while ((completion = completions.poll()) != null) {
-            completion.run();
-        }
-    }
-
+    /** The first network thread's: takes new connections, within the limits, and deals them out in turn. */
     private void accept() throws IOException {
         SocketChannel channel;
         while ((channel = server.accept()) != null) {
-            java.net.InetAddress address = ((InetSocketAddress) channel.getRemoteAddress()).getAddress();
-            int fromAddress = connectionsPerIp.getOrDefault(address, 0);
-            if (connections >= maxConnections || fromAddress >= maxConnectionsPerIp) {
+            InetAddress address = ((InetSocketAddress) channel.getRemoteAddress()).getAddress();
+            if (!admit(address)) {
                 log.warn("Refusing a connection: peer={}, reason={}", channel.getRemoteAddress(),
-                        connections >= maxConnections ? "max.connections (" + maxConnections + ") reached"
+                        connections.get() >= maxConnections ? "max.connections (" + maxConnections + ") reached"
                                 : "max.connections.per.ip (" + maxConnectionsPerIp + ") reached for " + address);
                 closeQuietly(channel);
                 continue;
             }
             channel.configureBlocking(false);
             channel.socket().setTcpNoDelay(true);
-            SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-            key.attach(new Connection(channel, key, String.valueOf(channel.getRemoteAddress()), address));
-            connections++;
-            connectionsPerIp.merge(address, 1, Integer::sum);
+            Processor to = processors[nextProcessor];
+            nextProcessor = (nextProcessor + 1) % processors.length;
+            to.adopt(channel, address);
+        }
+    }
+
+    /** Counts a connection in, if neither limit is reached. */
+    private boolean admit(InetAddress address) {
+        if (connections.incrementAndGet() > maxConnections) {
+            connections.decrementAndGet();
+            return false;
+        }
+        boolean[] admitted = new boolean[1];
+        connectionsPerIp.compute(address, (a, n) -> {
+            int open = n == null ? 0 : n;
+            admitted[0] = open < maxConnectionsPerIp;
+            return admitted[0] ? open + 1 : n;
+        });
+        if (!admitted[0]) {
+            connections.decrementAndGet();
+        }
+        return admitted[0];
+    }
+
+    private void release(InetAddress address) {
+        connections.decrementAndGet();
+        connectionsPerIp.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /** One network thread: a selector over its connections, and the responses finished for them elsewhere. */
+    private final class Processor {
+        private final Selector selector;
+        private final Thread thread;
+        /** Responses finished off this thread, to be written by it. */
+        private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
+
+        Processor(Selector selector, String name) {
+            this.selector = selector;
+            this.thread = new Thread(this::run, name);
+            this.thread.setDaemon(true);
+        }
+
+        /** Serves a new connection from now on; from the accepting thread, which may be another one. */
+        void adopt(SocketChannel channel, InetAddress address) {
+            Runnable register = () -> {
+                try {
+                    SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+                    key.attach(new Connection(this, channel, key, String.valueOf(channel.getRemoteAddress()),
+                            address));
+                } catch (IOException | RuntimeException e) {
+                    log.debug("Connection lost before it was served: cause={}", e.toString());
+                    closeQuietly(channel);
+                    release(address);
+                }
+            };
+            if (Thread.currentThread() == thread) {
+                register.run();
+            } else {
+                execute(register);
+            }
+        }
+
+        /** Runs {@code task} on this network thread. */
+        void execute(Runnable task) {
+            completions.add(task);
+            selector.wakeup();
+        }
+
+        boolean onThisThread() {
+            return Thread.currentThread() == thread;
+        }
+
+        private void run() {
+            try {
+                while (!closed) {
+                    selector.select(500);
+                    runCompletions();
+                    Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+                    while (keys.hasNext()) {
+                        SelectionKey key = keys.next();
+                        keys.remove();
+                        if (!key.isValid()) {
+                            continue;
+                        }
+                        if (key.isAcceptable()) {
+                            accept();
+                        } else {
+                            serve((Connection) key.attachment(), key);
+                        }
+                    }
+                    runCompletions();
+                }
+            } catch (ClosedSelectorException e) {
+                // closing
+            } catch (IOException | RuntimeException e) {
+                log.error("Network thread failed: listener={}, thread={}", bound, thread.getName(), e);
+            } finally {
+                for (SelectionKey key : selector.keys()) {
+                    if (key.attachment() instanceof Connection c) {
+                        c.closeQuietly();
+                    }
+                }
+            }
+        }
+
+        private void serve(Connection c, SelectionKey key) {
+            try {
+                if (key.isReadable()) {
+                    c.read();
+                }
+                if (key.isValid() && key.isWritable()) {
+                    c.write();
+                }
+            } catch (IOException e) {
+                c.closeQuietly(); // the client went away: routine, not worth a warning
+                log.debug("Connection closed: peer={}, cause={}", c.peer, e.toString());
+            } catch (RuntimeException e) {
+                c.close(e instanceof RequestHandler.BadFrameException ? e.getMessage() : "connection error: " + e);
+            }
+        }
+
+        private void runCompletions() {
+            Runnable completion;
+            while ((completion = completions.poll()) != null) {
+                completion.run();
+            }
         }
     }
 
     /**
-     * One client connection: its partly read frame and its responses waiting to be written. One request is handled
-     * at a time, as a Kafka broker does: reading stops until its response is queued, which keeps responses in
-     * request order while a handler completes later, on another thread.
+     * One client connection, served by one network thread: its partly read frame and its responses waiting to be
+     * written. One request is handled at a time, as a Kafka broker does: reading stops until its response is
+     * queued, which keeps responses in request order while a handler completes later, on another thread.
      */
     private final class Connection {
+        private final Processor processor;
         private final SocketChannel channel;
         private final SelectionKey key;
         private final String peer;
@@ -191,10 +271,11 @@ public final class KafkaServer implements AutoCloseable {
         private final SocketTransfer transfer;
         private boolean inFlight;
 
-        private final java.net.InetAddress address;
+        private final InetAddress address;
         private boolean open = true;
 
-        Connection(SocketChannel channel, SelectionKey key, String peer, java.net.InetAddress address) {
+        Connection(Processor processor, SocketChannel channel, SelectionKey key, String peer, InetAddress address) {
+            this.processor = processor;
             this.address = address;
             this.channel = channel;
             this.transfer = new SocketTransfer(channel);
@@ -236,17 +317,16 @@ public final class KafkaServer implements AutoCloseable {
             short apiKey = request.remaining() >= 2 ? request.getShort(request.position()) : -1;
             long received = System.nanoTime();
             handler.handle(request, peer, response -> {
-                if (Thread.currentThread() == thread) {
-                    // Answered on the network thread (most requests): written now, without waking ourselves.
+                if (processor.onThisThread()) {
+                    // Answered on the connection's own thread (most requests): written now, without a wake-up.
                     completed(response, apiKey, received);
                 } else {
-                    completions.add(() -> completed(response, apiKey, received));
-                    selector.wakeup();
+                    processor.execute(() -> completed(response, apiKey, received));
                 }
             });
         }
 
-        /** On the network thread: queues the response (none for acks=0) and reads the next request. */
+        /** On the connection's network thread: queues the response (none for acks=0) and reads the next request. */
         private void completed(Send response, short apiKey, long received) {
             if (!key.isValid()) {
                 return;
@@ -292,8 +372,7 @@ public final class KafkaServer implements AutoCloseable {
             KafkaServer.closeQuietly(channel);
             if (open) {
                 open = false;
-                connections--;
-                connectionsPerIp.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+                release(address);
             }
         }
     }
@@ -305,14 +384,20 @@ public final class KafkaServer implements AutoCloseable {
             return;
         }
         closed = true;
-        selector.wakeup();
+        for (Processor p : processors) {
+            p.selector.wakeup();
+        }
         handler.close();
         try {
-            thread.join(5_000);
+            for (Processor p : processors) {
+                p.thread.join(5_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeQuietly(selector);
+        for (Processor p : processors) {
+            closeQuietly(p.selector);
+        }
         closeQuietly(server);
         log.info("Stopped listening: listener={}", bound);
     }

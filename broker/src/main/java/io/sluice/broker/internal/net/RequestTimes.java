@@ -14,7 +14,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * How long the server took over each kind of request since it started: from the last byte of the request read to
  * its response handed to the socket (Kafka's {@code RequestMetrics} total time, less the client's share of the
  * send). Next to what a client measures, this tells the broker's share of a latency from the client's own.
- * Recorded by the network thread without waiting; read by whoever asks for metrics.
+ * Recorded by the network threads without waiting; read by whoever asks for metrics.
  */
 final class RequestTimes {
     private static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999, 1.0};
@@ -24,20 +24,18 @@ final class RequestTimes {
     private final Histogram[] total = new Histogram[ApiKeys.values().length];
     private final ApiKeys[] byIndex = ApiKeys.values();
 
-    /** Network thread: a request of {@code apiKey} took {@code nanos}. Unknown keys are not counted. */
+    RequestTimes() {
+        for (int i = 0; i < recent.length; i++) {
+            recent[i] = new Recorder(2); // auto-resizing: a few KiB each until used
+        }
+    }
+
+    /** A network thread: a request of {@code apiKey} took {@code nanos}. Unknown keys are not counted. */
     void record(short apiKey, long nanos) {
         int index = indexOf(apiKey);
-        if (index < 0) {
-            return;
+        if (index >= 0) {
+            recent[index].recordValue(Math.max(0, nanos));
         }
-        Recorder recorder = recent[index];
-        if (recorder == null) {
-            recorder = new Recorder(2);
-            synchronized (this) {
-                recent[index] = recorder;
-            }
-        }
-        recorder.recordValue(Math.max(0, nanos));
     }
 
     private static int indexOf(short apiKey) {
@@ -48,11 +46,11 @@ final class RequestTimes {
     synchronized List<Metric> metrics() {
         List<Metric> metrics = new ArrayList<>();
         for (int i = 0; i < recent.length; i++) {
-            if (recent[i] == null) {
-                continue;
-            }
             Histogram interval = recent[i].getIntervalHistogram();
             if (total[i] == null) {
+                if (interval.getTotalCount() == 0) {
+                    continue; // never asked for
+                }
                 total[i] = new Histogram(2);
                 total[i].setAutoResize(true);
             }
