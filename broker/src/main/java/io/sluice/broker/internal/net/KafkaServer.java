@@ -223,6 +223,11 @@ public final class KafkaServer implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 log.error("Network thread failed: listener={}, thread={}", bound, thread.getName(), e);
             } finally {
+                try {
+                    runCompletions(); // connections dealt to this thread meanwhile: registered, then closed below
+                } catch (RuntimeException e) {
+                    log.debug("Finishing network thread: cause={}", e.toString());
+                }
                 for (SelectionKey key : selector.keys()) {
                     if (key.attachment() instanceof Connection c) {
                         c.closeQuietly();
