@@ -277,15 +277,8 @@ class CommandLineProcessTest {
         Process broker = start("broker", "start", "--listeners", "PLAINTEXT://127.0.0.1:0", "--metrics-port", "0");
         try {
             Path err = dir.resolve("err.txt");
-            java.util.regex.Pattern listening = java.util.regex.Pattern.compile(
+            java.util.regex.Matcher m = awaitInStderr(broker,
                     "listening on (127\\.0\\.0\\.1:\\d+) for Kafka clients[^\\n]*\\nMetrics on (http://\\S+)");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            java.util.regex.Matcher m = listening.matcher("");
-            while (!(m = listening.matcher(Files.readString(err))).find() && System.nanoTime() < deadline) {
-                assertThat(broker.isAlive()).as(Files.readString(err)).isTrue();
-                Thread.sleep(50);
-            }
-            assertThat(m.find(0)).as(Files.readString(err)).isTrue();
             java.util.Properties props = new java.util.Properties();
             props.put("bootstrap.servers", m.group(1));
             try (org.apache.kafka.clients.admin.AdminClient admin = org.apache.kafka.clients.admin.AdminClient
@@ -327,6 +320,64 @@ class CommandLineProcessTest {
             broker.destroyForcibly();
         }
         assertThat(sluice("", "topics", "list").out().lines()).contains("orders"); // the lock was released
+    }
+
+    /** Waits (60 s at most) for the child's stderr to show {@code regex}; the match. */
+    private java.util.regex.Matcher awaitInStderr(Process process, String regex) throws Exception {
+        Path err = dir.resolve("err.txt");
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        java.util.regex.Matcher m;
+        while (!(m = pattern.matcher(Files.readString(err))).find() && System.nanoTime() < deadline) {
+            assertThat(process.isAlive()).as(Files.readString(err)).isTrue();
+            Thread.sleep(50);
+        }
+        assertThat(m.find(0)).as(Files.readString(err)).isTrue();
+        return m;
+    }
+
+    /**
+     * Out of file descriptors, a server cannot accept: the broker waits a moment and tries again, and serves
+     * clients again once descriptors are free. (Before, the failed accept ended the network thread, and with it
+     * every connection to come.)
+     */
+    @Test
+    void shouldAcceptAgainAfterRunningOutOfFileDescriptors() throws Exception {
+        Process broker = start("broker", "start", "--listeners", "PLAINTEXT://127.0.0.1:0");
+        List<java.net.Socket> sockets = new ArrayList<>();
+        try {
+            String address = awaitInStderr(broker, "listening on (127\\.0\\.0\\.1:\\d+) for Kafka clients")
+                    .group(1);
+            int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+            long open;
+            try (var fds = Files.list(Path.of("/proc", Long.toString(broker.pid()), "fd"))) {
+                open = fds.count();
+            }
+            // Room for 10 more descriptors (the soft limit only: raising it again needs no privilege).
+            Process limit = new ProcessBuilder("prlimit", "--pid", Long.toString(broker.pid()),
+                    "--nofile=" + (open + 10) + ":").redirectErrorStream(true).start();
+            assertThat(limit.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(limit.exitValue()).as(new String(limit.getInputStream().readAllBytes())).isZero();
+            for (int i = 0; i < 40; i++) {
+                sockets.add(new java.net.Socket("127.0.0.1", port)); // the kernel's backlog takes them all
+            }
+            awaitInStderr(broker, "Cannot accept connections");
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+            java.util.Properties props = new java.util.Properties();
+            props.put("bootstrap.servers", address);
+            try (org.apache.kafka.clients.admin.AdminClient admin = org.apache.kafka.clients.admin.AdminClient
+                    .create(props)) {
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).isNotNull();
+            }
+            assertThat(broker.isAlive()).isTrue();
+        } finally {
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+            broker.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

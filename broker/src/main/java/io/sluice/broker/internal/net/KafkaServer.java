@@ -45,6 +45,10 @@ public final class KafkaServer implements AutoCloseable {
     private final ConcurrentHashMap<InetAddress, Integer> connectionsPerIp = new ConcurrentHashMap<>();
     /** The accepting thread's: which network thread gets the next connection. */
     private int nextProcessor;
+    /** The accepting thread's: accepting paused (no file descriptor left, say) until this System.nanoTime, or 0. */
+    private long acceptPausedUntil;
+    private long lastAcceptWarning;
+    private static final long ACCEPT_PAUSE_NANOS = 100_000_000L;
     private final Listener bound;
     private final RequestTimes requestTimes = new RequestTimes();
     private volatile boolean closed;
@@ -112,24 +116,72 @@ public final class KafkaServer implements AutoCloseable {
         return bound;
     }
 
-    /** The first network thread's: takes new connections, within the limits, and deals them out in turn. */
-    private void accept() throws IOException {
-        SocketChannel channel;
-        while ((channel = server.accept()) != null) {
-            InetAddress address = ((InetSocketAddress) channel.getRemoteAddress()).getAddress();
+    /**
+     * The first network thread's: takes new connections, within the limits, and deals them out in turn. When the
+     * server cannot accept — out of file descriptors, typically — it stops trying for a moment rather than spin
+     * (the connection waits in the backlog) or die; a connection that fails while being set up is dropped alone.
+     */
+    private void accept(SelectionKey acceptKey) {
+        while (true) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (IOException e) {
+                acceptKey.interestOps(0);
+                long now = System.nanoTime();
+                acceptPausedUntil = now + ACCEPT_PAUSE_NANOS;
+                if (now - lastAcceptWarning > 10 * 1_000_000_000L || lastAcceptWarning == 0) {
+                    lastAcceptWarning = now;
+                    log.warn("Cannot accept connections, trying again in 100 ms: listener={}, cause={}", bound,
+                            e.toString());
+                }
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            InetAddress address;
+            try {
+                address = ((InetSocketAddress) channel.getRemoteAddress()).getAddress();
+            } catch (IOException e) {
+                log.debug("Connection lost as it was accepted: cause={}", e.toString());
+                closeQuietly(channel);
+                continue;
+            }
             if (!admit(address)) {
-                log.warn("Refusing a connection: peer={}, reason={}", channel.getRemoteAddress(),
+                log.warn("Refusing a connection: peer={}, reason={}", address,
                         connections.get() >= maxConnections ? "max.connections (" + maxConnections + ") reached"
                                 : "max.connections.per.ip (" + maxConnectionsPerIp + ") reached for " + address);
                 closeQuietly(channel);
                 continue;
             }
-            channel.configureBlocking(false);
-            channel.socket().setTcpNoDelay(true);
+            try {
+                channel.configureBlocking(false);
+                channel.socket().setTcpNoDelay(true);
+            } catch (IOException e) {
+                log.debug("Connection lost as it was accepted: peer={}, cause={}", address, e.toString());
+                closeQuietly(channel);
+                release(address);
+                continue;
+            }
             Processor to = processors[nextProcessor];
             nextProcessor = (nextProcessor + 1) % processors.length;
             to.adopt(channel, address);
         }
+    }
+
+    /** The accepting thread's: accepts again once a pause is over; how long select may wait meanwhile. */
+    private long resumeAccepting() {
+        if (acceptPausedUntil == 0) {
+            return 500;
+        }
+        long left = acceptPausedUntil - System.nanoTime();
+        if (left > 0) {
+            return Math.max(1, left / 1_000_000);
+        }
+        acceptPausedUntil = 0;
+        server.keyFor(processors[0].selector).interestOps(SelectionKey.OP_ACCEPT);
+        return 500;
     }
 
     /** Counts a connection in, if neither limit is reached. */
@@ -201,7 +253,7 @@ public final class KafkaServer implements AutoCloseable {
         private void run() {
             try {
                 while (!closed) {
-                    selector.select(500);
+                    selector.select(this == processors[0] ? resumeAccepting() : 500);
                     runCompletions();
                     Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                     while (keys.hasNext()) {
@@ -211,7 +263,7 @@ public final class KafkaServer implements AutoCloseable {
                             continue;
                         }
                         if (key.isAcceptable()) {
-                            accept();
+                            accept(key);
                         } else {
                             serve((Connection) key.attachment(), key);
                         }
