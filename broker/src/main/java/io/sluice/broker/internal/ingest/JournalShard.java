@@ -206,7 +206,7 @@ public final class JournalShard implements AutoCloseable {
 
     /**
      * As {@link #tryPublishBuilt}, but never waits: with the ring full it publishes nothing and says so, for a
-     * caller that must not stop — the network thread, which serves every other client meanwhile — to try again.
+     * caller that must not stop — a network thread, which serves other clients meanwhile — to try again.
      */
     public Offer offerBuilt(PartitionWriter writer, ByteBuffer batch, long[] timestamps, int maxTimestampIndex,
                             Callback callback) {

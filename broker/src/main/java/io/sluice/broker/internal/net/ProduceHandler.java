@@ -160,7 +160,7 @@ final class ProduceHandler {
 
     /**
      * Offers the batches to their journal in order. A full ring — the journal is behind — holds the rest back for a
-     * moment, on the timer thread: the network thread goes on serving every other client meanwhile, and this one
+     * moment, on the timer thread: the network thread goes on serving other clients meanwhile, and this one
      * gets its response when its batches are written, as it would have had the ring had room.
      */
     private void publishInOrder(List<Attempt> attempts, int from) {
