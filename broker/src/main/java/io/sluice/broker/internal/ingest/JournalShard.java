@@ -13,6 +13,7 @@ import io.sluice.broker.BufferExhaustedException;
 import io.sluice.broker.Callback;
 import io.sluice.broker.ClosedException;
 import io.sluice.broker.InvalidConfigException;
+import io.sluice.broker.internal.WholeBatchCallback;
 import io.sluice.broker.internal.log.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -268,7 +269,8 @@ public final class JournalShard implements AutoCloseable {
 
     private static void failEach(int records, Callback callback, Exception error) {
         if (callback != null) {
-            for (int i = 0; i < records; i++) {
+            int calls = callback instanceof WholeBatchCallback ? 1 : records;
+            for (int i = 0; i < calls; i++) {
                 callback.onCompletion(null, error);
             }
         }

@@ -7,6 +7,7 @@ import io.sluice.broker.StorageException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.FailureCallback;
+import io.sluice.broker.internal.WholeBatchCallback;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
 import java.util.Arrays;
@@ -100,7 +101,11 @@ public final class PartitionWriter {
         }
         built[i] = batch;
         System.arraycopy(batch.timestamps(), 0, timestamps, i, n);
-        Arrays.fill(callbacks, i, i + n, batch.callback());
+        if (batch.callback() instanceof WholeBatchCallback) {
+            callbacks[i] = batch.callback(); // once, at the batch's first record; the others' slots stay empty
+        } else {
+            Arrays.fill(callbacks, i, i + n, batch.callback());
+        }
         pendingCount = i + n;
     }
 

@@ -1,11 +1,11 @@
 package io.sluice.broker.internal.net;
 
-import io.sluice.broker.Callback;
 import io.sluice.broker.ClosedException;
 import io.sluice.broker.RecordTooLargeException;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.BrokerCore;
+import io.sluice.broker.internal.WholeBatchCallback;
 import io.sluice.broker.internal.ingest.JournalShard;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
@@ -179,11 +179,11 @@ final class ProduceHandler {
         }
     }
 
-    /** One batch for its partition's journal; {@code done} runs once every record of it is acknowledged. */
-    private record Attempt(Partition partition, ByteBuffer slice, long[] timestamps, Callback perRecord) {
+    /** One batch for its partition's journal; its callback runs once the batch is acknowledged, or has failed. */
+    private record Attempt(Partition partition, ByteBuffer slice, long[] timestamps, WholeBatchCallback callback) {
         JournalShard.Offer offer() {
             JournalShard.Offer offer = partition.shard().offerBuilt(partition.writer(), slice, timestamps,
-                    timestamps.length - 1, perRecord);
+                    timestamps.length - 1, callback);
             if (offer == JournalShard.Offer.CLOSED) {
                 fail(new ClosedException("broker"));
             }
@@ -191,41 +191,30 @@ final class ProduceHandler {
         }
 
         void fail(Exception error) {
-            for (int r = 0; r < timestamps.length; r++) {
-                perRecord.onCompletion(null, error);
-            }
+            callback.onCompletion(null, error);
         }
     }
 
     private Attempt attempt(Partition partition, org.apache.kafka.common.TopicPartition tp, MutableRecordBatch batch,
                             ByteBuffer slice, boolean logAppendTime, Pending result, Runnable done) {
         int count = batch.countOrNull();
-        AtomicInteger recordsLeft = new AtomicInteger(count);
-        AtomicLong batchBase = new AtomicLong(Long.MAX_VALUE);
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        Callback perRecord = (metadata, error) -> {
+        // Called once for the batch: its first record's offset, or the failure of all of it.
+        WholeBatchCallback whole = (metadata, error) -> {
             if (error != null) {
-                failure.compareAndSet(null, error);
                 result.fail(errorFor(error), error.getMessage());
+                sequences.failed(tp, batch);
             } else {
-                batchBase.accumulateAndGet(metadata.offset(), Math::min);
                 result.baseOffset.accumulateAndGet(metadata.offset(), Math::min);
                 if (logAppendTime) {
                     result.logAppendTime = metadata.timestamp();
                 }
+                sequences.written(tp, batch, metadata.offset());
             }
-            if (recordsLeft.decrementAndGet() == 0) {
-                if (failure.get() == null) {
-                    sequences.written(tp, batch, batchBase.get());
-                } else {
-                    sequences.failed(tp, batch);
-                }
-                done.run();
-            }
+            done.run();
         };
         long[] timestamps = new long[count];
         java.util.Arrays.fill(timestamps, batch.maxTimestamp());
-        return new Attempt(partition, slice, timestamps, perRecord);
+        return new Attempt(partition, slice, timestamps, whole);
     }
 
     /** Why a client's batch cannot be appended, or NONE. */
