@@ -412,6 +412,28 @@ class KafkaProtocolServerTest {
     }
 
     @Test
+    void shouldTellKafkasProducerTheLogAppendTimeAndOffsetOfEachRecord() throws Exception {
+        try (Admin admin = broker.admin()) {
+            admin.createTopic(NewTopic.of("audit", 1).withConfig("message.timestamp.type", "LogAppendTime"));
+        }
+        long before = System.currentTimeMillis();
+        try (var producer = kafkaProducer("all", "none")) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                sent.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("audit", null, 1_000L,
+                        "k", "v" + i)));
+            }
+            producer.flush();
+            for (int i = 0; i < sent.size(); i++) {
+                var metadata = sent.get(i).get(10, TimeUnit.SECONDS);
+                assertThat(metadata.offset()).isEqualTo(i);
+                assertThat(metadata.timestamp()).isBetween(before, System.currentTimeMillis());
+            }
+        }
+    }
+
+    @Test
     void shouldAnswerAWaitingFetchAsSoonAsRecordsArrive() throws Exception {
         try (var consumer = kafkaConsumer(30_000)) {
             var tp = new org.apache.kafka.common.TopicPartition("payments", 0);
