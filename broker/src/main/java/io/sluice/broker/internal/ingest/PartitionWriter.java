@@ -7,7 +7,6 @@ import io.sluice.broker.StorageException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.FailureCallback;
-import io.sluice.broker.internal.WholeBatchCallback;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
 import java.util.Arrays;
@@ -92,20 +91,23 @@ public final class PartitionWriter {
         pendingCount = i + 1;
     }
 
-    /** Adds a producer's batch: it is appended as it is, with offsets assigned. */
+    /**
+     * Adds a producer's batch: it is appended as it is, with offsets assigned. It takes one slot per record told
+     * of its outcome ({@link IngestEvent.Built#slots()}): the built slot holds the batch, the others the outcomes.
+     */
     void add(IngestEvent.Built batch) {
         int i = pendingCount;
-        int n = batch.count();
+        int n = batch.slots();
         if (i + n > keys.length) {
             grow(i + n);
         }
         built[i] = batch;
-        System.arraycopy(batch.timestamps(), 0, timestamps, i, n);
-        if (batch.callback() instanceof WholeBatchCallback) {
-            callbacks[i] = batch.callback(); // once, at the batch's first record; the others' slots stay empty
+        if (batch.timestamps() != null) {
+            System.arraycopy(batch.timestamps(), 0, timestamps, i, n);
         } else {
-            Arrays.fill(callbacks, i, i + n, batch.callback());
+            timestamps[i] = batch.maxTimestamp();
         }
+        Arrays.fill(callbacks, i, i + n, batch.callback());
         pendingCount = i + n;
     }
 
@@ -185,19 +187,21 @@ public final class PartitionWriter {
                             encoder.startRun();
                             started = true;
                         }
-                        encoder.appendBuilt(b.batch(), nextOffset, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP);
+                        encoder.appendBuilt(b.batch(), nextOffset, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
+                                b.maxTimestamp());
                         int n = b.count();
-                        for (int i = 0; i < n; i++) {
+                        int slots = b.slots();
+                        for (int i = 0; i < slots; i++) {
                             offsets[next + i] = nextOffset + i;
                             storedTimestamps[next + i] = logAppendTime ? nowMs : timestamps[next + i];
                         }
-                        long batchMax = logAppendTime ? nowMs : b.timestamps()[b.maxTimestampIndex()];
+                        long batchMax = logAppendTime ? nowMs : b.maxTimestamp();
                         if (batchMax > maxTimestamp) {
                             maxTimestamp = batchMax;
                             offsetOfMaxTimestamp = nextOffset + (logAppendTime ? n - 1 : b.maxTimestampIndex());
                         }
                         nextOffset += n;
-                        next += n;
+                        next += slots;
                         continue;
                     }
                     if (!started) {
