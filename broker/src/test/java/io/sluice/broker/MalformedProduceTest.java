@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.internal.ingest.RawBatch;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,13 +22,10 @@ import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.requests.ProduceResponse;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.requests.ResponseHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -51,7 +46,6 @@ class MalformedProduceTest {
     Path dir;
     private Broker broker;
     private int port;
-    private int correlationId;
 
     @BeforeEach
     void start() {
@@ -81,23 +75,10 @@ class MalformedProduceTest {
         topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
                 .setRecords(batch == null ? null : MemoryRecords.readableRecords(batch)));
         data.topicData().add(topicData);
-        RequestHeader header = new RequestHeader(ApiKeys.PRODUCE, VERSION, "hostile", ++correlationId);
-        var cache = new org.apache.kafka.common.protocol.ObjectSerializationCache();
-        int size = header.data().size(cache, header.headerVersion()) + data.size(cache, VERSION);
-        ByteBuffer frame = ByteBuffer.allocate(4 + size).putInt(size);
-        ByteBufferAccessor writer = new ByteBufferAccessor(frame);
-        header.data().write(writer, cache, header.headerVersion());
-        data.write(writer, cache, VERSION);
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
-            new DataOutputStream(socket.getOutputStream()).write(frame.array());
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            byte[] response = new byte[in.readInt()];
-            in.readFully(response);
-            ByteBuffer buffer = ByteBuffer.wrap(response);
-            ResponseHeader.parse(buffer, ApiKeys.PRODUCE.responseHeaderVersion(VERSION));
-            return ProduceResponse.parse(new ByteBufferAccessor(buffer), VERSION).data().responses().iterator().next()
-                    .partitionResponses().get(0);
+            var response = (ProduceResponse) KafkaWire.exchange(socket, ApiKeys.PRODUCE, VERSION, data);
+            return response.data().responses().iterator().next().partitionResponses().get(0);
         }
     }
 

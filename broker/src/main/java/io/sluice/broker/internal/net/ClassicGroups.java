@@ -133,7 +133,7 @@ final class ClassicGroups {
                 reply.accept(joinError(Errors.INVALID_SESSION_TIMEOUT, request.memberId(), version));
                 return;
             }
-            if (g.protocolType != null && !g.members.isEmpty() && !g.protocolType.equals(request.protocolType())) {
+            if (!supportsProtocols(g, request)) {
                 reply.accept(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, request.memberId(), version));
                 return;
             }
@@ -175,6 +175,29 @@ final class ClassicGroups {
             }
             maybeCompleteJoin(g);
         }
+    }
+
+    /**
+     * As Kafka's coordinator: a member names a protocol type and at least one protocol, and, in a group with
+     * members, the group's type and a protocol every member has — so that the group always has one to agree on.
+     */
+    private static boolean supportsProtocols(Group g, JoinGroupRequestData request) {
+        if (request.protocolType() == null || request.protocolType().isEmpty() || request.protocols().isEmpty()) {
+            return false;
+        }
+        if (g.members.isEmpty() || (g.members.size() == 1 && g.members.containsKey(request.memberId()))) {
+            return true;
+        }
+        if (!request.protocolType().equals(g.protocolType)) {
+            return false;
+        }
+        for (JoinGroupRequestData.JoinGroupRequestProtocol p : request.protocols()) {
+            if (g.members.values().stream().filter(m -> !m.memberId.equals(request.memberId()))
+                    .allMatch(m -> m.protocols.containsKey(p.name()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static JoinGroupResponseData joinError(Errors error, String memberId, short version) {

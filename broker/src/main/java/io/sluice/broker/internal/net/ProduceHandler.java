@@ -70,11 +70,13 @@ final class ProduceHandler {
                 pending.add(new Pending(topicData.name(), topicData.topicId(), p.index()));
             }
         }
+        // acks=0 is answered with nothing, but only once its batches are written, as by Kafka: until then the
+        // connection reads no more, which bounds what a producer that never waits can make the broker hold.
         boolean respond = data.acks() != 0;
         AtomicInteger partitionsLeft = new AtomicInteger(pending.size());
         Runnable partitionDone = () -> {
-            if (partitionsLeft.decrementAndGet() == 0 && respond) {
-                reply.accept(response(pending, version).data());
+            if (partitionsLeft.decrementAndGet() == 0) {
+                reply.accept(respond ? response(pending, version).data() : null);
             }
         };
         int i = 0;
@@ -85,10 +87,8 @@ final class ProduceHandler {
                 append(topic, p, pending.get(i++), partitionDone);
             }
         }
-        if (!respond) {
-            reply.accept(null);
-        } else if (pending.isEmpty()) {
-            reply.accept(response(pending, version).data());
+        if (pending.isEmpty()) {
+            reply.accept(respond ? response(pending, version).data() : null);
         }
     }
 
