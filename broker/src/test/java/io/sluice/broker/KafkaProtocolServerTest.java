@@ -93,7 +93,7 @@ class KafkaProtocolServerTest {
 
     private static byte[] request(RequestHeader header, org.apache.kafka.common.protocol.ApiMessage body,
                                   short version) {
-        return KafkaWire.frame(header.apiKey(), version, header.correlationId(), header.clientId(), body);
+        return KafkaWire.frame(header, body, version);
     }
 
     @Test

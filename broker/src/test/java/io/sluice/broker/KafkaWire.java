@@ -21,11 +21,11 @@ final class KafkaWire {
 
     /** A request frame, size prefix included. */
     static byte[] frame(ApiKeys api, short version, int correlationId, ApiMessage body) {
-        return frame(api, version, correlationId, "test", body);
+        return frame(new RequestHeader(api, version, "test", correlationId), body, version);
     }
 
-    static byte[] frame(ApiKeys api, short version, int correlationId, String clientId, ApiMessage body) {
-        RequestHeader header = new RequestHeader(api, version, clientId, correlationId);
+    /** A frame of {@code header} and {@code body} in {@code bodyVersion}, which may differ from the header's. */
+    static byte[] frame(RequestHeader header, ApiMessage body, short version) {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         int size = header.data().size(cache, header.headerVersion()) + body.size(cache, version);
         ByteBuffer buffer = ByteBuffer.allocate(4 + size).putInt(size);
