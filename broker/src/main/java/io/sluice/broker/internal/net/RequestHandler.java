@@ -74,9 +74,9 @@ final class RequestHandler {
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
         this.admin = new AdminHandler(core);
-        this.classic = new ClassicGroups(delayed, System::currentTimeMillis);
+        this.classic = new ClassicGroups(delayed, System::currentTimeMillis, core.groups());
         this.groups = new GroupHandler(core, advertised, classic);
-        core.groups().addMembership(classic::hasMembers);
+        core.groups().addMembership(classic);
         this.configs = new ConfigsHandler(core);
     }
 
