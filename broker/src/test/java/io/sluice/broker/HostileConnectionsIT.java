@@ -34,7 +34,8 @@ class HostileConnectionsIT {
 
     @Test
     void shouldServeOthersWhileConnectionsAnnounceTheLargestRequestOnASmallHeap() throws Exception {
-        try (ChildBroker broker = ChildBroker.start(dir.resolve("data"), "256m", dir.resolve("broker.log"))) {
+        try (ChildBroker broker = ChildBroker.start(dir.resolve("data"), "256m",
+                Path.of("target", "HostileConnectionsIT-broker.log"))) {
             List<Socket> hostile = new ArrayList<>();
             try {
                 for (int i = 0; i < 60; i++) {

@@ -194,6 +194,12 @@ public final class BatchValidator {
 
     private static Result readCompressed(ByteBuffer records, CompressionType type, int count, long limit,
                                          RecordRules rules) {
+        if (type == CompressionType.SNAPPY) {
+            String problem = SnappyFrames.problem(records, limit);
+            if (problem != null) {
+                return refused(Outcome.CORRUPT, problem, rules.partition);
+            }
+        }
         Scratch scratch = SCRATCH.get();
         try (InputStream in = Compression.of(type).build().wrapForInput(records, RecordBatch.MAGIC_VALUE_V2,
                 scratch.buffers)) {

@@ -254,6 +254,22 @@ class BatchValidatorTest {
     }
 
     @Test
+    void shouldRefuseSnappyChunksThatClaimMoreThanArrivedOrCanInflateWithoutAllocatingForThem() {
+        RawBatch batch = RawBatch.of(record(0, 0, bytes("k"), bytes("value"))).compressed(CompressionType.SNAPPY);
+        byte[] stream = batch.records.clone();
+        ByteBuffer.wrap(batch.records).putInt(16, Integer.MAX_VALUE - 8); // the first chunk's length
+        Result longChunk = validate(batch.bytes());
+        assertThat(longChunk.outcome()).isEqualTo(Outcome.CORRUPT);
+        assertThat(longChunk.message()).contains("Snappy chunk claims 2147483639 bytes");
+        // The chunk's block says it inflates to 2^31 bytes: more than 22 times its size.
+        byte[] huge = RawBatch.concat(java.util.Arrays.copyOf(stream, 20), new byte[] {-128, -128, -128, -128, 8},
+                java.util.Arrays.copyOfRange(stream, 21, stream.length));
+        ByteBuffer.wrap(huge).putInt(16, huge.length - 20);
+        batch.records = huge;
+        assertThat(validate(batch.bytes()).message()).contains("claims to inflate to 2147483648");
+    }
+
+    @Test
     void shouldHoldEmbeddedRecordsToTheSameRules() {
         LogConfig compacted = LogConfig.of(Map.of(LogConfig.CLEANUP_POLICY, "compact"));
         assertThat(BatchValidator.recordProblem(false, NOW, compacted, NOW)).contains("without a key");
