@@ -375,6 +375,30 @@ final class LogSegment implements Closeable {
         return new Slice(records.slice(start.position, length), start.position);
     }
 
+    /**
+     * Where the first batch from the indexed position of {@code offset} whose header cannot be read starts, or that
+     * position if every header up to {@code maxPosition} reads: where a failed read ran into corruption.
+     */
+    int positionOfUnreadableBatch(long offset, int maxPosition) {
+        int position = offsetIndex.lookup(offset);
+        if (position >= maxPosition) {
+            return position;
+        }
+        int start = position;
+        try {
+            for (FileChannelRecordBatch batch : records.slice(start, maxPosition - start).batches()) {
+                batch.lastOffset();
+                position = batch.position() + batch.sizeInBytes();
+            }
+            return start;
+        } catch (Throwable t) {
+            if (!StoredBatches.isDecodeFailure(t)) {
+                throw t;
+            }
+            return position;
+        }
+    }
+
     /** The batches between two positions that fall between batches (a reader's, the high watermark's). */
     FileRecords slice(int from, int to) {
         return records.slice(from, to - from);

@@ -702,7 +702,7 @@ public final class PartitionLog implements Closeable {
             LogSegment segment = entry.getValue();
             int maxPosition = segment.baseOffset == hw.segmentBaseOffset()
                     ? hw.filePosition() : segment.sizeInBytes();
-            LogSegment.Slice slice = segment.read(offset, maxBytes, maxPosition);
+            LogSegment.Slice slice = readSegment(segment, offset, maxBytes, maxPosition);
             if (slice != null) {
                 bytesRead.add(slice.records().sizeInBytes());
                 boolean toHighWatermark = segment.baseOffset == hw.segmentBaseOffset()
@@ -713,6 +713,16 @@ public final class PartitionLog implements Closeable {
             entry = segments.higherEntry(entry.getKey());
         }
         return new ReadResult(null, 0, hw.offset(), start, hw.offset());
+    }
+
+    /** Reads a segment; a batch header on the way to {@code offset} that cannot be read is corruption. */
+    private LogSegment.Slice readSegment(LogSegment segment, long offset, int maxBytes, int maxPosition) {
+        try {
+            return segment.read(offset, maxBytes, maxPosition);
+        } catch (Throwable t) {
+            throw StoredBatches.corruptOrRethrow(t, topicPartition, segment.file(),
+                    segment.positionOfUnreadableBatch(offset, maxPosition), offset);
+        }
     }
 
     /**
@@ -741,7 +751,13 @@ public final class PartitionLog implements Closeable {
             }
             int maxPosition = segment.baseOffset == hw.segmentBaseOffset()
                     ? hw.filePosition() : segment.sizeInBytes();
-            TimestampAndOffset found = segment.findOffsetByTimestamp(timestamp, start, maxPosition);
+            TimestampAndOffset found;
+            try {
+                found = segment.findOffsetByTimestamp(timestamp, start, maxPosition);
+            } catch (Throwable t) {
+                throw StoredBatches.corruptOrRethrow(t, topicPartition, segment.file(),
+                        segment.positionOfUnreadableBatch(start, maxPosition), start);
+            }
             if (found != null) {
                 return new OffsetAndTimestamp(found.offset, found.timestamp);
             }
