@@ -76,7 +76,21 @@ class CorruptRecordsTest {
     }
 
     @Test
-    void shouldReportABatchWhoseHeaderIsUnreadable() throws Exception {
+    void shouldLoadTheCommittedOffsetsAroundACorruptBatchAndStart() throws Exception {
+        produce(0, 1);
+        commit("before", 1);
+        Path offsets = dir.resolve("__consumer_offsets-0").resolve("00000000000000000000.log");
+        RawBatch.appendTo(offsets, new RawBatch().record(0, new RawBatch.Body().offsetDelta(0).bytes("k").bytes("v")
+                .varint(0), 60).build(RawBatch.nextOffset(offsets)));
+        commit("after", 1);
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {
+            assertThat(admin.listGroupOffsets("before")).containsEntry(TP, OffsetAndMetadata.of(1));
+            assertThat(admin.listGroupOffsets("after")).containsEntry(TP, OffsetAndMetadata.of(1));
+        }
+    }
+
+    @Test
+    void shouldReportABatchWhoseHeaderIsUnreadableAndStartTheKafkaListenerAllTheSame() throws Exception {
         produce(0, 200);
         Path segment = dir.resolve("t-0").resolve("00000000000000000000.log");
         long position = positionOfBatch(segment, 4);
@@ -84,9 +98,11 @@ class CorruptRecordsTest {
         try (FileChannel file = FileChannel.open(segment, StandardOpenOption.WRITE)) {
             file.write(ByteBuffer.allocate(4).putInt(0, 5), position + 8);
         }
-        try (Broker broker = Broker.start(dir);
+        try (Broker broker = Broker.start(BrokerConfig.builder(dir)
+                .set(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0").build());
              Consumer consumer = broker.consumer(ConsumerConfig.builder().autoOffsetReset(OffsetReset.EARLIEST)
                      .build())) {
+            assertThat(broker.bootstrapServers()).isPresent();
             consumer.assign(List.of(TP));
             List<ConsumerRecord> before = new ArrayList<>();
             CorruptLogException error = pollUntilCorrupt(consumer, before);
@@ -100,6 +116,13 @@ class CorruptRecordsTest {
             consumer.seek(TP, 150);
             assertThat(BrokerTest.pollAtLeast(consumer, 50)).extracting(ConsumerRecord::valueAsString)
                     .startsWith("value-150").endsWith("value-199");
+        }
+    }
+
+    private void commit(String group, long offset) {
+        try (Broker broker = Broker.start(dir);
+             Consumer consumer = broker.consumer(ConsumerConfig.builder().groupId(group).build())) {
+            consumer.commitSync(java.util.Map.of(TP, OffsetAndMetadata.of(offset)));
         }
     }
 
