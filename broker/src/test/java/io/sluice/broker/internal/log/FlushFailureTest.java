@@ -5,12 +5,19 @@ import static io.sluice.broker.internal.log.LogTestSupport.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.broker.RecordMetadata;
 import io.sluice.broker.StorageException;
+import io.sluice.broker.internal.ingest.JournalShard;
+import io.sluice.broker.internal.ingest.PartitionWriter;
 import io.sluice.broker.internal.log.LogTestSupport.Read;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MemoryRecordsBuilder;
@@ -24,8 +31,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A failed fsync, injected where the log records one: the log refuses appends and fsyncs until it is repaired, and
- * the repair cuts off what was never made visible.
+ * A failed fsync, injected where the log records one: the log refuses appends and fsyncs until it is repaired, the
+ * repair cuts off what was never made visible, and the journal refuses records with backoff and then takes them
+ * again without a restart.
  */
 @Timeout(60)
 class FlushFailureTest {
@@ -94,6 +102,49 @@ class FlushFailureTest {
             assertThat(log.logEndOffset()).isEqualTo(11);
             assertThat(readAll(log, 0)).extracting(Read::value).first().isEqualTo("visible-0");
         }
+    }
+
+    @Test
+    void shouldRefuseRecordsWithBackoffAfterAFailedFsyncThenRepairAndTakeThemAgain() throws Exception {
+        PartitionLog log = support.open(Map.of("flush.messages", "1"));
+        JournalShard shard = new JournalShard(0, 1024, "blocking", support.clock::get);
+        shard.start();
+        try {
+            PartitionWriter writer = shard.addPartition(log);
+            assertThat(send(shard, writer, "before").get(10, TimeUnit.SECONDS).offset()).isZero();
+
+            log.flushFailed(FSYNC_FAILED);
+            CompletableFuture<RecordMetadata> refused = send(shard, writer, "refused");
+            assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(StorageException.class)
+                    .hasRootCauseMessage("Input/output error");
+            assertThat(writer.storageFailed()).isTrue();
+            // The backoff is not over on the journal's clock: refused again, without a write.
+            assertThatThrownBy(() -> send(shard, writer, "refused too").join()).isInstanceOf(CompletionException.class)
+                    .hasCauseInstanceOf(StorageException.class);
+            assertThat(writer.recordsRefused()).isEqualTo(2);
+
+            support.clock.addAndGet(10_000);
+            assertThat(send(shard, writer, "after").get(10, TimeUnit.SECONDS).offset()).isEqualTo(1);
+            assertThat(writer.storageFailed()).isFalse();
+            assertThat(log.flushFailed()).isFalse();
+            assertThat(readAll(log, 0)).extracting(Read::value).containsExactly("before", "after");
+        } finally {
+            shard.close();
+            log.close();
+        }
+    }
+
+    private static CompletableFuture<RecordMetadata> send(JournalShard shard, PartitionWriter writer, String value) {
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        shard.tryPublish(writer, null, value.getBytes(StandardCharsets.UTF_8), 1L, Record.EMPTY_HEADERS,
+                (metadata, error) -> {
+                    if (error != null) {
+                        future.completeExceptionally(error);
+                    } else {
+                        future.complete(metadata);
+                    }
+                });
+        return future;
     }
 
     /** Appends a batch at the log end without making it visible, as a run waiting for its fsync is. */
