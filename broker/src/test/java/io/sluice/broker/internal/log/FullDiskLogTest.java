@@ -5,16 +5,26 @@ import static io.sluice.broker.internal.log.LogTestSupport.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.broker.RecordMetadata;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.Tmpfs;
+import io.sluice.broker.internal.ingest.JournalShard;
+import io.sluice.broker.internal.ingest.PartitionWriter;
 import io.sluice.broker.internal.log.LogTestSupport.Read;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +102,69 @@ class FullDiskLogTest {
                 assertThat(log.logEndOffset()).isEqualTo(514);
             }
         }
+    }
+
+    @Test
+    void shouldAcknowledgeTheRecordsOfARunWrittenBeforeTheDiskFilledAndFailOnlyTheRest() throws Exception {
+        try (Tmpfs tmpfs = Tmpfs.mount(root.resolve("mnt"), "3m")) {
+            support = new LogTestSupport(tmpfs.dir());
+            PartitionLog log = support.open(Map.of());
+            JournalShard shard = new JournalShard(0, 8192, "blocking", support.clock::get);
+            shard.start();
+            List<Long> acked = new ArrayList<>();
+            try {
+                PartitionWriter writer = shard.addPartition(log);
+                // Held by a task, the journal then drains the 4.5 MB published meanwhile as one run, appended about
+                // 2 MB at a time (two batches of at most 1 MB): only the first append finds room.
+                CountDownLatch hold = new CountDownLatch(1);
+                shard.submit(() -> hold.await(30, TimeUnit.SECONDS));
+                List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
+                for (int i = 0; i < 4_500; i++) {
+                    sends.add(send(shard, writer, i + ":" + "x".repeat(1_000)));
+                }
+                hold.countDown();
+                int failed = 0;
+                for (CompletableFuture<RecordMetadata> send : sends) {
+                    try {
+                        acked.add(send.get(30, TimeUnit.SECONDS).offset());
+                    } catch (ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(StorageException.class);
+                        failed++;
+                    }
+                }
+                assertThat(acked).hasSizeGreaterThan(1_000).isEqualTo(LongStream.range(0, acked.size()).boxed()
+                        .toList());
+                assertThat(failed).isPositive();
+                assertThat(writer.storageFailed()).isTrue();
+                assertThat(readAll(log, 0)).extracting(Read::offset).isEqualTo(acked);
+
+                tmpfs.resize("8m");
+                support.clock.addAndGet(10_001); // past the longest backoff
+                assertThat(send(shard, writer, "after").get(30, TimeUnit.SECONDS).offset()).isEqualTo(acked.size());
+                assertThat(writer.storageFailed()).isFalse();
+            } finally {
+                shard.close();
+                log.close();
+            }
+            // Nothing whose sender was told it failed is in the files.
+            try (PartitionLog reopened = support.open(Map.of(), 0, 0, false)) {
+                List<Read> read = readAll(reopened, 0);
+                assertThat(read).hasSize(acked.size() + 1);
+                assertThat(read.get(read.size() - 1).value()).isEqualTo("after");
+            }
+        }
+    }
+
+    private static CompletableFuture<RecordMetadata> send(JournalShard shard, PartitionWriter writer, String value) {
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        shard.tryPublish(writer, null, LogTestSupport.bytes(value), 1L, Record.EMPTY_HEADERS, (metadata, error) -> {
+            if (error != null) {
+                future.completeExceptionally(error);
+            } else {
+                future.complete(metadata);
+            }
+        });
+        return future;
     }
 
     /** A value that makes a batch of one record keyed "k" exactly {@code batchBytes} long, as the test appends it. */
