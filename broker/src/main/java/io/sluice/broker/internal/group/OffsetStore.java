@@ -1,14 +1,17 @@
 package io.sluice.broker.internal.group;
 
 import io.sluice.broker.Callback;
+import io.sluice.broker.CorruptLogException;
 import io.sluice.broker.OffsetAndMetadata;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.internal.log.PartitionLog;
+import io.sluice.broker.internal.log.StoredBatches;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.Record;
-import org.apache.kafka.common.record.RecordBatch;
 
 /**
  * Committed consumer offsets and the state of classic groups, kept in memory and made durable in the compacted
@@ -86,36 +89,66 @@ final class OffsetStore {
         this.topic = topic;
     }
 
-    /** Reads every partition of the offsets topic and keeps the latest commit and group state per key. */
+    /**
+     * Reads every partition of the offsets topic and keeps the latest commit and group state per key. A corrupt
+     * batch is logged and skipped (its commits and states are lost: those groups resume from earlier ones); a batch
+     * whose header cannot be read ends the partition's load there.
+     */
     void load() {
         for (Partition partition : topic.partitions()) {
-            PartitionLog partitionLog = partition.log();
-            long next = partitionLog.logStartOffset();
-            while (next < partitionLog.highWatermark()) {
-                PartitionLog.ReadResult result = partitionLog.read(next, 1 << 20);
-                if (result.isEmpty()) {
-                    break;
-                }
-                for (RecordBatch batch : result.records().batches()) {
-                    batch.ensureValid();
-                    for (Record record : batch) {
-                        if (record.offset() >= next && record.hasKey()) {
-                            try {
-                                apply(record.key(), record.hasValue() ? record.value() : null);
-                            } catch (RuntimeException e) {
-                                log.warn("Skipping an unreadable record of the offsets topic: partition={}, "
-                                        + "offset={}, reason={}", partition.topicPartition(), record.offset(),
-                                        e.toString());
-                            }
-                        }
-                    }
-                    next = batch.lastOffset() + 1;
-                }
+            try {
+                load(partition);
+            } catch (CorruptLogException e) {
+                log.error("Cannot read past corrupt committed offsets, the rest of the partition is not loaded: "
+                        + "partition={}, file={}, position={}", partition.topicPartition(), e.file(), e.position(), e);
             }
         }
         if (!loadedGroups.isEmpty()) {
             log.info("Loaded the state of classic groups: groups={}, members={}", loadedGroups.size(),
                     loadedGroups.values().stream().mapToInt(g -> g.members().size()).sum());
+        }
+    }
+
+    private void load(Partition partition) {
+        PartitionLog partitionLog = partition.log();
+        TopicPartition tp = partition.topicPartition();
+        long next = partitionLog.logStartOffset();
+        while (next < partitionLog.highWatermark()) {
+            PartitionLog.ReadResult result = partitionLog.read(next, 1 << 20);
+            if (result.isEmpty()) {
+                break;
+            }
+            Path file = result.records().file().toPath();
+            long readFrom = next;
+            for (FileChannelRecordBatch batch : StoredBatches.batches(tp, result.records(), result.filePosition(),
+                    next)) {
+                long from = next;
+                try {
+                    StoredBatches.forEachRecord(tp, file, batch, record -> {
+                        if (record.offset() >= from && record.hasKey()) {
+                            applyOrSkip(tp, record);
+                        }
+                    });
+                } catch (CorruptLogException e) {
+                    log.error("Skipping a corrupt batch of committed offsets: partition={}, file={}, position={}, "
+                            + "offset={}", tp, e.file(), e.position(), e.offset(), e);
+                }
+                next = batch.lastOffset() + 1;
+            }
+            if (next == readFrom) {
+                // A batch whose size runs past the data read ends the iteration without a batch.
+                throw new CorruptLogException(tp, file, result.filePosition(), next, "no whole batch where the read "
+                        + "starts", null);
+            }
+        }
+    }
+
+    private void applyOrSkip(TopicPartition tp, Record record) {
+        try {
+            apply(record.key(), record.hasValue() ? record.value() : null);
+        } catch (RuntimeException e) {
+            log.warn("Skipping an unreadable record of the offsets topic: partition={}, offset={}, reason={}", tp,
+                    record.offset(), e.toString());
         }
     }
 

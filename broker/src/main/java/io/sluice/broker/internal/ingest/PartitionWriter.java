@@ -20,6 +20,20 @@ import org.slf4j.LoggerFactory;
  * The journal's per-partition state: the records of the current drained run, waiting to be written as one batch.
  * Owned by its shard's journal thread, except: the flusher completes the runs handed to it
  * ({@link #completeFlushed}), and any thread may {@link #markRemoved} the partition or set its append listener.
+ *
+ * <p>Storage failures ({@link StorageHealth}). A failed append (a full disk, typically) fails the records from the
+ * write that failed on — those before it in the run were written and go on as usual — and leaves the log as it was
+ * before that write. Then the partition refuses records without touching the disk until its backoff is over; the
+ * next run after that is the probe, written as any run: if it goes through, the partition is healthy again.
+ *
+ * <p>A failed fsync is graver: Linux may have dropped the pages it was writing back, so records written since the
+ * last good fsync, acknowledged or not, may not be on disk — and a later fsync of the file says nothing about them.
+ * The records waiting for that fsync fail, and so do the runs queued behind it (none is made visible); the log
+ * refuses appends and fsyncs, and the journal puts the partition in the failed state as it next meets it (a run, or
+ * the periodic flush check). The probe then first repairs the log ({@link PartitionLog#repairAfterFlushFailure}):
+ * what was written but never made visible is cut off, the segments from the recovery point are validated as after
+ * a crash and their bytes written again and fsynced, which proves that fsyncs work again. Kafka instead takes the
+ * log directory offline until a restart, whose recovery does the same validation.
  */
 public final class PartitionWriter {
     private static final Logger log = LoggerFactory.getLogger(PartitionWriter.class);
@@ -49,8 +63,7 @@ public final class PartitionWriter {
     private IngestEvent.Built[] built = new IngestEvent.Built[INITIAL_CAPACITY];
     private int pendingCount;
     private volatile Runnable appendListener = () -> { };
-    /** Set by the journal, or by the flusher when an fsync fails. */
-    private volatile RuntimeException failure;
+    private final StorageHealth health;
     private volatile boolean removed;
     /** Runs of this partition handed to the flusher and not yet acknowledged. */
     private final AtomicInteger inFlightFlushes = new AtomicInteger();
@@ -59,6 +72,7 @@ public final class PartitionWriter {
         this.partitionLog = partitionLog;
         this.topicPartition = partitionLog.topicPartition();
         this.shard = shard;
+        this.health = new StorageHealth(topicPartition);
     }
 
     public PartitionLog log() {
@@ -67,6 +81,16 @@ public final class PartitionWriter {
 
     public JournalShard shard() {
         return shard;
+    }
+
+    /** Whether the partition refuses writes for now because its log could not be written or fsynced. Any thread. */
+    public boolean storageFailed() {
+        return health.isFailed() || partitionLog.flushFailed();
+    }
+
+    /** Records failed for a storage error since the broker started. Any thread. */
+    public long recordsRefused() {
+        return health.recordsRefused();
     }
 
     /** Called on the journal thread each time new records become readable. */
@@ -152,18 +176,25 @@ public final class PartitionWriter {
 
     /**
      * Encodes the pending records into RecordBatch v2 batches at the log end, cut at {@link #MAX_BATCH_BYTES} (or
-     * {@code max.message.bytes} if smaller), and appends them. On failure every pending record fails with the cause.
+     * {@code max.message.bytes} if smaller), and appends them. If an append fails, the records from that append on
+     * fail with the cause and the partition refuses records until a probe succeeds; while it refuses, they fail at
+     * once.
      */
     void writePending(BatchEncoder encoder, long nowMs) {
         if (removed) {
             failPending(new StorageException("Partition was removed: partition=" + partitionLog.topicPartition()));
             return;
         }
-        if (failure != null) {
-            failPending(failure);
+        noticeFlushFailure(nowMs);
+        // A probe waits for the failed runs still with the flusher: the repair must not race their completion.
+        if (health.isFailed() && (!health.mayWrite(nowMs) || inFlightFlushes.get() > 0)) {
+            health.countRefused(pendingCount, nowMs);
+            failPending(health.refusal());
             return;
         }
+        int written = 0;
         try {
+            partitionLog.repairAfterFlushFailure();
             LogConfig config = partitionLog.config();
             boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
             org.apache.kafka.common.record.TimestampType type = logAppendTime
@@ -247,13 +278,26 @@ public final class PartitionWriter {
                 }
                 partitionLog.append(encoder.run(), nextOffset - 1, maxTimestamp, offsetOfMaxTimestamp,
                         (int) (nextOffset - firstOffset));
+                written = next;
             }
+            health.succeeded(nowMs);
         } catch (Throwable e) {
-            failure = e instanceof SluiceException se ? se : new StorageException(
+            RuntimeException error = e instanceof SluiceException se ? se : new StorageException(
                     "Cannot append to log: partition=" + partitionLog.topicPartition(), e);
-            log.error("Partition log failed, rejecting further appends: partition={}",
-                    partitionLog.topicPartition(), e);
-            failPending(failure);
+            health.failed(error, nowMs);
+            health.countRefused(pendingCount - written, nowMs);
+            failPendingFrom(written, error);
+        }
+    }
+
+    /**
+     * Puts the partition in the failed state if an fsync of its log failed since it last looked — on the flusher,
+     * or in the background after a roll. Journal thread.
+     */
+    private void noticeFlushFailure(long nowMs) {
+        if (!health.isFailed() && partitionLog.flushFailed()) {
+            health.failed(new StorageException("Cannot flush log: partition=" + topicPartition,
+                    partitionLog.flushFailure()), nowMs);
         }
     }
 
@@ -284,17 +328,14 @@ public final class PartitionWriter {
     /** Flusher thread: fsync, then make the run visible, acknowledge it and wake readers. */
     void completeFlushed(FlushStage.PartitionFlush flush) {
         try {
-            RuntimeException failed = failure;
-            if (failed == null) {
-                try {
-                    partitionLog.flush();
-                } catch (Throwable e) {
-                    failed = e instanceof SluiceException se ? se
-                            : new StorageException("Cannot flush log: partition=" + topicPartition, e);
-                    failure = failed;
-                    log.error("Partition log flush failed, rejecting further appends: partition={}", topicPartition,
-                            e);
-                }
+            RuntimeException failed = null;
+            try {
+                // Refused if an earlier fsync failed: this run was written after it, and proves nothing.
+                partitionLog.flush();
+            } catch (Throwable e) {
+                failed = e instanceof SluiceException se ? se
+                        : new StorageException("Cannot flush log: partition=" + topicPartition, e);
+                health.countFailedFlush(flush.callbacks().length);
             }
             if (failed == null) {
                 partitionLog.publish(flush.end());
@@ -334,17 +375,25 @@ public final class PartitionWriter {
         }
     }
 
-    /** fsyncs if the topic's flush policy asks for it now. */
+    /**
+     * fsyncs if the topic's flush policy asks for it now; if that fails, the run's records (written, not yet
+     * visible) fail and the partition refuses records. Also where the journal notices an fsync that failed elsewhere.
+     */
     void maybeFlush(long nowMs) {
-        if (failure == null && !removed && partitionLog.flushDue(nowMs)) {
+        if (removed) {
+            return;
+        }
+        noticeFlushFailure(nowMs);
+        if (!health.isFailed() && partitionLog.flushDue(nowMs)) {
             try {
                 partitionLog.resetFlushAccounting();
                 partitionLog.flush();
             } catch (Throwable e) {
-                failure = e instanceof SluiceException se ? se
+                RuntimeException error = e instanceof SluiceException se ? se
                         : new StorageException("Cannot flush log: partition=" + topicPartition, e);
-                log.error("Partition log flush failed: partition={}", partitionLog.topicPartition(), e);
-                failPending(failure);
+                health.failed(error, nowMs);
+                health.countRefused(pendingCount, nowMs);
+                failPending(error);
             }
         }
     }
@@ -370,7 +419,12 @@ public final class PartitionWriter {
     }
 
     void failPending(RuntimeException error) {
-        for (int i = 0, n = pendingCount; i < n; i++) {
+        failPendingFrom(0, error);
+    }
+
+    /** Fails the run's records from index {@code from} on; those before it stay pending, to go on as written. */
+    private void failPendingFrom(int from, RuntimeException error) {
+        for (int i = from, n = pendingCount; i < n; i++) {
             Callback callback = callbacks[i];
             if (callback != null) {
                 try {
@@ -380,7 +434,17 @@ public final class PartitionWriter {
                 }
             }
         }
-        clearPending();
+        if (from == 0) {
+            clearPending();
+            return;
+        }
+        int n = pendingCount;
+        Arrays.fill(keys, from, n, null);
+        Arrays.fill(values, from, n, null);
+        Arrays.fill(headers, from, n, null);
+        Arrays.fill(callbacks, from, n, null);
+        Arrays.fill(built, from, n, null);
+        pendingCount = from;
     }
 
     @Override
