@@ -209,6 +209,11 @@ final class FetchHandler {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
                             .setLogStartOffset(version >= 5 ? log.logStartOffset() : -1);
                     errors = true;
+                } catch (io.sluice.broker.CorruptLogException | io.sluice.broker.StorageException e) {
+                    // This partition's files, not the request: its error, and the other partitions as asked.
+                    pd.setErrorCode((e instanceof io.sluice.broker.CorruptLogException ? Errors.CORRUPT_MESSAGE
+                            : Errors.KAFKA_STORAGE_ERROR).code()).setHighWatermark(log.highWatermark());
+                    errors = true;
                 }
             }
             response.responses().add(out);

@@ -41,6 +41,8 @@ final class RequestHandler {
 
     private final BrokerCore core;
     private final Supplier<Listener> advertised;
+    /** A client can make requests fail as often as it likes: their warnings are logged at a bounded rate. */
+    private final WarningLimiter failures = new WarningLimiter(log);
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
@@ -151,8 +153,10 @@ final class RequestHandler {
                 default -> reply.accept(answerNow(request, data, version));
             }
         } catch (RuntimeException e) {
-            log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version,
-                    LogSafe.text(header.clientId()), peer, e);
+            if (failures.allow("request failed")) {
+                log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version,
+                        LogSafe.text(header.clientId()), peer, e);
+            }
             AbstractResponse error = request.getErrorResponse(e);
             // No error response: a produce with acks=0, which is never answered.
             reply.accept(error == null ? null : error.data());

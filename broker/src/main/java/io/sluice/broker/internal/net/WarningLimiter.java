@@ -20,6 +20,13 @@ final class WarningLimiter {
     }
 
     void warn(String kind, String message) {
+        if (allow(kind)) {
+            log.warn(message);
+        }
+    }
+
+    /** Whether a warning of this kind may be logged now (the caller logs it, with its stack trace, say). */
+    boolean allow(String kind) {
         long now = System.nanoTime();
         Window window = windows.computeIfAbsent(kind, k -> new Window(now));
         String summary = null;
@@ -44,9 +51,7 @@ final class WarningLimiter {
         if (summary != null) {
             log.warn(summary);
         }
-        if (logIt) {
-            log.warn(message);
-        }
+        return logIt;
     }
 
     /** Logs what was held back in periods that are over; a network thread calls it now and then. */
