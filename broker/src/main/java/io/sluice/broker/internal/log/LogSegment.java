@@ -19,74 +19,133 @@ import org.slf4j.LoggerFactory;
  * One segment of a partition log: a file of RecordBatch v2 batches starting at {@link #baseOffset}, with its sparse
  * offset and time indexes.
  *
- * <p>Thread contract: one writer ({@code append}, {@code recover}, {@code onBecomeInactive});
+ * <p>The files are opened on first use, all three together, as Kafka's {@code LazyIndex} opens indexes: an idle
+ * segment costs no file descriptor and no memory map. A new segment's files do not exist until its first append.
+ * While a segment is not open, its size, largest timestamp and file names are known without touching the files.
+ *
+ * <p>Thread contract: one writer ({@code append}, {@code recover}, {@code onBecomeInactive}, {@code release});
  * readers may call {@code read}, {@code translateOffset} and {@code findOffsetByTimestamp} concurrently, bounded
- * by a file position the writer has published.
+ * by a file position the writer has published. Opening, renaming and closing the files are serialized on the
+ * segment, so that a reader never opens a file under a name it no longer has.
  */
 final class LogSegment implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
 
+    /** The open files of a segment. */
+    private record OpenFiles(FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex) {
+    }
+
     final long baseOffset;
     private final Path dir;
-    private final FileRecords records;
     private final int maxIndexBytes;
-    private OffsetIndex offsetIndex;
-    private TimeIndex timeIndex;
     private final int indexIntervalBytes;
     private final long createdMs;
+    /** The files' current names: they take the {@code .deleted} suffix when the segment leaves the log. */
+    private volatile Path logFile;
+    private volatile Path indexFile;
+    private volatile Path timeIndexFile;
+    /** Null until first used, and again after {@link #release()}. */
+    private volatile OpenFiles open;
+    /** The log file's size while it is not open. */
+    private volatile int closedSize;
+    /** The segment may still grow, so its indexes are mapped at full size when opened. */
+    private volatile boolean mayGrow;
+    /** Closed for good: the files are not opened again. Guarded by this. */
+    private boolean closed;
     private int bytesSinceLastIndexEntry;
     /** The first batch's timestamp: {@code segment.ms} is measured in record time from it, as in Kafka. */
     private long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
     private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private volatile long offsetOfMaxTimestamp = -1;
+    /** Whether the largest timestamp is known: taken from the time index when the files are first opened. */
+    private volatile boolean timestampsKnown;
+    /** The time index on disk ends with the entry for the largest timestamp: nothing to add when growth stops. */
+    private boolean timeIndexComplete;
     /** An index file was missing when the segment was opened, so it must be rebuilt from the log. */
-    private boolean indexMissing;
-    /** The files were renamed with the {@code .deleted} suffix; the plain names may belong to a replacement. */
-    private volatile boolean markedDeleted;
+    private volatile boolean indexMissing;
 
-    private LogSegment(Path dir, long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
-                       LogConfig config, long createdMs) {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, long createdMs, boolean mayGrow, int size,
+                       boolean isNew) {
         this.dir = dir;
         this.baseOffset = baseOffset;
-        this.records = records;
-        this.offsetIndex = offsetIndex;
-        this.timeIndex = timeIndex;
         this.maxIndexBytes = config.segmentIndexBytes();
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.createdMs = createdMs;
-        if (timeIndex.entries() > 0) {
-            // The last time-index entry of a segment that stopped growing holds its largest timestamp.
-            this.maxTimestamp = timeIndex.lastTimestamp();
-            this.offsetOfMaxTimestamp = timeIndex.lookup(maxTimestamp);
-        }
+        this.mayGrow = mayGrow;
+        this.closedSize = size;
+        this.logFile = LogFiles.logFile(dir, baseOffset);
+        this.indexFile = LogFiles.indexFile(dir, baseOffset);
+        this.timeIndexFile = LogFiles.timeIndexFile(dir, baseOffset);
+        this.timestampsKnown = isNew;
+        this.timeIndexComplete = true;
     }
 
-    /** Creates the files of a new, empty, writable segment. */
+    /** A new, empty, writable segment; its files are created by its first append. */
     static LogSegment create(Path dir, long baseOffset, LogConfig config, long nowMs) {
-        return open(dir, baseOffset, config, true, nowMs);
+        return new LogSegment(dir, baseOffset, config, nowMs, true, 0, true);
     }
 
     /**
-     * Opens a segment's files; missing index files are created empty. A {@code writable} segment's indexes are
-     * mapped at full size so they can grow; the caller then checks or rebuilds them ({@link #indexProblem},
-     * {@link #recover}).
+     * A segment whose log file exists, opened on first use; missing index files are then created empty. A
+     * {@code writable} segment's indexes are mapped at full size so they can grow; the caller checks or rebuilds
+     * them ({@link #indexProblem}, {@link #recover}).
      */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, boolean writable, long nowMs) {
+        Path file = LogFiles.logFile(dir, baseOffset);
+        try {
+            long size = Files.size(file);
+            if (size > Integer.MAX_VALUE) {
+                throw new StorageException("Segment file larger than 2 GiB: file=" + file + ", bytes=" + size);
+            }
+            return new LogSegment(dir, baseOffset, config, nowMs, writable, (int) size, false);
+        } catch (IOException e) {
+            throw new StorageException("Cannot open segment: dir=" + dir + ", baseOffset=" + baseOffset, e);
+        }
+    }
+
+    /** The open files, opened now if they are not. */
+    private OpenFiles files() {
+        OpenFiles files = open;
+        return files != null ? files : openFiles(false);
+    }
+
+    /** Opens the files; {@code create}: a missing log file is created (the first append), else it must exist. */
+    private synchronized OpenFiles openFiles(boolean create) {
+        OpenFiles files = open;
+        if (files != null) {
+            return files;
+        }
+        if (closed) {
+            throw new StorageException("Segment is closed: file=" + logFile);
+        }
+        Path file = logFile;
+        boolean exists = Files.exists(file);
+        if (!exists && !create) {
+            throw new StorageException("Segment file is missing: file=" + file);
+        }
         FileRecords records = null;
         OffsetIndex offsetIndex = null;
         try {
-            Path logFile = LogFiles.logFile(dir, baseOffset);
-            records = FileRecords.open(logFile.toFile(), true, Files.exists(logFile), 0, false);
-            Path indexFile = LogFiles.indexFile(dir, baseOffset);
-            Path timeIndexFile = LogFiles.timeIndexFile(dir, baseOffset);
+            records = FileRecords.open(file.toFile(), true, exists, 0, false);
             boolean missing = !Files.exists(indexFile) || !Files.exists(timeIndexFile);
-            boolean indexesWritable = writable || missing;
-            offsetIndex = new OffsetIndex(indexFile, baseOffset, config.segmentIndexBytes(), indexesWritable);
-            TimeIndex timeIndex = new TimeIndex(timeIndexFile, baseOffset, config.segmentIndexBytes(),
-                    indexesWritable);
-            LogSegment segment = new LogSegment(dir, baseOffset, records, offsetIndex, timeIndex, config, nowMs);
-            segment.indexMissing = missing && records.sizeInBytes() > 0;
-            return segment;
+            boolean indexesWritable = mayGrow || missing;
+            offsetIndex = new OffsetIndex(indexFile, baseOffset, maxIndexBytes, indexesWritable);
+            TimeIndex timeIndex = new TimeIndex(timeIndexFile, baseOffset, maxIndexBytes, indexesWritable);
+            if (!exists) {
+                LogFiles.fsyncDirectory(dir); // the new names must survive a crash as the data written to them will
+            }
+            indexMissing = missing && records.sizeInBytes() > 0;
+            if (!timestampsKnown) {
+                if (timeIndex.entries() > 0) {
+                    // The last time-index entry of a segment that stopped growing holds its largest timestamp.
+                    offsetOfMaxTimestamp = timeIndex.lookup(timeIndex.lastTimestamp());
+                    maxTimestamp = timeIndex.lastTimestamp();
+                }
+                timestampsKnown = true;
+            }
+            files = new OpenFiles(records, offsetIndex, timeIndex);
+            open = files;
+            return files;
         } catch (IOException | RuntimeException e) {
             if (offsetIndex != null) {
                 offsetIndex.close();
@@ -96,21 +155,53 @@ final class LogSegment implements Closeable {
         }
     }
 
+    /** Whether the segment has no files on disk yet (nothing was ever appended to it). */
+    private boolean hasNoFiles() {
+        return open == null && !Files.exists(logFile);
+    }
+
+    /**
+     * Closes the files until the segment is next used; it stays part of the log. For the end of loading a log,
+     * before anyone else can reach it: nothing else uses the segment meanwhile.
+     */
+    synchronized void release() {
+        OpenFiles files = open;
+        if (files == null) {
+            return;
+        }
+        closedSize = files.records().sizeInBytes();
+        open = null;
+        try {
+            files.offsetIndex().close();
+            files.timeIndex().close();
+        } finally {
+            try {
+                files.records().closeHandlers();
+            } catch (IOException e) {
+                log.warn("Cannot close segment file: file={}", logFile, e);
+            }
+        }
+    }
+
     int sizeInBytes() {
-        return records.sizeInBytes();
+        OpenFiles files = open;
+        return files != null ? files.records().sizeInBytes() : closedSize;
     }
 
     Path file() {
-        return records.file().toPath();
+        return logFile;
     }
 
     long maxTimestamp() {
+        if (!timestampsKnown) {
+            files();
+        }
         return maxTimestamp;
     }
 
     /** The timestamp retention compares against: the newest record's, or the file's modification time. */
     long largestTimestamp() {
-        long max = maxTimestamp;
+        long max = maxTimestamp();
         if (max >= 0) {
             return max;
         }
@@ -124,11 +215,16 @@ final class LogSegment implements Closeable {
     // ---------------------------------------------------------------------------------------------- writer
 
     /**
-     * Appends one or more batches whose offsets were assigned by the caller. Adds an index entry when more than
-     * {@code index.interval.bytes} were written since the last one.
+     * Appends one or more batches whose offsets were assigned by the caller, creating the files on the first. Adds
+     * an index entry when more than {@code index.interval.bytes} were written since the last one.
      */
     void append(MemoryRecords batches, long lastOffset, long batchMaxTimestamp, long offsetOfBatchMaxTimestamp)
             throws IOException {
+        OpenFiles files = open;
+        if (files == null) {
+            files = openFiles(true);
+        }
+        FileRecords records = files.records();
         int position = records.sizeInBytes();
         if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP && position == 0) {
             rollingBasedTimestamp = batchMaxTimestamp;
@@ -140,13 +236,14 @@ final class LogSegment implements Closeable {
             records.truncateTo(position);
             throw e;
         }
+        timeIndexComplete = false;
         if (batchMaxTimestamp > maxTimestamp) {
             offsetOfMaxTimestamp = offsetOfBatchMaxTimestamp;
             maxTimestamp = batchMaxTimestamp;
         }
         if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-            offsetIndex.append(lastOffset, position);
-            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            files.offsetIndex().append(lastOffset, position);
+            files.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
             bytesSinceLastIndexEntry = 0;
         }
         bytesSinceLastIndexEntry += batches.sizeInBytes();
@@ -155,35 +252,46 @@ final class LogSegment implements Closeable {
     /** Whether a batch of {@code incomingBytes} ending at {@code lastOffset} must go to a new segment. */
     boolean shouldRoll(int incomingBytes, long incomingMaxTimestamp, long lastOffset, LogConfig config,
                        long nowMs) {
-        int size = records.sizeInBytes();
+        int size = sizeInBytes();
         if (size == 0) {
             return false;
         }
         long waited = rollingBasedTimestamp >= 0 && incomingMaxTimestamp >= 0
                 ? incomingMaxTimestamp - rollingBasedTimestamp
                 : nowMs - createdMs;
-        return size > config.segmentBytes() - incomingBytes
-                || waited > config.segmentMs()
-                || offsetIndex.isFull()
-                || timeIndex.isFull()
-                || lastOffset - baseOffset > Integer.MAX_VALUE;
+        if (size > config.segmentBytes() - incomingBytes || waited > config.segmentMs()
+                || lastOffset - baseOffset > Integer.MAX_VALUE) {
+            return true;
+        }
+        OpenFiles files = files();
+        return files.offsetIndex().isFull() || files.timeIndex().isFull();
     }
 
     /** The segment stops growing: a final time-index entry, indexes trimmed to their entries. */
     void onBecomeInactive() {
-        if (maxTimestamp >= 0) {
-            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+        mayGrow = false;
+        if (open == null && (timeIndexComplete || hasNoFiles())) {
+            return; // the indexes on disk were trimmed when the files were last closed
         }
-        offsetIndex.trim();
-        timeIndex.trim();
+        OpenFiles files = files();
+        if (maxTimestamp >= 0) {
+            files.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+        }
+        timeIndexComplete = true;
+        files.offsetIndex().trim();
+        files.timeIndex().trim();
     }
 
-    /** fsyncs the data and the indexes. */
+    /** fsyncs the data and the indexes; a segment that is not open has nothing unwritten. */
     void flush() {
+        OpenFiles files = open;
+        if (files == null) {
+            return;
+        }
         try {
-            records.flush();
-            offsetIndex.flush();
-            timeIndex.flush();
+            files.records().flush();
+            files.offsetIndex().flush();
+            files.timeIndex().flush();
         } catch (IOException e) {
             throw new StorageException("Cannot flush segment: file=" + file(), e);
         }
@@ -191,12 +299,17 @@ final class LogSegment implements Closeable {
 
     /** Checks the indexes against the log; returns the problem or null. */
     String indexProblem(long lastOffsetInSegment, boolean full) {
+        if (hasNoFiles()) {
+            return null;
+        }
+        OpenFiles files = files();
         if (indexMissing) {
             return "index file missing";
         }
-        String problem = offsetIndex.sanityCheck(records.sizeInBytes(), full);
+        OffsetIndex offsetIndex = files.offsetIndex();
+        String problem = offsetIndex.sanityCheck(files.records().sizeInBytes(), full);
         if (problem == null) {
-            problem = timeIndex.sanityCheck(lastOffsetInSegment, full);
+            problem = files.timeIndex().sanityCheck(lastOffsetInSegment, full);
         }
         if (problem == null && offsetIndex.entries() > 0 && offsetIndex.lastOffset() > lastOffsetInSegment) {
             problem = "last offset-index entry " + offsetIndex.lastOffset() + " past the log's last offset "
@@ -214,8 +327,13 @@ final class LogSegment implements Closeable {
      * after the last valid batch. Kafka's {@code LogSegment.recover}.
      */
     Recovery recover() throws IOException {
-        recreateIndexes();
+        if (hasNoFiles()) {
+            return new Recovery(0, 0, baseOffset, null);
+        }
+        OpenFiles files = recreateIndexes(files());
+        FileRecords records = files.records();
         indexMissing = false;
+        timeIndexComplete = false;
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         offsetOfMaxTimestamp = -1;
         rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -238,8 +356,8 @@ final class LogSegment implements Closeable {
                     offsetOfMaxTimestamp = batch.lastOffset();
                 }
                 if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-                    offsetIndex.append(batch.lastOffset(), batch.position());
-                    timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+                    files.offsetIndex().append(batch.lastOffset(), batch.position());
+                    files.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
                     bytesSinceLastIndexEntry = 0;
                 }
                 bytesSinceLastIndexEntry += batch.sizeInBytes();
@@ -262,13 +380,20 @@ final class LogSegment implements Closeable {
     }
 
     /** Replaces both index files with empty, writable ones: recovery rebuilds them from the log. */
-    private void recreateIndexes() {
-        Path indexFile = offsetIndex.file;
-        Path timeIndexFile = timeIndex.file;
-        offsetIndex.deleteFile();
-        timeIndex.deleteFile();
-        offsetIndex = new OffsetIndex(indexFile, baseOffset, maxIndexBytes, true);
-        timeIndex = new TimeIndex(timeIndexFile, baseOffset, maxIndexBytes, true);
+    private synchronized OpenFiles recreateIndexes(OpenFiles files) {
+        files.offsetIndex().deleteFile();
+        files.timeIndex().deleteFile();
+        OffsetIndex offsetIndex = new OffsetIndex(indexFile, baseOffset, maxIndexBytes, true);
+        TimeIndex timeIndex;
+        try {
+            timeIndex = new TimeIndex(timeIndexFile, baseOffset, maxIndexBytes, true);
+        } catch (RuntimeException e) {
+            offsetIndex.close();
+            throw e;
+        }
+        OpenFiles rebuilt = new OpenFiles(files.records(), offsetIndex, timeIndex);
+        open = rebuilt;
+        return rebuilt;
     }
 
     /**
@@ -277,6 +402,13 @@ final class LogSegment implements Closeable {
      * whole segment). Also restores the segment's largest timestamp.
      */
     long validateTail() {
+        if (hasNoFiles()) {
+            return baseOffset;
+        }
+        OpenFiles files = files();
+        OffsetIndex offsetIndex = files.offsetIndex();
+        TimeIndex timeIndex = files.timeIndex();
+        FileRecords records = files.records();
         long fromOffset = offsetIndex.lastOffset();
         int position = offsetIndex.isEmpty() ? 0 : offsetIndex.lookup(fromOffset);
         long nextOffset = baseOffset;
@@ -300,6 +432,7 @@ final class LogSegment implements Closeable {
                 if (batch.maxTimestamp() > maxTimestamp) {
                     maxTimestamp = batch.maxTimestamp();
                     offsetOfMaxTimestamp = batch.lastOffset();
+                    timeIndexComplete = false;
                 }
                 nextOffset = batch.lastOffset() + 1;
                 end = batch.position() + batch.sizeInBytes();
@@ -312,12 +445,12 @@ final class LogSegment implements Closeable {
             return -1;
         }
         if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP) {
-            rollingBasedTimestamp = readFirstBatchTimestamp();
+            rollingBasedTimestamp = readFirstBatchTimestamp(records);
         }
         return nextOffset;
     }
 
-    private long readFirstBatchTimestamp() {
+    private static long readFirstBatchTimestamp(FileRecords records) {
         for (FileChannelRecordBatch batch : records.slice(0, records.sizeInBytes()).batches()) {
             return batch.maxTimestamp();
         }
@@ -345,6 +478,7 @@ final class LogSegment implements Closeable {
 
     /** Every batch of a segment that no longer grows. */
     FileRecords readAll() {
+        FileRecords records = files().records();
         return records.slice(0, records.sizeInBytes());
     }
 
@@ -353,11 +487,15 @@ final class LogSegment implements Closeable {
      * further than {@code maxPosition}; null if there is none.
      */
     LogOffsetPosition translateOffset(long offset, int maxPosition) {
-        int start = offsetIndex.lookup(offset);
+        if (maxPosition <= 0) {
+            return null; // nothing to read: the files need not be opened
+        }
+        OpenFiles files = files();
+        int start = files.offsetIndex().lookup(offset);
         if (start >= maxPosition) {
             return null;
         }
-        return records.slice(0, maxPosition).searchForOffsetFromPosition(offset, start);
+        return files.records().slice(0, maxPosition).searchForOffsetFromPosition(offset, start);
     }
 
     /**
@@ -372,12 +510,12 @@ final class LogSegment implements Closeable {
         }
         int available = maxPosition - start.position;
         int length = Math.min(available, Math.max(maxBytes, start.size));
-        return new Slice(records.slice(start.position, length), start.position);
+        return new Slice(files().records().slice(start.position, length), start.position);
     }
 
     /** The batches between two positions that fall between batches (a reader's, the high watermark's). */
     FileRecords slice(int from, int to) {
-        return records.slice(from, to - from);
+        return files().records().slice(from, to - from);
     }
 
     /** Batches read from a segment file, and the file position they start at. */
@@ -386,59 +524,80 @@ final class LogSegment implements Closeable {
 
     /** The first record at or after {@code timestamp} with an offset of at least {@code startingOffset}. */
     TimestampAndOffset findOffsetByTimestamp(long timestamp, long startingOffset, int maxPosition) {
-        long indexedOffset = timeIndex.lookup(timestamp);
-        int position = offsetIndex.lookup(Math.max(indexedOffset, startingOffset));
+        if (maxPosition <= 0) {
+            return null;
+        }
+        OpenFiles files = files();
+        long indexedOffset = files.timeIndex().lookup(timestamp);
+        int position = files.offsetIndex().lookup(Math.max(indexedOffset, startingOffset));
         if (position >= maxPosition) {
             return null;
         }
-        return records.slice(0, maxPosition).searchForTimestamp(timestamp, position, startingOffset);
+        return files.records().slice(0, maxPosition).searchForTimestamp(timestamp, position, startingOffset);
     }
 
     // ---------------------------------------------------------------------------------------------- lifecycle
 
     /** Renames the files to {@code .deleted}; they are removed by {@link #deleteFiles()} later. */
-    void markDeleted() {
+    synchronized void markDeleted() {
         try {
-            renameWithSuffix(LogFiles.DELETED);
-            markedDeleted = true;
+            Path deletedLog = LogFiles.withSuffix(logFile, LogFiles.DELETED);
+            OpenFiles files = open;
+            if (files != null) {
+                files.records().renameTo(deletedLog.toFile());
+            } else if (Files.exists(logFile)) {
+                LogFiles.atomicMove(logFile, deletedLog);
+            }
+            logFile = deletedLog;
+            indexFile = renameIfExists(indexFile, LogFiles.DELETED);
+            timeIndexFile = renameIfExists(timeIndexFile, LogFiles.DELETED);
         } catch (IOException e) {
             throw new StorageException("Cannot rename deleted segment: file=" + file(), e);
         }
     }
 
-    private void renameWithSuffix(String suffix) throws IOException {
-        Path log = file();
-        records.renameTo(LogFiles.withSuffix(log, suffix).toFile());
-        for (Path index : new Path[] {offsetIndex.file, timeIndex.file}) {
-            if (Files.exists(index)) {
-                LogFiles.atomicMove(index, LogFiles.withSuffix(index, suffix));
-            }
+    /** The file's new name; an index that was never created is simply known by it from now on. */
+    private static Path renameIfExists(Path file, String suffix) throws IOException {
+        Path renamed = LogFiles.withSuffix(file, suffix);
+        if (Files.exists(file)) {
+            LogFiles.atomicMove(file, renamed);
         }
+        return renamed;
     }
 
-    /** Closes and deletes the segment's files, whatever their current names. */
-    void deleteFiles() {
+    /** Closes and deletes the segment's files, by their current names (plain, or {@code .deleted}). */
+    synchronized void deleteFiles() {
+        closed = true;
+        OpenFiles files = open;
+        open = null;
         try {
-            offsetIndex.close();
-            timeIndex.close();
-            records.closeHandlers();
-            Files.deleteIfExists(file());
-            for (MappedIndex index : new MappedIndex[] {offsetIndex, timeIndex}) {
-                // Once renamed, the plain name may already be a compacted replacement's index: leave it alone.
-                Files.deleteIfExists(markedDeleted ? LogFiles.withSuffix(index.file, LogFiles.DELETED) : index.file);
+            if (files != null) {
+                files.offsetIndex().close();
+                files.timeIndex().close();
+                files.records().closeHandlers();
             }
+            Files.deleteIfExists(logFile);
+            Files.deleteIfExists(indexFile);
+            Files.deleteIfExists(timeIndexFile);
         } catch (IOException e) {
             throw new StorageException("Cannot delete segment: file=" + file(), e);
         }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
+        OpenFiles files = open;
+        if (files == null) {
+            return;
+        }
+        closedSize = files.records().sizeInBytes();
+        open = null;
         try {
-            offsetIndex.close();
-            timeIndex.close();
+            files.offsetIndex().close();
+            files.timeIndex().close();
         } finally {
-            closeQuietly(records);
+            closeQuietly(files.records());
         }
     }
 
@@ -454,6 +613,11 @@ final class LogSegment implements Closeable {
 
     Path dir() {
         return dir;
+    }
+
+    /** Whether the files are open now (for tests of what an idle segment costs). */
+    boolean isOpen() {
+        return open != null;
     }
 
     @Override
