@@ -9,6 +9,8 @@ import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.client.EmbeddedAdmin;
 import io.sluice.broker.internal.log.LogConfig;
+import io.sluice.broker.internal.topic.PartitionLimitException;
+import io.sluice.broker.internal.topic.PartitionLimits;
 import io.sluice.broker.internal.topic.Topic;
 import io.sluice.broker.internal.topic.TopicNames;
 import java.util.LinkedHashMap;
@@ -31,7 +33,8 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * The admin APIs that change topics: CreateTopics, DeleteTopics, CreatePartitions, DeleteRecords — through the
  * same checks as the embedded {@code Admin} (internal topics cannot be deleted or changed). One broker: a
- * replication factor other than 1 (or -1, the default) and manual replica assignments are refused.
+ * replication factor other than 1 (or -1, the default) and manual replica assignments are refused. A request that
+ * adds more than {@value PartitionLimits#MAX_PER_REQUEST} partitions in all is refused as a whole, as by Kafka.
  */
 final class AdminHandler {
     private final BrokerCore core;
@@ -44,6 +47,11 @@ final class AdminHandler {
 
     ApiMessage createTopics(CreateTopicsRequestData request, short version) {
         CreateTopicsResponseData response = new CreateTopicsResponseData();
+        long requested = 0;
+        for (CreateTopicsRequestData.CreatableTopic t : request.topics()) {
+            requested += !t.assignments().isEmpty() ? t.assignments().size()
+                    : t.numPartitions() == -1 ? core.config().numPartitions() : Math.max(0, t.numPartitions());
+        }
         for (CreateTopicsRequestData.CreatableTopic t : request.topics()) {
             CreateTopicsResponseData.CreatableTopicResult result = new CreateTopicsResponseData.CreatableTopicResult()
                     .setName(t.name());
@@ -52,6 +60,7 @@ final class AdminHandler {
             t.configs().forEach(c -> configs.put(c.name(), c.value()));
             int partitions = t.numPartitions() == -1 ? core.config().numPartitions() : t.numPartitions();
             try {
+                core.registry().limits().checkRequest(t.name(), partitions, partitions, requested);
                 if (t.replicationFactor() != -1 && t.replicationFactor() != 1) {
                     fail(result, Errors.INVALID_REPLICATION_FACTOR, "replication factor " + t.replicationFactor()
                             + " on a single broker: give 1");
@@ -94,19 +103,23 @@ final class AdminHandler {
         request.topics().forEach(t -> wanted.put(t.name() != null ? t.name() : "", t.topicId()));
         wanted.forEach((name, id) -> {
             Topic topic = TopicLookup.find(core, name, id);
+            // A topic not opened at start has no Topic: found by its recorded name or id, it can still be deleted.
+            String unavailable = topic != null ? null : core.registry().isUnavailable(name) ? name
+                    : id.equals(Uuid.ZERO_UUID) ? null : core.registry().unavailableTopicWithId(id.toString());
+            String found = topic != null ? topic.name() : unavailable;
             DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData.DeletableTopicResult()
-                    .setName(topic == null ? (name.isEmpty() ? null : name) : topic.name());
+                    .setName(found == null ? (name.isEmpty() ? null : name) : found);
             if (version >= 6) {
                 result.setTopicId(topic == null ? id : Uuid.fromString(topic.id()));
             }
             response.responses().add(result);
-            if (topic == null) {
+            if (found == null) {
                 result.setErrorCode((name.isEmpty() ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION)
                         .code());
                 return;
             }
             try {
-                admin.deleteTopic(topic.name());
+                admin.deleteTopic(found);
             } catch (RuntimeException e) {
                 result.setErrorCode(errorFor(e).code());
                 if (version >= 5) {
@@ -119,11 +132,19 @@ final class AdminHandler {
 
     ApiMessage createPartitions(CreatePartitionsRequestData request) {
         CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+        long requested = 0;
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : request.topics()) {
+            Topic topic = core.registry().topic(t.name());
+            requested += topic == null ? 0 : Math.max(0, (long) t.count() - topic.partitionCount());
+        }
         for (CreatePartitionsRequestData.CreatePartitionsTopic t : request.topics()) {
             CreatePartitionsResponseData.CreatePartitionsTopicResult result =
                     new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
             response.results().add(result);
             try {
+                Topic current = core.registry().topic(t.name());
+                long adding = current == null ? 0 : Math.max(0, (long) t.count() - current.partitionCount());
+                core.registry().limits().checkRequest(t.name(), t.count(), adding, requested);
                 if (t.assignments() != null && !t.assignments().isEmpty()) {
                     result.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code())
                             .setErrorMessage("replica assignments are not supported");
@@ -190,6 +211,9 @@ final class AdminHandler {
     }
 
     static Errors errorFor(RuntimeException e) {
+        if (e instanceof PartitionLimitException limit) {
+            return limit.policyViolation() ? Errors.POLICY_VIOLATION : Errors.INVALID_PARTITIONS;
+        }
         if (e instanceof TopicExistsException) {
             return Errors.TOPIC_ALREADY_EXISTS;
         }
