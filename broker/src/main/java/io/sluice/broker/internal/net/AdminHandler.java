@@ -1,5 +1,6 @@
 package io.sluice.broker.internal.net;
 
+import io.sluice.broker.ClosedException;
 import io.sluice.broker.InvalidConfigException;
 import io.sluice.broker.InvalidPartitionException;
 import io.sluice.broker.InvalidTopicException;
@@ -17,7 +18,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
@@ -29,20 +36,72 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin APIs that change topics: CreateTopics, DeleteTopics, CreatePartitions, DeleteRecords — through the
  * same checks as the embedded {@code Admin} (internal topics cannot be deleted or changed). One broker: a
  * replication factor other than 1 (or -1, the default) and manual replica assignments are refused. A request that
  * adds more than {@value PartitionLimits#MAX_PER_REQUEST} partitions in all is refused as a whole, as by Kafka.
+ *
+ * <p>Topic changes, which may open thousands of partitions, run one at a time on the {@code sluice-admin} thread
+ * ({@link #submit}) and are answered from there: the network threads go on serving meanwhile.
  */
 final class AdminHandler {
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+
     private final BrokerCore core;
     private final EmbeddedAdmin admin;
+    private final ExecutorService changes = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sluice-admin");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile boolean closed;
 
     AdminHandler(BrokerCore core) {
         this.core = core;
         this.admin = new EmbeddedAdmin(core);
+    }
+
+    /**
+     * Makes a change on the admin thread and gives {@code reply} its response from there, or the response
+     * {@code failed} makes of its exception. A change still queued when the server closes is dropped (its
+     * connection is closing).
+     */
+    void submit(Supplier<ApiMessage> change, Function<RuntimeException, ApiMessage> failed,
+                Consumer<ApiMessage> reply) {
+        try {
+            changes.execute(() -> {
+                if (closed) {
+                    return;
+                }
+                ApiMessage response;
+                try {
+                    response = change.get();
+                } catch (RuntimeException e) {
+                    log.warn("Admin request failed", e);
+                    response = failed.apply(e);
+                }
+                reply.accept(response);
+            });
+        } catch (RejectedExecutionException e) {
+            reply.accept(failed.apply(new ClosedException("broker")));
+        }
+    }
+
+    /** Drops the queued changes and waits for the one in progress, which would leave nothing half done anyway. */
+    void close() {
+        closed = true;
+        changes.shutdown();
+        try {
+            if (!changes.awaitTermination(60, TimeUnit.SECONDS)) {
+                log.warn("An admin request was still running when the server closed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     ApiMessage createTopics(CreateTopicsRequestData request, short version) {

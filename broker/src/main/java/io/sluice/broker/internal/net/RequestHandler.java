@@ -78,6 +78,7 @@ final class RequestHandler {
     /** Stops the delayed operations; waiting fetches are not answered (their connections are closing). */
     void close() {
         delayed.shutdownNow();
+        admin.close();
     }
 
     /**
@@ -132,6 +133,9 @@ final class RequestHandler {
                         reply);
                 case DELETE_RECORDS -> admin.deleteRecords(
                         (org.apache.kafka.common.message.DeleteRecordsRequestData) data, reply);
+                // On the admin thread: a change may open or remove thousands of partitions.
+                case CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, INCREMENTAL_ALTER_CONFIGS -> admin.submit(
+                        () -> answerNow(request, data, version), e -> request.getErrorResponse(e).data(), reply);
                 // Answered now.
                 default -> reply.accept(answerNow(request, data, version));
             }
