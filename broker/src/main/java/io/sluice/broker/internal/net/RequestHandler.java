@@ -223,9 +223,7 @@ final class RequestHandler {
             Topic topic = core.registry().topic(name);
             MetadataResponseTopic t = new MetadataResponseTopic().setName(name);
             if (topic == null || topic.isDeleted()) {
-                // A topic not opened at start (over the limits, or its files): its clients fail now, not wait.
-                t.setErrorCode((core.registry().isUnavailable(name) ? Errors.INVALID_TOPIC_EXCEPTION
-                        : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                t.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 data.topics().add(t);
                 continue;
             }
