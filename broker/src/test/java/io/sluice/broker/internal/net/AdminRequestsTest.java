@@ -32,13 +32,18 @@ class AdminRequestsTest {
         return AdminClient.create(p);
     }
 
-    /** Waits until a thread is blocked entering {@code monitor}'s synchronized methods. */
-    private static String awaitThreadBlockedOn(Object monitor) throws InterruptedException {
+    /**
+     * Waits until a thread that serves requests (a network thread or the admin thread, not the scheduler writing
+     * checkpoints) is blocked entering {@code monitor}'s synchronized methods; returns its name.
+     */
+    private static String awaitRequestBlockedOn(Object monitor) throws InterruptedException {
         int id = System.identityHashCode(monitor);
         while (true) {
             for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, false)) {
                 if (info.getThreadState() == Thread.State.BLOCKED && info.getLockInfo() != null
-                        && info.getLockInfo().getIdentityHashCode() == id) {
+                        && info.getLockInfo().getIdentityHashCode() == id
+                        && (info.getThreadName().startsWith("sluice-network")
+                        || info.getThreadName().startsWith("sluice-admin"))) {
                     return info.getThreadName();
                 }
             }
@@ -60,7 +65,7 @@ class AdminRequestsTest {
             // Holding the registry makes the change wait as a slow one would hold it: the network thread must not.
             synchronized (core.registry()) {
                 created = creating.createTopics(List.of(new NewTopic("big", 5_000, (short) 1))).all();
-                waiting = awaitThreadBlockedOn(core.registry());
+                waiting = awaitRequestBlockedOn(core.registry());
 
                 assertThat(other.describeCluster().nodes().get(20, TimeUnit.SECONDS)).hasSize(1); // Metadata
                 try (AdminClient third = kafkaAdmin(server)) { // ApiVersions on a new connection, then Metadata
