@@ -100,12 +100,12 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Opens the log in {@code dir} and recovers it; a missing directory is an empty log, created on first append.
-     * When it returns, no file of the log is open: segments open their files on first use. Leftover files of
-     * interrupted compactions and
-     * deletions are resolved; after an unclean shutdown every segment from the recovery point on is validated (CRC,
-     * sizes, offsets), truncated after its last good batch and re-indexed; after a clean one the unindexed tail of
-     * the last segment is validated; any segment whose indexes are missing or inconsistent is re-indexed.
+     * Opens the log in {@code dir} and recovers it: leftover files of interrupted compactions and deletions are
+     * resolved; after an unclean shutdown every segment from the recovery point on is validated (CRC, sizes,
+     * offsets), truncated after its last good batch and re-indexed; after a clean one the unindexed tail of the last
+     * segment is validated; any segment whose indexes are missing or inconsistent is re-indexed. When it returns, no
+     * file of the log is open: segments open their files on first use. A missing directory is an empty log, made by
+     * its first append.
      *
      * @param recoveryPoint  the checkpointed offset below which everything was fsynced
      * @param logStartOffset the checkpointed first readable offset
