@@ -17,41 +17,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One segment of a partition log: a file of RecordBatch v2 batches starting at {@link #baseOffset}, with its sparse
- * offset and time indexes.
- *
- * <p>The files are opened on first use, all three together, as Kafka's {@code LazyIndex} opens indexes: an idle
- * segment costs no file descriptor and no memory map. A new segment's files do not exist until its first append.
- * While a segment is not open, its size, largest timestamp and file names are known without touching the files.
+ * offset and time indexes. The files are opened on first use ({@link SegmentFiles}): an idle segment costs no file
+ * descriptor and no memory map, and a new one has no files until its first append.
  *
  * <p>Thread contract: one writer ({@code append}, {@code recover}, {@code onBecomeInactive}, {@code release});
  * readers may call {@code read}, {@code translateOffset} and {@code findOffsetByTimestamp} concurrently, bounded
- * by a file position the writer has published. Opening, renaming and closing the files are serialized on the
- * segment, so that a reader never opens a file under a name it no longer has.
+ * by a file position the writer has published.
  */
 final class LogSegment implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
 
-    /** The open files of a segment. */
-    private record OpenFiles(FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex) {
-    }
-
     final long baseOffset;
     private final Path dir;
-    private final int maxIndexBytes;
+    private final SegmentFiles files;
     private final int indexIntervalBytes;
     private final long createdMs;
-    /** The files' current names: they take the {@code .deleted} suffix when the segment leaves the log. */
-    private volatile Path logFile;
-    private volatile Path indexFile;
-    private volatile Path timeIndexFile;
-    /** Null until first used, and again after {@link #release()}. */
-    private volatile OpenFiles open;
-    /** The log file's size while it is not open. */
-    private volatile int closedSize;
-    /** The segment may still grow, so its indexes are mapped at full size when opened. */
-    private volatile boolean mayGrow;
-    /** Closed for good: the files are not opened again. Guarded by this. */
-    private boolean closed;
     private int bytesSinceLastIndexEntry;
     /** The first batch's timestamp: {@code segment.ms} is measured in record time from it, as in Kafka. */
     private long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -60,24 +40,17 @@ final class LogSegment implements Closeable {
     /** Whether the largest timestamp is known: taken from the time index when the files are first opened. */
     private volatile boolean timestampsKnown;
     /** The time index on disk ends with the entry for the largest timestamp: nothing to add when growth stops. */
-    private boolean timeIndexComplete;
-    /** An index file was missing when the segment was opened, so it must be rebuilt from the log. */
-    private volatile boolean indexMissing;
+    private boolean timeIndexComplete = true;
 
     private LogSegment(Path dir, long baseOffset, LogConfig config, long createdMs, boolean mayGrow, int size,
                        boolean isNew) {
         this.dir = dir;
         this.baseOffset = baseOffset;
-        this.maxIndexBytes = config.segmentIndexBytes();
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.createdMs = createdMs;
-        this.mayGrow = mayGrow;
-        this.closedSize = size;
-        this.logFile = LogFiles.logFile(dir, baseOffset);
-        this.indexFile = LogFiles.indexFile(dir, baseOffset);
-        this.timeIndexFile = LogFiles.timeIndexFile(dir, baseOffset);
         this.timestampsKnown = isNew;
-        this.timeIndexComplete = true;
+        this.files = new SegmentFiles(dir, baseOffset, config.segmentIndexBytes(), mayGrow, size,
+                this::restoreTimestamps);
     }
 
     /** A new, empty, writable segment; its files are created by its first append. */
@@ -103,98 +76,35 @@ final class LogSegment implements Closeable {
         }
     }
 
-    /** The open files, opened now if they are not. */
-    private OpenFiles files() {
-        OpenFiles files = open;
-        return files != null ? files : openFiles(false);
-    }
-
-    /** Opens the files; {@code create}: a missing log file is created (the first append), else it must exist. */
-    private synchronized OpenFiles openFiles(boolean create) {
-        OpenFiles files = open;
-        if (files != null) {
-            return files;
-        }
-        if (closed) {
-            throw new StorageException("Segment is closed: file=" + logFile);
-        }
-        Path file = logFile;
-        boolean exists = Files.exists(file);
-        if (!exists && !create) {
-            throw new StorageException("Segment file is missing: file=" + file);
-        }
-        FileRecords records = null;
-        OffsetIndex offsetIndex = null;
-        try {
-            records = FileRecords.open(file.toFile(), true, exists, 0, false);
-            boolean missing = !Files.exists(indexFile) || !Files.exists(timeIndexFile);
-            boolean indexesWritable = mayGrow || missing;
-            offsetIndex = new OffsetIndex(indexFile, baseOffset, maxIndexBytes, indexesWritable);
-            TimeIndex timeIndex = new TimeIndex(timeIndexFile, baseOffset, maxIndexBytes, indexesWritable);
-            if (!exists) {
-                LogFiles.fsyncDirectory(dir); // the new names must survive a crash as the data written to them will
-            }
-            indexMissing = missing && records.sizeInBytes() > 0;
-            if (!timestampsKnown) {
-                if (timeIndex.entries() > 0) {
-                    // The last time-index entry of a segment that stopped growing holds its largest timestamp.
-                    offsetOfMaxTimestamp = timeIndex.lookup(timeIndex.lastTimestamp());
-                    maxTimestamp = timeIndex.lastTimestamp();
-                }
-                timestampsKnown = true;
-            }
-            files = new OpenFiles(records, offsetIndex, timeIndex);
-            open = files;
-            return files;
-        } catch (IOException | RuntimeException e) {
-            if (offsetIndex != null) {
-                offsetIndex.close();
-            }
-            closeQuietly(records);
-            throw new StorageException("Cannot open segment: dir=" + dir + ", baseOffset=" + baseOffset, e);
-        }
-    }
-
-    /** Whether the segment has no files on disk yet (nothing was ever appended to it). */
-    private boolean hasNoFiles() {
-        return open == null && !Files.exists(logFile);
-    }
-
-    /**
-     * Closes the files until the segment is next used; it stays part of the log. For the end of loading a log,
-     * before anyone else can reach it: nothing else uses the segment meanwhile.
-     */
-    synchronized void release() {
-        OpenFiles files = open;
-        if (files == null) {
+    /** The first time the files are opened: the last time-index entry of a stopped segment is its largest. */
+    private void restoreTimestamps(SegmentFiles.Open opened) {
+        if (timestampsKnown) {
             return;
         }
-        closedSize = files.records().sizeInBytes();
-        open = null;
-        try {
-            files.offsetIndex().close();
-            files.timeIndex().close();
-        } finally {
-            try {
-                files.records().closeHandlers();
-            } catch (IOException e) {
-                log.warn("Cannot close segment file: file={}", logFile, e);
-            }
+        TimeIndex timeIndex = opened.timeIndex();
+        if (timeIndex.entries() > 0) {
+            offsetOfMaxTimestamp = timeIndex.lookup(timeIndex.lastTimestamp());
+            maxTimestamp = timeIndex.lastTimestamp();
         }
+        timestampsKnown = true;
+    }
+
+    /** Closes the files until next used: for the end of loading a log, before anyone else can reach it. */
+    void release() {
+        files.release();
     }
 
     int sizeInBytes() {
-        OpenFiles files = open;
-        return files != null ? files.records().sizeInBytes() : closedSize;
+        return files.size();
     }
 
     Path file() {
-        return logFile;
+        return files.logFile();
     }
 
     long maxTimestamp() {
         if (!timestampsKnown) {
-            files();
+            files.get();
         }
         return maxTimestamp;
     }
@@ -220,11 +130,8 @@ final class LogSegment implements Closeable {
      */
     void append(MemoryRecords batches, long lastOffset, long batchMaxTimestamp, long offsetOfBatchMaxTimestamp)
             throws IOException {
-        OpenFiles files = open;
-        if (files == null) {
-            files = openFiles(true);
-        }
-        FileRecords records = files.records();
+        SegmentFiles.Open open = files.forAppend();
+        FileRecords records = open.records();
         int position = records.sizeInBytes();
         if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP && position == 0) {
             rollingBasedTimestamp = batchMaxTimestamp;
@@ -242,8 +149,8 @@ final class LogSegment implements Closeable {
             maxTimestamp = batchMaxTimestamp;
         }
         if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-            files.offsetIndex().append(lastOffset, position);
-            files.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            open.offsetIndex().append(lastOffset, position);
+            open.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
             bytesSinceLastIndexEntry = 0;
         }
         bytesSinceLastIndexEntry += batches.sizeInBytes();
@@ -263,35 +170,35 @@ final class LogSegment implements Closeable {
                 || lastOffset - baseOffset > Integer.MAX_VALUE) {
             return true;
         }
-        OpenFiles files = files();
-        return files.offsetIndex().isFull() || files.timeIndex().isFull();
+        SegmentFiles.Open open = files.get();
+        return open.offsetIndex().isFull() || open.timeIndex().isFull();
     }
 
     /** The segment stops growing: a final time-index entry, indexes trimmed to their entries. */
     void onBecomeInactive() {
-        mayGrow = false;
-        if (open == null && (timeIndexComplete || hasNoFiles())) {
+        files.stopGrowing();
+        if (files.ifOpen() == null && (timeIndexComplete || files.none())) {
             return; // the indexes on disk were trimmed when the files were last closed
         }
-        OpenFiles files = files();
+        SegmentFiles.Open open = files.get();
         if (maxTimestamp >= 0) {
-            files.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            open.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
         }
         timeIndexComplete = true;
-        files.offsetIndex().trim();
-        files.timeIndex().trim();
+        open.offsetIndex().trim();
+        open.timeIndex().trim();
     }
 
     /** fsyncs the data and the indexes; a segment that is not open has nothing unwritten. */
     void flush() {
-        OpenFiles files = open;
-        if (files == null) {
+        SegmentFiles.Open open = files.ifOpen();
+        if (open == null) {
             return;
         }
         try {
-            files.records().flush();
-            files.offsetIndex().flush();
-            files.timeIndex().flush();
+            open.records().flush();
+            open.offsetIndex().flush();
+            open.timeIndex().flush();
         } catch (IOException e) {
             throw new StorageException("Cannot flush segment: file=" + file(), e);
         }
@@ -299,17 +206,17 @@ final class LogSegment implements Closeable {
 
     /** Checks the indexes against the log; returns the problem or null. */
     String indexProblem(long lastOffsetInSegment, boolean full) {
-        if (hasNoFiles()) {
+        if (files.none()) {
             return null;
         }
-        OpenFiles files = files();
-        if (indexMissing) {
+        SegmentFiles.Open open = files.get();
+        if (files.indexMissing()) {
             return "index file missing";
         }
-        OffsetIndex offsetIndex = files.offsetIndex();
-        String problem = offsetIndex.sanityCheck(files.records().sizeInBytes(), full);
+        OffsetIndex offsetIndex = open.offsetIndex();
+        String problem = offsetIndex.sanityCheck(open.records().sizeInBytes(), full);
         if (problem == null) {
-            problem = files.timeIndex().sanityCheck(lastOffsetInSegment, full);
+            problem = open.timeIndex().sanityCheck(lastOffsetInSegment, full);
         }
         if (problem == null && offsetIndex.entries() > 0 && offsetIndex.lastOffset() > lastOffsetInSegment) {
             problem = "last offset-index entry " + offsetIndex.lastOffset() + " past the log's last offset "
@@ -327,12 +234,11 @@ final class LogSegment implements Closeable {
      * after the last valid batch. Kafka's {@code LogSegment.recover}.
      */
     Recovery recover() throws IOException {
-        if (hasNoFiles()) {
+        if (files.none()) {
             return new Recovery(0, 0, baseOffset, null);
         }
-        OpenFiles files = recreateIndexes(files());
-        FileRecords records = files.records();
-        indexMissing = false;
+        SegmentFiles.Open open = files.recreateIndexes(files.get());
+        FileRecords records = open.records();
         timeIndexComplete = false;
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         offsetOfMaxTimestamp = -1;
@@ -356,8 +262,8 @@ final class LogSegment implements Closeable {
                     offsetOfMaxTimestamp = batch.lastOffset();
                 }
                 if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-                    files.offsetIndex().append(batch.lastOffset(), batch.position());
-                    files.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+                    open.offsetIndex().append(batch.lastOffset(), batch.position());
+                    open.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
                     bytesSinceLastIndexEntry = 0;
                 }
                 bytesSinceLastIndexEntry += batch.sizeInBytes();
@@ -379,36 +285,19 @@ final class LogSegment implements Closeable {
         return new Recovery(validBytes, truncated, nextOffset, truncated > 0 ? problem : null);
     }
 
-    /** Replaces both index files with empty, writable ones: recovery rebuilds them from the log. */
-    private synchronized OpenFiles recreateIndexes(OpenFiles files) {
-        files.offsetIndex().deleteFile();
-        files.timeIndex().deleteFile();
-        OffsetIndex offsetIndex = new OffsetIndex(indexFile, baseOffset, maxIndexBytes, true);
-        TimeIndex timeIndex;
-        try {
-            timeIndex = new TimeIndex(timeIndexFile, baseOffset, maxIndexBytes, true);
-        } catch (RuntimeException e) {
-            offsetIndex.close();
-            throw e;
-        }
-        OpenFiles rebuilt = new OpenFiles(files.records(), offsetIndex, timeIndex);
-        open = rebuilt;
-        return rebuilt;
-    }
-
     /**
      * Checks the batches from the last indexed position to the end of the file — the part a clean shutdown leaves
      * unindexed — and returns the next offset, or -1 if anything there is invalid (the caller then recovers the
      * whole segment). Also restores the segment's largest timestamp.
      */
     long validateTail() {
-        if (hasNoFiles()) {
+        if (files.none()) {
             return baseOffset;
         }
-        OpenFiles files = files();
-        OffsetIndex offsetIndex = files.offsetIndex();
-        TimeIndex timeIndex = files.timeIndex();
-        FileRecords records = files.records();
+        SegmentFiles.Open open = files.get();
+        OffsetIndex offsetIndex = open.offsetIndex();
+        TimeIndex timeIndex = open.timeIndex();
+        FileRecords records = open.records();
         long fromOffset = offsetIndex.lastOffset();
         int position = offsetIndex.isEmpty() ? 0 : offsetIndex.lookup(fromOffset);
         long nextOffset = baseOffset;
@@ -478,7 +367,7 @@ final class LogSegment implements Closeable {
 
     /** Every batch of a segment that no longer grows. */
     FileRecords readAll() {
-        FileRecords records = files().records();
+        FileRecords records = files.get().records();
         return records.slice(0, records.sizeInBytes());
     }
 
@@ -490,12 +379,12 @@ final class LogSegment implements Closeable {
         if (maxPosition <= 0) {
             return null; // nothing to read: the files need not be opened
         }
-        OpenFiles files = files();
-        int start = files.offsetIndex().lookup(offset);
+        SegmentFiles.Open open = files.get();
+        int start = open.offsetIndex().lookup(offset);
         if (start >= maxPosition) {
             return null;
         }
-        return files.records().slice(0, maxPosition).searchForOffsetFromPosition(offset, start);
+        return open.records().slice(0, maxPosition).searchForOffsetFromPosition(offset, start);
     }
 
     /**
@@ -510,12 +399,12 @@ final class LogSegment implements Closeable {
         }
         int available = maxPosition - start.position;
         int length = Math.min(available, Math.max(maxBytes, start.size));
-        return new Slice(files().records().slice(start.position, length), start.position);
+        return new Slice(files.get().records().slice(start.position, length), start.position);
     }
 
     /** The batches between two positions that fall between batches (a reader's, the high watermark's). */
     FileRecords slice(int from, int to) {
-        return files().records().slice(from, to - from);
+        return files.get().records().slice(from, to - from);
     }
 
     /** Batches read from a segment file, and the file position they start at. */
@@ -527,88 +416,38 @@ final class LogSegment implements Closeable {
         if (maxPosition <= 0) {
             return null;
         }
-        OpenFiles files = files();
-        long indexedOffset = files.timeIndex().lookup(timestamp);
-        int position = files.offsetIndex().lookup(Math.max(indexedOffset, startingOffset));
+        SegmentFiles.Open open = files.get();
+        long indexedOffset = open.timeIndex().lookup(timestamp);
+        int position = open.offsetIndex().lookup(Math.max(indexedOffset, startingOffset));
         if (position >= maxPosition) {
             return null;
         }
-        return files.records().slice(0, maxPosition).searchForTimestamp(timestamp, position, startingOffset);
+        return open.records().slice(0, maxPosition).searchForTimestamp(timestamp, position, startingOffset);
     }
 
     // ---------------------------------------------------------------------------------------------- lifecycle
 
     /** Renames the files to {@code .deleted}; they are removed by {@link #deleteFiles()} later. */
-    synchronized void markDeleted() {
+    void markDeleted() {
         try {
-            Path deletedLog = LogFiles.withSuffix(logFile, LogFiles.DELETED);
-            OpenFiles files = open;
-            if (files != null) {
-                files.records().renameTo(deletedLog.toFile());
-            } else if (Files.exists(logFile)) {
-                LogFiles.atomicMove(logFile, deletedLog);
-            }
-            logFile = deletedLog;
-            indexFile = renameIfExists(indexFile, LogFiles.DELETED);
-            timeIndexFile = renameIfExists(timeIndexFile, LogFiles.DELETED);
+            files.renameWithSuffix(LogFiles.DELETED);
         } catch (IOException e) {
             throw new StorageException("Cannot rename deleted segment: file=" + file(), e);
         }
     }
 
-    /** The file's new name; an index that was never created is simply known by it from now on. */
-    private static Path renameIfExists(Path file, String suffix) throws IOException {
-        Path renamed = LogFiles.withSuffix(file, suffix);
-        if (Files.exists(file)) {
-            LogFiles.atomicMove(file, renamed);
-        }
-        return renamed;
-    }
-
     /** Closes and deletes the segment's files, by their current names (plain, or {@code .deleted}). */
-    synchronized void deleteFiles() {
-        closed = true;
-        OpenFiles files = open;
-        open = null;
+    void deleteFiles() {
         try {
-            if (files != null) {
-                files.offsetIndex().close();
-                files.timeIndex().close();
-                files.records().closeHandlers();
-            }
-            Files.deleteIfExists(logFile);
-            Files.deleteIfExists(indexFile);
-            Files.deleteIfExists(timeIndexFile);
+            files.delete();
         } catch (IOException e) {
             throw new StorageException("Cannot delete segment: file=" + file(), e);
         }
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        OpenFiles files = open;
-        if (files == null) {
-            return;
-        }
-        closedSize = files.records().sizeInBytes();
-        open = null;
-        try {
-            files.offsetIndex().close();
-            files.timeIndex().close();
-        } finally {
-            closeQuietly(files.records());
-        }
-    }
-
-    private static void closeQuietly(FileRecords records) {
-        if (records != null) {
-            try {
-                records.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-        }
+    public void close() {
+        files.close();
     }
 
     Path dir() {
@@ -617,7 +456,7 @@ final class LogSegment implements Closeable {
 
     /** Whether the files are open now (for tests of what an idle segment costs). */
     boolean isOpen() {
-        return open != null;
+        return files.ifOpen() != null;
     }
 
     @Override
