@@ -5,8 +5,8 @@ import io.sluice.broker.internal.topic.MetadataStore.TopicRecord;
 
 /**
  * A topic of the metadata file that the broker did not open when it started: more partitions than its limits allow,
- * or a partition whose log could not be opened. It stays recorded, its files untouched, and can be deleted; any
- * other use fails with the reason.
+ * or a partition whose log could not be opened. It stays recorded with its files, none of its partitions served,
+ * and can be deleted; any other use fails with the reason.
  */
 record UnavailableTopic(TopicRecord record, RuntimeException reason) {
 
