@@ -92,9 +92,10 @@ public final class Broker implements Cluster {
     }
 
     /**
-     * The broker's metrics now: per partition, records and bytes in and out since start and its offsets and size;
-     * per consumer group and partition, the committed offset and the lag behind the end; with a listener, per kind
-     * of Kafka request, how many were answered and the quantiles of their times in the broker.
+     * The broker's metrics now: per partition, records and bytes in and out since start, its offsets and size and
+     * the records refused because its log could not be written; how many partitions refuse writes for that reason
+     * now; per consumer group and partition, the committed offset and the lag behind the end; with a listener, per
+     * kind of Kafka request, how many were answered and the quantiles of their times in the broker.
      */
     public java.util.List<Metric> metrics() {
         core.ensureOpen();

@@ -46,6 +46,8 @@ public final class BrokerConfig {
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
 
     private static final ConfigDefinition DEFINITION = definition();
 
@@ -104,6 +106,16 @@ public final class BrokerConfig {
         return (Integer) values.get(MAX_CONNECTIONS_PER_IP);
     }
 
+    /** The bytes requests may hold at once: {@code queued.max.request.bytes}, or a quarter of the heap for -1. */
+    public long queuedMaxRequestBytes() {
+        long value = (Long) values.get(QUEUED_MAX_REQUEST_BYTES);
+        return value > 0 ? value : Math.max(1 << 20, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    public long connectionsMaxIdleMs() {
+        return (Long) values.get(CONNECTIONS_MAX_IDLE_MS);
+    }
+
     private static ConfigDefinition definition() {
         int cores = Runtime.getRuntime().availableProcessors();
         ConfigDefinition d = new ConfigDefinition("broker")
@@ -155,7 +167,13 @@ public final class BrokerConfig {
                 .define(MAX_CONNECTIONS, INT, Integer.MAX_VALUE, Check.atLeast(1), "",
                         "client connections served at once; one more is closed as soon as it is accepted")
                 .define(MAX_CONNECTIONS_PER_IP, INT, Integer.MAX_VALUE, Check.atLeast(1), "",
-                        "client connections served at once from one address; one more is closed at once");
+                        "client connections served at once from one address; one more is closed at once")
+                .define(QUEUED_MAX_REQUEST_BYTES, LONG, -1L, Check.atLeast(-1), "bytes",
+                        "memory that requests being read and handled may hold; a connection whose request does not "
+                                + "fit waits, unread, until some is given back; -1: a quarter of the maximum heap")
+                .define(CONNECTIONS_MAX_IDLE_MS, LONG, 600_000L, Check.atLeast(1), "ms",
+                        "a connection that sends nothing (or stops half way through a request) for this long is "
+                                + "closed; one waiting for its answer is not idle");
         ConfigDefinition topic = LogConfig.DEFINITION;
         for (Map.Entry<String, String> e : LogConfig.BROKER_DEFAULT_KEYS.entrySet()) {
             ConfigDefinition.Key key = topic.key(e.getValue());

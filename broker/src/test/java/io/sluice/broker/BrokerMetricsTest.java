@@ -41,6 +41,8 @@ class BrokerMetricsTest {
             assertThat(value(before, "records-out", p0)).isZero();
             assertThat(value(before, "log-end-offset", p0)).isEqualTo(10);
             assertThat(value(before, "log-size-bytes", p0)).isEqualTo(value(before, "bytes-in", p0));
+            assertThat(value(before, "records-refused-storage", p0)).isZero();
+            assertThat(value(before, "partitions-storage-failed", Map.of())).isZero();
 
             try (Consumer consumer = broker.consumer(ConsumerConfig.builder().groupId("readers")
                     .enableAutoCommit(false).build())) {

@@ -126,7 +126,7 @@ class BrokerTest {
             assertFailsWith(producer.send(ProducerRecord.of("small", "k", "v".repeat(300))),
                     RecordTooLargeException.class, "max.message.bytes=200");
             assertFailsWith(producer.send(ProducerRecord.of("table", (byte[]) null, new byte[1])),
-                    InvalidRecordException.class, "without key");
+                    InvalidRecordException.class, "without a key");
             assertFailsWith(producer.send(ProducerRecord.of("__consumer_offsets", "k", "v")),
                     InvalidTopicException.class, "internal");
             assertThat(admin.describeTopic("small").partitions()).allMatch(p -> p.endOffset() == 0);

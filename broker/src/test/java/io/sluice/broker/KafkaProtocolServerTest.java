@@ -93,13 +93,7 @@ class KafkaProtocolServerTest {
 
     private static byte[] request(RequestHeader header, org.apache.kafka.common.protocol.ApiMessage body,
                                   short version) {
-        var cache = new org.apache.kafka.common.protocol.ObjectSerializationCache();
-        int size = header.data().size(cache, header.headerVersion()) + body.size(cache, version);
-        ByteBuffer buffer = ByteBuffer.allocate(4 + size).putInt(size);
-        ByteBufferAccessor writer = new ByteBufferAccessor(buffer);
-        header.data().write(writer, cache, header.headerVersion());
-        body.write(writer, cache, version);
-        return buffer.array();
+        return KafkaWire.frame(header, body, version);
     }
 
     @Test

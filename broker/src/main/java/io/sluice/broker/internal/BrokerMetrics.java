@@ -12,7 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The broker's metrics as of now: per partition traffic and extent, per group committed offsets and lag. */
+/**
+ * The broker's metrics as of now: per partition traffic and extent, per group committed offsets and lag, and the
+ * partitions whose logs cannot be written.
+ *
+ * <p>Storage failures are counted both ways: one broker-wide gauge of the partitions refusing writes now — the
+ * series an alert watches, whatever the number of partitions — and, per partition next to {@code records-in}, the
+ * records refused, which says where writes were lost.
+ */
 public final class BrokerMetrics {
     private BrokerMetrics() {
     }
@@ -20,6 +27,7 @@ public final class BrokerMetrics {
     public static List<Metric> collect(BrokerCore core) {
         List<Metric> metrics = new ArrayList<>();
         Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+        int storageFailed = 0;
         for (Topic topic : core.registry().topics()) {
             for (Partition partition : topic.partitions()) {
                 PartitionLog log = partition.log();
@@ -41,9 +49,18 @@ public final class BrokerMetrics {
                         tags, log.logStartOffset()));
                 metrics.add(new Metric("log-size-bytes", "Bytes the partition's log holds on disk", Type.GAUGE,
                         tags, log.sizeInBytes()));
+                metrics.add(new Metric("records-refused-storage", "Records failed because the partition's log could "
+                        + "not be written or fsynced, or while it refused writes after that, since the broker started",
+                        Type.COUNTER, tags, partition.writer().recordsRefused()));
+                if (partition.writer().storageFailed()) {
+                    storageFailed++;
+                }
                 ends.put(tp, log.highWatermark());
             }
         }
+        metrics.add(new Metric("partitions-storage-failed", "Partitions refusing writes now because their logs could "
+                + "not be written or fsynced (a full disk, most often); each retries with backoff", Type.GAUGE,
+                Map.of(), storageFailed));
         for (String group : core.groups().groupIds()) {
             for (Map.Entry<TopicPartition, OffsetAndMetadata> e : core.groups().committed(group).entrySet()) {
                 Long end = ends.get(e.getKey());

@@ -349,6 +349,9 @@ public final class EmbeddedConsumer implements Consumer {
             int before = out.size();
             a.position = a.buffer.drain(out, max - out.size(), a.position);
             log.countRecordsRead(out.size() - before);
+            if (a.buffer.hasFailure()) {
+                return; // corruption after the records taken: the next poll reports it
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import io.sluice.broker.TopicPartition;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.FailureCallback;
 import io.sluice.broker.internal.ingest.BatchEncoder;
+import io.sluice.broker.internal.ingest.BatchValidator;
 import io.sluice.broker.internal.ingest.JournalShard;
 import io.sluice.broker.internal.ingest.PartitionWriter;
 import io.sluice.broker.internal.log.LogConfig;
@@ -283,8 +284,11 @@ public final class EmbeddedProducer implements Producer {
             LogConfig logConfig = topic.config();
             byte[] key = record.key();
             byte[] value = record.value();
-            if (key == null && logConfig.compact()) {
-                throw new InvalidRecordException("Record without key on a compacted topic: topic=" + record.topic());
+            long timestamp = record.timestamp();
+            String problem = BatchValidator.recordProblem(key != null, timestamp, logConfig,
+                    timestamp == ProducerRecord.NO_TIMESTAMP ? 0 : System.currentTimeMillis());
+            if (problem != null) {
+                throw new InvalidRecordException("Invalid record: " + problem + ": topic=" + record.topic());
             }
             int size = DefaultRecordBatch.RECORD_BATCH_OVERHEAD + BatchEncoder.estimateSize(key, value, headers);
             if (size > logConfig.maxMessageBytes()) {

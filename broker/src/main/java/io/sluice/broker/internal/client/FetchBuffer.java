@@ -6,6 +6,7 @@ import io.sluice.broker.Header;
 import io.sluice.broker.StorageException;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.TopicPartition;
+import io.sluice.broker.internal.log.StoredBatches;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.DefaultRecordBatch;
 import org.apache.kafka.common.record.FileRecords;
@@ -50,6 +50,13 @@ final class FetchBuffer {
     private long maxTimestamp;
     private boolean logAppendTime;
     private int batchEnd;
+    /** The offset after the last record taken: where the reader goes on from. */
+    private long next;
+    /**
+     * Corruption met after records were taken in the same poll: those are returned first, and this is thrown by the
+     * next {@link #drain}.
+     */
+    private CorruptLogException failure;
 
     FetchBuffer(TopicPartition topicPartition, int initialBytes, boolean checkCrcs) {
         this.topicPartition = topicPartition;
@@ -81,14 +88,25 @@ final class FetchBuffer {
     }
 
     void clear() {
+        dropBatches();
+        failure = null;
+    }
+
+    private void dropBatches() {
         batches = null;
         batch = null;
         records = null;
         recordsLeft = -1;
     }
 
+    /** Whether there is nothing left to return: no records, and no corruption to report. */
     boolean isEmpty() {
-        return records == null && recordsLeft < 0 && batches == null;
+        return records == null && recordsLeft < 0 && batches == null && failure == null;
+    }
+
+    /** Whether the buffer holds corruption that the next {@link #drain} reports. */
+    boolean hasFailure() {
+        return failure != null;
     }
 
     /**
@@ -97,8 +115,42 @@ final class FetchBuffer {
      * not read again).
      */
     long drain(List<ConsumerRecord> out, int max, long position) {
+        next = position;
+        if (failure != null) {
+            return reportFailure(out);
+        }
+        try {
+            drainRecords(out, max);
+        } catch (Throwable t) {
+            // Without a current batch, the one whose header could not be read is the next.
+            long batchPosition = fileStart + (batch != null ? batchStart : nextBatchStart);
+            RuntimeException error = StoredBatches.corruptOrRethrow(t, topicPartition, file, batchPosition,
+                    batch != null ? batch.baseOffset() : next);
+            if (!(error instanceof CorruptLogException corrupt)) {
+                throw error;
+            }
+            failure = corrupt;
+            dropBatches();
+            return reportFailure(out);
+        }
+        return next;
+    }
+
+    /**
+     * Throws the corruption met if this poll has returned nothing yet; else keeps it for the next drain, so that the
+     * records before it reach the reader first. Either way the position stays on the corrupt batch.
+     */
+    private long reportFailure(List<ConsumerRecord> out) {
+        if (out.isEmpty()) {
+            CorruptLogException reported = failure;
+            failure = null;
+            throw reported;
+        }
+        return next;
+    }
+
+    private void drainRecords(List<ConsumerRecord> out, int max) {
         int taken = 0;
-        long next = position;
         while (taken < max) {
             if (recordsLeft > 0) {
                 ConsumerRecord record = decodeNext();
@@ -121,7 +173,7 @@ final class FetchBuffer {
                 }
                 if (batches == null || !batches.hasNext()) {
                     batches = null;
-                    return next;
+                    return;
                 }
                 batch = nextBatch();
                 if (batch.lastOffset() < next) {
@@ -141,21 +193,16 @@ final class FetchBuffer {
             next = record.offset() + 1;
             taken++;
         }
-        return next;
     }
 
     private MutableRecordBatch nextBatch() {
-        try {
-            MutableRecordBatch b = batches.next();
-            batchStart = nextBatchStart;
-            nextBatchStart = batchStart + b.sizeInBytes();
-            if (checkCrcs && !b.isValid()) {
-                throw corrupt("CRC32C mismatch in batch at offset " + b.baseOffset());
-            }
-            return b;
-        } catch (KafkaException e) {
-            throw corrupt(e.getMessage());
+        batchStart = nextBatchStart;
+        batch = batches.next();
+        nextBatchStart = batchStart + batch.sizeInBytes();
+        if (checkCrcs && !batch.isValid()) {
+            throw corrupt("CRC32C mismatch in batch at offset " + batch.baseOffset());
         }
+        return batch;
     }
 
     /** Starts decoding the current batch from the array if it is an uncompressed v2 batch. */
@@ -200,8 +247,9 @@ final class FetchBuffer {
             int headerCount = readVarint(a);
             List<Header> headers = List.of();
             if (headerCount != 0) {
-                if (headerCount < 0) {
-                    throw corrupt("Invalid header count in batch at offset " + baseOffset);
+                // Each header takes at least two bytes (its key's and its value's lengths).
+                if (headerCount < 0 || headerCount > (bodyStart + bodySize - recordPosition) / 2) {
+                    throw corrupt("Invalid header count " + headerCount + " in batch at offset " + baseOffset);
                 }
                 headers = new ArrayList<>(headerCount);
                 for (int i = 0; i < headerCount; i++) {
@@ -226,6 +274,9 @@ final class FetchBuffer {
 
     private byte[] readBytes(byte[] a, int length) {
         if (length < 0) {
+            if (length != -1) {
+                throw corrupt("Invalid field length " + length + " in batch at offset " + baseOffset);
+            }
             return null;
         }
         if (length == 0) {
@@ -269,9 +320,10 @@ final class FetchBuffer {
         return (value >>> 1) ^ -(value & 1);
     }
 
+    /** The current batch's corruption; {@link #drain} reports it. */
     private CorruptLogException corrupt(String reason) {
-        clear();
-        return new CorruptLogException(file, fileStart, reason + ", partition=" + topicPartition);
+        return new CorruptLogException(topicPartition, file, fileStart + batchStart,
+                batch != null ? batch.baseOffset() : next, reason, null);
     }
 
     private ConsumerRecord toConsumerRecord(Record record) {

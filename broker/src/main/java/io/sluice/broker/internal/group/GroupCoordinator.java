@@ -21,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * A partition is therefore never consumed by two members at once, and members keep what they need not give up.
  *
  * <p>Thread-safe: each group's state is guarded by the group's monitor; members call in from their polling threads.
+ *
+ * <p>The groups of embedded consumers live and die with the JVM and are not persisted. The classic groups of the
+ * Kafka protocol (a {@link Membership}, kept by the network layer) are: the coordinator writes their states beside
+ * the commits ({@link #storeGroup}) and hands back what it loaded at start ({@link #loadedGroups}); which thread
+ * writes what is in {@link OffsetStore}.
  */
 public final class GroupCoordinator {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -97,7 +101,7 @@ public final class GroupCoordinator {
         }
     }
 
-    private final List<Predicate<String>> otherMemberships = new CopyOnWriteArrayList<>();
+    private final List<Membership> otherMemberships = new CopyOnWriteArrayList<>();
 
     private GroupCoordinator(TopicRegistry registry, OffsetStore offsets, LongSupplier clock) {
         this.registry = registry;
@@ -316,30 +320,72 @@ public final class GroupCoordinator {
     }
 
     /**
-     * Another place members of this broker's groups live (the Kafka protocol's classic groups): asked before a
-     * group is deleted.
+     * Another place members of this broker's groups live (the Kafka protocol's classic groups), whose state this
+     * coordinator persists ({@link #storeGroup}): asked before a group is deleted, and told to forget it.
      */
-    public void addMembership(Predicate<String> hasMembers) {
-        otherMemberships.add(hasMembers);
+    public interface Membership {
+        /** Whether the group has members there. */
+        boolean hasMembers(String groupId);
+
+        /**
+         * Forgets the group if it has no members there, and deletes its persisted state ({@link #storeGroup} with
+         * null) before returning; returns false, and changes nothing, if it has members.
+         */
+        boolean deleteIfEmpty(String groupId);
+    }
+
+    public void addMembership(Membership membership) {
+        otherMemberships.add(membership);
+    }
+
+    // ---------------------------------------------------------------------------------------------- group state
+
+    /**
+     * The classic groups' state as the offsets topic held it when this coordinator started: per group, its latest
+     * state (empty groups too). Not changed after: later states are the membership's to keep.
+     */
+    public Map<String, GroupMetadata> loadedGroups() {
+        return offsets.loadedGroups();
     }
 
     /**
-     * Deletes a group without members: its committed offsets go.
+     * Persists a classic group's state in the offsets topic, beside its commits ({@code state} null: deletes it),
+     * without waiting: the completion runs once it is written, or has failed, on a broker thread (keep it short, do
+     * not block in it), or at once on this thread if it cannot be published (the broker is closing). States stored
+     * one after the other for a group are written in that order. Not from a broker thread.
+     */
+    public void storeGroup(String groupId, GroupMetadata state, io.sluice.broker.Callback completion) {
+        offsets.storeGroup(groupId, state, clock.getAsLong(), completion);
+    }
+
+    /**
+     * Deletes a group without members: its committed offsets and its persisted state go.
      *
-     * @throws GroupNotEmptyException while it has members; UnknownGroupException if it has no committed offsets
+     * @throws GroupNotEmptyException while it has members; UnknownGroupException if it has neither committed
+     *                                offsets nor a persisted state
      */
     public void deleteGroup(String groupId) {
         Group group = groups.get(groupId);
-        boolean hasMembers = otherMemberships.stream().anyMatch(p -> p.test(groupId));
+        boolean hasMembers = false;
         if (group != null) {
             synchronized (group) {
-                hasMembers |= !group.members.isEmpty();
+                hasMembers = !group.members.isEmpty();
             }
         }
-        if (hasMembers) {
+        if (hasMembers || otherMemberships.stream().anyMatch(m -> m.hasMembers(groupId))) {
             throw new GroupNotEmptyException(groupId);
         }
-        if (!offsets.delete(groupId, clock.getAsLong())) {
+        boolean hadState = offsets.hasGroupState(groupId);
+        for (Membership membership : otherMemberships) {
+            if (!membership.deleteIfEmpty(groupId)) {
+                throw new GroupNotEmptyException(groupId); // a member joined meanwhile
+            }
+        }
+        long now = clock.getAsLong();
+        boolean hadOffsets = offsets.delete(groupId, now);
+        // A state no membership held (loaded by a broker without a listener) goes too.
+        hadState |= offsets.deleteGroup(groupId, now);
+        if (!hadOffsets && !hadState) {
             throw new UnknownGroupException(groupId);
         }
         log.info("Deleted group: group={}", groupId);

@@ -216,9 +216,11 @@ public final class BatchEncoder {
 
     /**
      * Copies a finished batch to the end of the run with base offset {@code baseOffset} (outside the CRC, so the
-     * batch stays valid); with log-append time, its timestamp type and max timestamp are rewritten, CRC included.
+     * batch stays valid); with log-append time, its timestamp type and max timestamp are rewritten, CRC included,
+     * and otherwise its max timestamp is made {@code maxTimestamp}, the largest of its records' as validation found
+     * it — the same in any batch but one a producer stamped wrongly, whose CRC is then computed again.
      */
-    void appendBuilt(ByteBuffer batch, long baseOffset, long logAppendTime) {
+    void appendBuilt(ByteBuffer batch, long baseOffset, long logAppendTime, long maxTimestamp) {
         int size = batch.remaining();
         out.ensureCapacity(size);
         int start = out.position;
@@ -229,6 +231,8 @@ public final class BatchEncoder {
         copy.setLastOffset(baseOffset + copy.lastOffset() - copy.baseOffset());
         if (logAppendTime != RecordBatch.NO_TIMESTAMP) {
             copy.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTime);
+        } else {
+            copy.setMaxTimestamp(TimestampType.CREATE_TIME, maxTimestamp); // a no-op when it is already so
         }
     }
 

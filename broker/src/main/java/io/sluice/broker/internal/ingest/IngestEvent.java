@@ -1,6 +1,7 @@
 package io.sluice.broker.internal.ingest;
 
 import io.sluice.broker.Callback;
+import io.sluice.broker.internal.WholeBatchCallback;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -21,12 +22,16 @@ final class IngestEvent {
     static final int BUILT = 4;
 
     /**
-     * A RecordBatch v2 a producer encoded (base offset 0, create time), with each record's timestamp, the index
-     * of the record with the largest one, and the callback told of each record (null for {@code acks=0}).
+     * A RecordBatch v2 a producer encoded (create time; its base offset is replaced), with its record count, its
+     * largest timestamp and that record's index, and the callback (null for {@code acks=0}): told of each record,
+     * with each one's timestamp from {@code timestamps} — or, a {@link WholeBatchCallback}, once for the batch,
+     * which then takes one slot of the journal's run rather than one per record, and needs no timestamps.
      */
-    record Built(ByteBuffer batch, long[] timestamps, int maxTimestampIndex, Callback callback) {
-        int count() {
-            return timestamps.length;
+    record Built(ByteBuffer batch, int count, long maxTimestamp, int maxTimestampIndex, long[] timestamps,
+                 Callback callback) {
+        /** The journal run's slots the batch takes: one per record told of its outcome. */
+        int slots() {
+            return callback instanceof WholeBatchCallback ? 1 : count;
         }
     }
 

@@ -186,7 +186,8 @@ public final class JournalShard implements AutoCloseable {
 
     /**
      * Publishes a batch the producer encoded for the writer's partition; the journal appends it as it is, with
-     * offsets assigned. Blocks while the ring is full (back-pressure); on a broker thread, fails instead.
+     * offsets assigned. {@code timestamps} holds each record's, for the callback told of each record. Blocks while
+     * the ring is full (back-pressure); on a broker thread, fails instead.
      *
      * @return false if the shard is closed; the batch was not published
      */
@@ -195,9 +196,11 @@ public final class JournalShard implements AutoCloseable {
         if (closed) {
             return false;
         }
-        long sequence = claim(writer, timestamps.length, callback, true);
+        IngestEvent.Built built = new IngestEvent.Built(batch, timestamps.length, timestamps[maxTimestampIndex],
+                maxTimestampIndex, timestamps, callback);
+        long sequence = claim(writer, built.count(), callback, true);
         if (sequence >= 0) {
-            publishBuilt(sequence, writer, batch, timestamps, maxTimestampIndex, callback);
+            publishBuilt(sequence, writer, built);
         }
         return true;
     }
@@ -206,11 +209,13 @@ public final class JournalShard implements AutoCloseable {
     public enum Offer { PUBLISHED, FULL, CLOSED }
 
     /**
-     * As {@link #tryPublishBuilt}, but never waits: with the ring full it publishes nothing and says so, for a
-     * caller that must not stop — a network thread, which serves other clients meanwhile — to try again.
+     * Offers a validated batch of {@code count} records whose largest timestamp, {@code maxTimestamp}, is that of
+     * record {@code maxTimestampIndex}; the callback is told once, of the batch's first offset. Never waits: with the
+     * ring full it publishes nothing and says so, for a caller that must not stop — a network thread, which serves
+     * other clients meanwhile — to try again.
      */
-    public Offer offerBuilt(PartitionWriter writer, ByteBuffer batch, long[] timestamps, int maxTimestampIndex,
-                            Callback callback) {
+    public Offer offerBuilt(PartitionWriter writer, ByteBuffer batch, int count, long maxTimestamp,
+                            int maxTimestampIndex, WholeBatchCallback callback) {
         if (closed) {
             return Offer.CLOSED;
         }
@@ -220,18 +225,18 @@ public final class JournalShard implements AutoCloseable {
         } catch (com.lmax.disruptor.InsufficientCapacityException full) {
             return Offer.FULL;
         }
-        publishBuilt(sequence, writer, batch, timestamps, maxTimestampIndex, callback);
+        publishBuilt(sequence, writer, new IngestEvent.Built(batch, count, maxTimestamp, maxTimestampIndex, null,
+                callback));
         return Offer.PUBLISHED;
     }
 
-    private void publishBuilt(long sequence, PartitionWriter writer, ByteBuffer batch, long[] timestamps,
-                              int maxTimestampIndex, Callback callback) {
+    private void publishBuilt(long sequence, PartitionWriter writer, IngestEvent.Built built) {
         try {
-            ring.get(sequence).setBuilt(writer, new IngestEvent.Built(batch, timestamps, maxTimestampIndex, callback));
+            ring.get(sequence).setBuilt(writer, built);
         } finally {
             ring.publish(sequence);
         }
-        failIfAfterShutdown(sequence, timestamps.length, callback);
+        failIfAfterShutdown(sequence, built.count(), built.callback());
     }
 
     /**

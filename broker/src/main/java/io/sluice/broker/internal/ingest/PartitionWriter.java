@@ -7,7 +7,6 @@ import io.sluice.broker.StorageException;
 import io.sluice.broker.TopicPartition;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.FailureCallback;
-import io.sluice.broker.internal.WholeBatchCallback;
 import io.sluice.broker.internal.log.LogConfig;
 import io.sluice.broker.internal.log.PartitionLog;
 import java.util.Arrays;
@@ -21,6 +20,20 @@ import org.slf4j.LoggerFactory;
  * The journal's per-partition state: the records of the current drained run, waiting to be written as one batch.
  * Owned by its shard's journal thread, except: the flusher completes the runs handed to it
  * ({@link #completeFlushed}), and any thread may {@link #markRemoved} the partition or set its append listener.
+ *
+ * <p>Storage failures ({@link StorageHealth}). A failed append (a full disk, typically) fails the records from the
+ * write that failed on — those before it in the run were written and go on as usual — and leaves the log as it was
+ * before that write. Then the partition refuses records without touching the disk until its backoff is over; the
+ * next run after that is the probe, written as any run: if it goes through, the partition is healthy again.
+ *
+ * <p>A failed fsync is graver: Linux may have dropped the pages it was writing back, so records written since the
+ * last good fsync, acknowledged or not, may not be on disk — and a later fsync of the file says nothing about them.
+ * The records waiting for that fsync fail, and so do the runs queued behind it (none is made visible); the log
+ * refuses appends and fsyncs, and the journal puts the partition in the failed state as it next meets it (a run, or
+ * the periodic flush check). The probe then first repairs the log ({@link PartitionLog#repairAfterFlushFailure}):
+ * what was written but never made visible is cut off, the segments from the recovery point are validated as after
+ * a crash and their bytes written again and fsynced, which proves that fsyncs work again. Kafka instead takes the
+ * log directory offline until a restart, whose recovery does the same validation.
  */
 public final class PartitionWriter {
     private static final Logger log = LoggerFactory.getLogger(PartitionWriter.class);
@@ -59,8 +72,7 @@ public final class PartitionWriter {
     private IngestEvent.Built[] built = NO_BUILT;
     private int pendingCount;
     private volatile Runnable appendListener = () -> { };
-    /** Set by the journal, or by the flusher when an fsync fails. */
-    private volatile RuntimeException failure;
+    private final StorageHealth health;
     private volatile boolean removed;
     /** Runs of this partition handed to the flusher and not yet acknowledged. */
     private final AtomicInteger inFlightFlushes = new AtomicInteger();
@@ -69,6 +81,7 @@ public final class PartitionWriter {
         this.partitionLog = partitionLog;
         this.topicPartition = partitionLog.topicPartition();
         this.shard = shard;
+        this.health = new StorageHealth(topicPartition);
     }
 
     public PartitionLog log() {
@@ -77,6 +90,16 @@ public final class PartitionWriter {
 
     public JournalShard shard() {
         return shard;
+    }
+
+    /** Whether the partition refuses writes for now because its log could not be written or fsynced. Any thread. */
+    public boolean storageFailed() {
+        return health.isFailed() || partitionLog.flushFailed();
+    }
+
+    /** Records failed for a storage error since the broker started. Any thread. */
+    public long recordsRefused() {
+        return health.recordsRefused();
     }
 
     /** Called on the journal thread each time new records become readable. */
@@ -101,20 +124,23 @@ public final class PartitionWriter {
         pendingCount = i + 1;
     }
 
-    /** Adds a producer's batch: it is appended as it is, with offsets assigned. */
+    /**
+     * Adds a producer's batch: it is appended as it is, with offsets assigned. It takes one slot per record told
+     * of its outcome ({@link IngestEvent.Built#slots()}): the built slot holds the batch, the others the outcomes.
+     */
     void add(IngestEvent.Built batch) {
         int i = pendingCount;
-        int n = batch.count();
+        int n = batch.slots();
         if (i + n > keys.length) {
             grow(i + n);
         }
         built[i] = batch;
-        System.arraycopy(batch.timestamps(), 0, timestamps, i, n);
-        if (batch.callback() instanceof WholeBatchCallback) {
-            callbacks[i] = batch.callback(); // once, at the batch's first record; the others' slots stay empty
+        if (batch.timestamps() != null) {
+            System.arraycopy(batch.timestamps(), 0, timestamps, i, n);
         } else {
-            Arrays.fill(callbacks, i, i + n, batch.callback());
+            timestamps[i] = batch.maxTimestamp();
         }
+        Arrays.fill(callbacks, i, i + n, batch.callback());
         pendingCount = i + n;
     }
 
@@ -160,18 +186,25 @@ public final class PartitionWriter {
 
     /**
      * Encodes the pending records into RecordBatch v2 batches at the log end, cut at {@link #MAX_BATCH_BYTES} (or
-     * {@code max.message.bytes} if smaller), and appends them. On failure every pending record fails with the cause.
+     * {@code max.message.bytes} if smaller), and appends them. If an append fails, the records from that append on
+     * fail with the cause and the partition refuses records until a probe succeeds; while it refuses, they fail at
+     * once.
      */
     void writePending(BatchEncoder encoder, long nowMs) {
         if (removed) {
             failPending(new StorageException("Partition was removed: partition=" + partitionLog.topicPartition()));
             return;
         }
-        if (failure != null) {
-            failPending(failure);
+        noticeFlushFailure(nowMs);
+        // A probe waits for the failed runs still with the flusher: the repair must not race their completion.
+        if (health.isFailed() && (!health.mayWrite(nowMs) || inFlightFlushes.get() > 0)) {
+            health.countRefused(pendingCount, nowMs);
+            failPending(health.refusal());
             return;
         }
+        int written = 0;
         try {
+            partitionLog.repairAfterFlushFailure();
             LogConfig config = partitionLog.config();
             boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
             org.apache.kafka.common.record.TimestampType type = logAppendTime
@@ -195,19 +228,21 @@ public final class PartitionWriter {
                             encoder.startRun();
                             started = true;
                         }
-                        encoder.appendBuilt(b.batch(), nextOffset, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP);
+                        encoder.appendBuilt(b.batch(), nextOffset, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP,
+                                b.maxTimestamp());
                         int n = b.count();
-                        for (int i = 0; i < n; i++) {
+                        int slots = b.slots();
+                        for (int i = 0; i < slots; i++) {
                             offsets[next + i] = nextOffset + i;
                             storedTimestamps[next + i] = logAppendTime ? nowMs : timestamps[next + i];
                         }
-                        long batchMax = logAppendTime ? nowMs : b.timestamps()[b.maxTimestampIndex()];
+                        long batchMax = logAppendTime ? nowMs : b.maxTimestamp();
                         if (batchMax > maxTimestamp) {
                             maxTimestamp = batchMax;
                             offsetOfMaxTimestamp = nextOffset + (logAppendTime ? n - 1 : b.maxTimestampIndex());
                         }
                         nextOffset += n;
-                        next += n;
+                        next += slots;
                         continue;
                     }
                     if (!started) {
@@ -253,13 +288,26 @@ public final class PartitionWriter {
                 }
                 partitionLog.append(encoder.run(), nextOffset - 1, maxTimestamp, offsetOfMaxTimestamp,
                         (int) (nextOffset - firstOffset));
+                written = next;
             }
+            health.succeeded(nowMs);
         } catch (Throwable e) {
-            failure = e instanceof SluiceException se ? se : new StorageException(
+            RuntimeException error = e instanceof SluiceException se ? se : new StorageException(
                     "Cannot append to log: partition=" + partitionLog.topicPartition(), e);
-            log.error("Partition log failed, rejecting further appends: partition={}",
-                    partitionLog.topicPartition(), e);
-            failPending(failure);
+            health.failed(error, nowMs);
+            health.countRefused(pendingCount - written, nowMs);
+            failPendingFrom(written, error);
+        }
+    }
+
+    /**
+     * Puts the partition in the failed state if an fsync of its log failed since it last looked — on the flusher,
+     * or in the background after a roll. Journal thread.
+     */
+    private void noticeFlushFailure(long nowMs) {
+        if (!health.isFailed() && partitionLog.flushFailed()) {
+            health.failed(new StorageException("Cannot flush log: partition=" + topicPartition,
+                    partitionLog.flushFailure()), nowMs);
         }
     }
 
@@ -290,17 +338,14 @@ public final class PartitionWriter {
     /** Flusher thread: fsync, then make the run visible, acknowledge it and wake readers. */
     void completeFlushed(FlushStage.PartitionFlush flush) {
         try {
-            RuntimeException failed = failure;
-            if (failed == null) {
-                try {
-                    partitionLog.flush();
-                } catch (Throwable e) {
-                    failed = e instanceof SluiceException se ? se
-                            : new StorageException("Cannot flush log: partition=" + topicPartition, e);
-                    failure = failed;
-                    log.error("Partition log flush failed, rejecting further appends: partition={}", topicPartition,
-                            e);
-                }
+            RuntimeException failed = null;
+            try {
+                // Refused if an earlier fsync failed: this run was written after it, and proves nothing.
+                partitionLog.flush();
+            } catch (Throwable e) {
+                failed = e instanceof SluiceException se ? se
+                        : new StorageException("Cannot flush log: partition=" + topicPartition, e);
+                health.countFailedFlush(flush.callbacks().length);
             }
             if (failed == null) {
                 partitionLog.publish(flush.end());
@@ -340,17 +385,25 @@ public final class PartitionWriter {
         }
     }
 
-    /** fsyncs if the topic's flush policy asks for it now. */
+    /**
+     * fsyncs if the topic's flush policy asks for it now; if that fails, the run's records (written, not yet
+     * visible) fail and the partition refuses records. Also where the journal notices an fsync that failed elsewhere.
+     */
     void maybeFlush(long nowMs) {
-        if (failure == null && !removed && partitionLog.flushDue(nowMs)) {
+        if (removed) {
+            return;
+        }
+        noticeFlushFailure(nowMs);
+        if (!health.isFailed() && partitionLog.flushDue(nowMs)) {
             try {
                 partitionLog.resetFlushAccounting();
                 partitionLog.flush();
             } catch (Throwable e) {
-                failure = e instanceof SluiceException se ? se
+                RuntimeException error = e instanceof SluiceException se ? se
                         : new StorageException("Cannot flush log: partition=" + topicPartition, e);
-                log.error("Partition log flush failed: partition={}", partitionLog.topicPartition(), e);
-                failPending(failure);
+                health.failed(error, nowMs);
+                health.countRefused(pendingCount, nowMs);
+                failPending(error);
             }
         }
     }
@@ -376,7 +429,12 @@ public final class PartitionWriter {
     }
 
     void failPending(RuntimeException error) {
-        for (int i = 0, n = pendingCount; i < n; i++) {
+        failPendingFrom(0, error);
+    }
+
+    /** Fails the run's records from index {@code from} on; those before it stay pending, to go on as written. */
+    private void failPendingFrom(int from, RuntimeException error) {
+        for (int i = from, n = pendingCount; i < n; i++) {
             Callback callback = callbacks[i];
             if (callback != null) {
                 try {
@@ -386,7 +444,17 @@ public final class PartitionWriter {
                 }
             }
         }
-        clearPending();
+        if (from == 0) {
+            clearPending();
+            return;
+        }
+        int n = pendingCount;
+        Arrays.fill(keys, from, n, null);
+        Arrays.fill(values, from, n, null);
+        Arrays.fill(headers, from, n, null);
+        Arrays.fill(callbacks, from, n, null);
+        Arrays.fill(built, from, n, null);
+        pendingCount = from;
     }
 
     @Override

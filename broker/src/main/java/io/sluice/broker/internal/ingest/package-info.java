@@ -14,5 +14,9 @@
  *
  * Control work that must not race the writer (retention, compaction swaps, partition changes) is submitted to the
  * same ring as a task and runs between drained runs.
+ *
+ * <p>A partition whose log cannot be written or fsynced (a full disk) refuses records for a backoff, then lets the
+ * next run through as a probe; see {@link io.sluice.broker.internal.ingest.PartitionWriter} and
+ * {@link io.sluice.broker.internal.ingest.StorageHealth}.
  */
 package io.sluice.broker.internal.ingest;

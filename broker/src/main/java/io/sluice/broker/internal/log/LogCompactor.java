@@ -1,6 +1,8 @@
 package io.sluice.broker.internal.log;
 
+import io.sluice.broker.CorruptLogException;
 import io.sluice.broker.StorageException;
+import io.sluice.broker.TopicPartition;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -52,6 +54,12 @@ public final class LogCompactor {
 
     private final Map<PartitionLog, Long> firstDirtyOffsets = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<PartitionLog, Long> deleteHorizons = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Logs in which compaction met a corrupt batch: left as they are, so that nothing in them is rewritten or
+     * dropped by a pass that could not read them, until the broker restarts (as Kafka's cleaner marks a partition
+     * uncleanable).
+     */
+    private final java.util.Set<PartitionLog> uncleanable = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long maxMapEntries;
 
     /** @param maxMapEntries how many distinct keys one pass may map; the dirty section is cut to fit */
@@ -62,7 +70,7 @@ public final class LogCompactor {
     /** Whether the log is due: enough dirty bytes, or a tombstone's delete horizon has passed. */
     public boolean isDue(PartitionLog partitionLog, long nowMs) {
         LogConfig config = partitionLog.config();
-        if (!config.compact()) {
+        if (!config.compact() || uncleanable.contains(partitionLog)) {
             return false;
         }
         List<LogSegment> cleanable = cleanableSegments(partitionLog, nowMs);
@@ -92,19 +100,20 @@ public final class LogCompactor {
         keep.addAll(live);
         firstDirtyOffsets.keySet().retainAll(keep);
         deleteHorizons.keySet().retainAll(keep);
+        uncleanable.retainAll(keep);
     }
 
     /** Compacts the cleanable part of the log now. */
     public Result compact(PartitionLog partitionLog, long nowMs, WriterThread writer) {
         LogConfig config = partitionLog.config();
         List<LogSegment> cleanable = cleanableSegments(partitionLog, nowMs);
-        if (!config.compact() || cleanable.isEmpty()) {
+        if (!config.compact() || cleanable.isEmpty() || uncleanable.contains(partitionLog)) {
             return Result.NOTHING;
         }
         long firstDirty = firstDirtyOffsets.getOrDefault(partitionLog, partitionLog.logStartOffset());
         try {
             KeyMap latest = new KeyMap();
-            long endOfMapped = mapLatestOffsets(cleanable, firstDirty, latest);
+            long endOfMapped = mapLatestOffsets(partitionLog.topicPartition(), cleanable, firstDirty, latest);
             if (endOfMapped <= firstDirty && !deleteHorizonPassed(partitionLog, nowMs)) {
                 return Result.NOTHING;
             }
@@ -121,7 +130,7 @@ public final class LogCompactor {
                 Filter filter = new Filter(latest, nowMs, config.deleteRetentionMs());
                 Path cleanedFile = LogFiles.withSuffix(LogFiles.logFile(partitionLog.dir(), segment.baseOffset),
                         LogFiles.CLEANED);
-                long[] counts = writeCleanedCopy(segment, filter, cleanedFile);
+                long[] counts = writeCleanedCopy(partitionLog.topicPartition(), segment, filter, cleanedFile);
                 recordsRead += counts[0];
                 recordsRemoved += counts[0] - counts[1];
                 before += segment.sizeInBytes();
@@ -142,6 +151,12 @@ public final class LogCompactor {
             log.info("Compacted log: partition={}, segments={}, recordsRemoved={}, bytes {} -> {}",
                     partitionLog.topicPartition(), cleaned, recordsRemoved, before, after);
             return result;
+        } catch (CorruptLogException e) {
+            uncleanable.add(partitionLog);
+            log.error("Corrupt batch found by compaction, the log is left uncompacted until restart: partition={}, "
+                    + "file={}, position={}, offset={}", partitionLog.topicPartition(), e.file(), e.position(),
+                    e.offset(), e);
+            return Result.NOTHING;
         } catch (IOException e) {
             throw new StorageException("Compaction failed: partition=" + partitionLog.topicPartition(), e);
         } catch (StorageException e) {
@@ -181,7 +196,7 @@ public final class LogCompactor {
      * Maps each key in the dirty segments to its latest offset, stopping at a segment boundary if the map would
      * outgrow its bound. Returns the offset up to which keys were mapped.
      */
-    private long mapLatestOffsets(List<LogSegment> cleanable, long firstDirty, KeyMap latest) {
+    private long mapLatestOffsets(TopicPartition tp, List<LogSegment> cleanable, long firstDirty, KeyMap latest) {
         long mappedUpTo = firstDirty;
         for (int i = 0; i < cleanable.size(); i++) {
             LogSegment segment = cleanable.get(i);
@@ -193,12 +208,12 @@ public final class LogCompactor {
                 break;
             }
             long last = mappedUpTo;
-            for (FileChannelRecordBatch batch : segment.readAll().batches()) {
-                for (Record record : batch) {
+            for (FileChannelRecordBatch batch : StoredBatches.batches(tp, segment.readAll(), 0, segment.baseOffset)) {
+                StoredBatches.forEachRecord(tp, segment.file(), batch, record -> {
                     if (record.offset() >= firstDirty && record.hasKey()) {
                         latest.put(record.key(), record.offset());
                     }
-                }
+                });
                 last = batch.lastOffset() + 1;
             }
             mappedUpTo = Math.max(mappedUpTo, segmentEnd == Long.MAX_VALUE ? last : segmentEnd);
@@ -207,7 +222,8 @@ public final class LogCompactor {
     }
 
     /** Writes the retained batches of {@code segment} to {@code target}; returns {read, retained, bytes}. */
-    private static long[] writeCleanedCopy(LogSegment segment, Filter filter, Path target) throws IOException {
+    private static long[] writeCleanedCopy(TopicPartition tp, LogSegment segment, Filter filter, Path target)
+            throws IOException {
         long read = 0;
         long retained = 0;
         long bytes = 0;
@@ -215,7 +231,7 @@ public final class LogCompactor {
         ByteBuffer out = ByteBuffer.allocate(128 * 1024);
         try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (FileChannelRecordBatch batch : segment.readAll().batches()) {
+            for (FileChannelRecordBatch batch : StoredBatches.batches(tp, segment.readAll(), 0, segment.baseOffset)) {
                 int size = batch.sizeInBytes();
                 if (in.capacity() < size) {
                     in = ByteBuffer.allocate(size);
@@ -227,8 +243,12 @@ public final class LogCompactor {
                 batch.writeTo(in);
                 in.flip();
                 out.clear();
-                FilterResult result = MemoryRecords.readableRecords(in)
-                        .filterTo(filter, out, BufferSupplier.NO_CACHING);
+                FilterResult result;
+                try {
+                    result = MemoryRecords.readableRecords(in).filterTo(filter, out, BufferSupplier.NO_CACHING);
+                } catch (Throwable t) {
+                    throw StoredBatches.corruptOrRethrow(t, tp, segment.file(), batch.position(), batch.baseOffset());
+                }
                 read += result.messagesRead();
                 retained += result.messagesRetained();
                 ByteBuffer filtered = result.outputBuffer();

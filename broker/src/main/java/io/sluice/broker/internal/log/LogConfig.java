@@ -32,6 +32,8 @@ public record LogConfig(
         int indexIntervalBytes,
         int maxMessageBytes,
         TimestampType timestampType,
+        long timestampBeforeMaxMs,
+        long timestampAfterMaxMs,
         long deleteRetentionMs,
         long minCompactionLagMs,
         double minCleanableDirtyRatio,
@@ -48,6 +50,8 @@ public record LogConfig(
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
     public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
+    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
@@ -76,6 +80,12 @@ public record LogConfig(
                     "the largest record batch the log accepts")
             .define(MESSAGE_TIMESTAMP_TYPE, STRING, "CreateTime", Check.oneOf("CreateTime", "LogAppendTime"), "",
                     "CreateTime keeps the producer's timestamp; LogAppendTime stamps records with the broker's clock")
+            .define(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, LONG, Long.MAX_VALUE, Check.atLeast(0), "ms",
+                    "with CreateTime, how far before the broker's clock a record's timestamp may be; further is "
+                            + "refused")
+            .define(MESSAGE_TIMESTAMP_AFTER_MAX_MS, LONG, 3_600_000L, Check.atLeast(0), "ms",
+                    "with CreateTime, how far after the broker's clock a record's timestamp may be; further is "
+                            + "refused")
             .define(DELETE_RETENTION_MS, LONG, 86_400_000L, Check.atLeast(0), "ms",
                     "how long a tombstone stays readable on a compacted topic")
             .define(MIN_COMPACTION_LAG_MS, LONG, 0L, Check.atLeast(0), "ms",
@@ -100,6 +110,8 @@ public record LogConfig(
             Map.entry("log.index.interval.bytes", INDEX_INTERVAL_BYTES),
             Map.entry("message.max.bytes", MAX_MESSAGE_BYTES),
             Map.entry("log.message.timestamp.type", MESSAGE_TIMESTAMP_TYPE),
+            Map.entry("log.message.timestamp.before.max.ms", MESSAGE_TIMESTAMP_BEFORE_MAX_MS),
+            Map.entry("log.message.timestamp.after.max.ms", MESSAGE_TIMESTAMP_AFTER_MAX_MS),
             Map.entry("log.cleaner.delete.retention.ms", DELETE_RETENTION_MS),
             Map.entry("log.cleaner.min.compaction.lag.ms", MIN_COMPACTION_LAG_MS),
             Map.entry("log.cleaner.min.cleanable.ratio", MIN_CLEANABLE_DIRTY_RATIO),
@@ -139,6 +151,8 @@ public record LogConfig(
                 (Integer) v.get(MAX_MESSAGE_BYTES),
                 "LogAppendTime".equals(v.get(MESSAGE_TIMESTAMP_TYPE))
                         ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
+                (Long) v.get(MESSAGE_TIMESTAMP_BEFORE_MAX_MS),
+                (Long) v.get(MESSAGE_TIMESTAMP_AFTER_MAX_MS),
                 (Long) v.get(DELETE_RETENTION_MS),
                 (Long) v.get(MIN_COMPACTION_LAG_MS),
                 (Double) v.get(MIN_CLEANABLE_DIRTY_RATIO),

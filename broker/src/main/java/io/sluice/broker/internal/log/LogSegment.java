@@ -3,6 +3,8 @@ package io.sluice.broker.internal.log;
 import io.sluice.broker.StorageException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.kafka.common.KafkaException;
@@ -41,6 +43,8 @@ final class LogSegment implements Closeable {
     private volatile boolean timestampsKnown;
     /** The time index on disk ends with the entry for the largest timestamp: nothing to add when growth stops. */
     private boolean timeIndexComplete = true;
+    /** Bytes of a failed append may be in the file past its size: the next append cuts them off first. */
+    private boolean partialWrite;
 
     private LogSegment(Path dir, long baseOffset, LogConfig config, long createdMs, boolean mayGrow, int size,
                        boolean isNew) {
@@ -127,33 +131,95 @@ final class LogSegment implements Closeable {
     /**
      * Appends one or more batches whose offsets were assigned by the caller, creating the files on the first. Adds
      * an index entry when more than {@code index.interval.bytes} were written since the last one.
+     *
+     * <p>A failed append (a full disk) leaves the segment as it was: the disk blocks for the index entry are taken
+     * first, and what part of the batches reached the file is cut off again; if even that fails, the next append
+     * cuts it off before it writes.
      */
     void append(MemoryRecords batches, long lastOffset, long batchMaxTimestamp, long offsetOfBatchMaxTimestamp)
             throws IOException {
         SegmentFiles.Open open = files.forAppend();
         FileRecords records = open.records();
         int position = records.sizeInBytes();
-        if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP && position == 0) {
-            rollingBasedTimestamp = batchMaxTimestamp;
+        if (partialWrite) {
+            records.truncateTo(position);
+            partialWrite = false;
+        }
+        boolean indexEntryDue = bytesSinceLastIndexEntry > indexIntervalBytes;
+        if (indexEntryDue) {
+            open.offsetIndex().reserveNext();
+            open.timeIndex().reserveNext();
         }
         try {
             records.append(batches);
         } catch (IOException e) {
-            // A partial write would sit between good batches: cut it off before anything follows it.
-            records.truncateTo(position);
+            // A partial write would sit between good batches: cut it off before anything follows it. FileRecords
+            // did not count the bytes that reached the file, so its size is still the position before the write.
+            partialWrite = true;
+            try {
+                records.truncateTo(position);
+                partialWrite = false;
+            } catch (IOException | RuntimeException truncateFailure) {
+                e.addSuppressed(truncateFailure);
+            }
             throw e;
+        }
+        if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP && position == 0) {
+            rollingBasedTimestamp = batchMaxTimestamp;
         }
         timeIndexComplete = false;
         if (batchMaxTimestamp > maxTimestamp) {
             offsetOfMaxTimestamp = offsetOfBatchMaxTimestamp;
             maxTimestamp = batchMaxTimestamp;
         }
-        if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+        if (indexEntryDue) {
             open.offsetIndex().append(lastOffset, position);
             open.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
             bytesSinceLastIndexEntry = 0;
         }
         bytesSinceLastIndexEntry += batches.sizeInBytes();
+    }
+
+    /** Cuts the file off at {@code position}, between batches; the caller then rebuilds the indexes. */
+    void truncateTo(int position) throws IOException {
+        if (files.none()) {
+            return; // nothing was ever written
+        }
+        files.get().records().truncateTo(position);
+        partialWrite = false;
+    }
+
+    /**
+     * Writes the batches from the one holding {@code offset} to the end of the file again, over themselves, so that
+     * the next fsync writes them to disk whatever became of their pages before. Indexes are left as they are.
+     */
+    void rewriteFrom(long offset) throws IOException {
+        int size = sizeInBytes();
+        if (size == 0) {
+            return;
+        }
+        int from = 0;
+        if (offset > baseOffset) {
+            LogOffsetPosition start = translateOffset(offset, size);
+            if (start == null) {
+                return;
+            }
+            from = start.position;
+        }
+        FileChannel channel = files.get().records().channel();
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        for (long position = from; position < size; position += buffer.limit()) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), size - position));
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, position + buffer.position()) < 0) {
+                    throw new IOException("Segment shorter than its size: file=" + file() + ", size=" + size);
+                }
+            }
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                channel.write(buffer, position + buffer.position());
+            }
+        }
     }
 
     /** Whether a batch of {@code incomingBytes} ending at {@code lastOffset} must go to a new segment. */
@@ -174,7 +240,11 @@ final class LogSegment implements Closeable {
         return open.offsetIndex().isFull() || open.timeIndex().isFull();
     }
 
-    /** The segment stops growing: a final time-index entry, indexes trimmed to their entries. */
+    /**
+     * The segment stops growing: a final time-index entry, indexes trimmed to their entries.
+     *
+     * @throws java.io.UncheckedIOException if the disk has no room for the final entry; nothing changed then
+     */
     void onBecomeInactive() {
         files.stopGrowing();
         if (files.ifOpen() == null && (timeIndexComplete || files.none())) {
@@ -199,7 +269,7 @@ final class LogSegment implements Closeable {
             open.records().flush();
             open.offsetIndex().flush();
             open.timeIndex().flush();
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new StorageException("Cannot flush segment: file=" + file(), e);
         }
     }
@@ -400,6 +470,34 @@ final class LogSegment implements Closeable {
         int available = maxPosition - start.position;
         int length = Math.min(available, Math.max(maxBytes, start.size));
         return new Slice(files.get().records().slice(start.position, length), start.position);
+    }
+
+    /**
+     * Where the first batch from the indexed position of {@code offset} whose header cannot be read starts, or that
+     * position if every header up to {@code maxPosition} reads: where a failed read ran into corruption.
+     */
+    int positionOfUnreadableBatch(long offset, int maxPosition) {
+        if (maxPosition <= 0) {
+            return 0;
+        }
+        SegmentFiles.Open open = files.get();
+        int position = open.offsetIndex().lookup(offset);
+        if (position >= maxPosition) {
+            return position;
+        }
+        int start = position;
+        try {
+            for (FileChannelRecordBatch batch : open.records().slice(start, maxPosition - start).batches()) {
+                batch.lastOffset();
+                position = batch.position() + batch.sizeInBytes();
+            }
+            return start;
+        } catch (Throwable t) {
+            if (!StoredBatches.isDecodeFailure(t)) {
+                throw t;
+            }
+            return position;
+        }
     }
 
     /** The batches between two positions that fall between batches (a reader's, the high watermark's). */

@@ -3,6 +3,7 @@ package io.sluice.broker.internal.log;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,8 +19,15 @@ import org.apache.kafka.common.utils.ByteBufferUnmapper;
  * when the segment stops growing. The mapping itself is kept until {@link #close()}: readers only touch
  * {@code entries * entrySize} bytes, which stay inside the file. A reader reads the volatile entry count first,
  * so the entry bytes written before the count was raised are visible to it.
+ *
+ * <p>A preallocated file is sparse: the disk blocks under an entry are only allocated when the entry is first
+ * written. Written through the mapping on a full disk, that kills the JVM with SIGBUS (an {@code InternalError}
+ * where the JVM can turn it into one); so each page is first written with zeros through the channel, which fails
+ * with an {@code IOException} instead ({@link #reserve}).
  */
 abstract class MappedIndex implements Closeable {
+    /** The unit in which a file gets disk blocks, and a mapping faults: the page size of the machines we run on. */
+    private static final int PAGE_BYTES = 4096;
     final Path file;
     final long baseOffset;
     private final int entrySize;
@@ -27,6 +35,8 @@ abstract class MappedIndex implements Closeable {
     private final FileChannel channel;
     private MappedByteBuffer mmap;
     private volatile int entries;
+    /** How much of the file, from its start, has disk blocks under it: entries are only written below this. */
+    private long allocatedBytes;
 
     /**
      * Opens or creates the index file. A writable index is (re)sized to {@code maxIndexBytes} rounded down to whole
@@ -44,6 +54,8 @@ abstract class MappedIndex implements Closeable {
                             StandardOpenOption.WRITE)
                     : FileChannel.open(file, StandardOpenOption.READ);
             long length = ch.size();
+            // What the file held before it was preallocated was written, so its pages have blocks.
+            this.allocatedBytes = Math.min(roundUpToPage(length), (long) Integer.MAX_VALUE);
             int existing = (int) Math.min(Integer.MAX_VALUE, length / entrySize);
             long mappedBytes;
             if (writable) {
@@ -98,6 +110,46 @@ abstract class MappedIndex implements Closeable {
         return entrySize;
     }
 
+    /**
+     * Makes sure entry {@code i} has disk blocks under it before it is written through the mapping, by writing
+     * zeros through the channel to the pages it falls on, and those before them that have none.
+     *
+     * @throws IOException if the disk is full, or cannot be written
+     */
+    final void reserve(int i) throws IOException {
+        long end = (long) (i + 1) * entrySize;
+        if (end <= allocatedBytes) {
+            return;
+        }
+        long from = allocatedBytes;
+        ByteBuffer zeros = ByteBuffer.allocate((int) (Math.min(roundUpToPage(end), mmap.capacity()) - from));
+        while (zeros.hasRemaining()) {
+            channel.write(zeros, from + zeros.position());
+        }
+        allocatedBytes = from + zeros.capacity();
+    }
+
+    /** {@link #reserve} for the entry that would be appended next, if there is room for one. */
+    final void reserveNext() throws IOException {
+        int n = Math.max(0, entries);
+        if (n < maxEntries) {
+            reserve(n);
+        }
+    }
+
+    /** {@link #reserve} for an append: on a full disk it fails with an {@code UncheckedIOException}, not SIGBUS. */
+    final void reserveOrFail(int i) {
+        try {
+            reserve(i);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot allocate index entry: file=" + file + ", entry=" + i, e);
+        }
+    }
+
+    private static long roundUpToPage(long bytes) {
+        return (bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
+    }
+
     /** Publishes one more entry whose bytes the subclass has just written at {@link #entries()}. */
     final void commitEntry() {
         entries = entries + 1;
@@ -134,6 +186,7 @@ abstract class MappedIndex implements Closeable {
         try {
             if (channel.isOpen() && channel.size() != (long) n * entrySize) {
                 channel.truncate((long) n * entrySize);
+                allocatedBytes = Math.min(allocatedBytes, (long) n * entrySize);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot trim index: file=" + file, e);

@@ -41,6 +41,7 @@ final class OffsetIndex extends MappedIndex {
             throw new IllegalArgumentException("Offset index entries must increase: file=" + file + ", offset="
                     + offset + ", last=" + key(n - 1));
         }
+        reserveOrFail(n);
         buffer().putInt(n * ENTRY_SIZE, Math.toIntExact(offset - baseOffset));
         buffer().putInt(n * ENTRY_SIZE + 4, position);
         commitEntry();

@@ -89,6 +89,12 @@ public final class PartitionLog implements Closeable {
     /** Whether the directory exists: a log whose directory was missing when opened creates it on first append. */
     private boolean directoryExists;
     private volatile boolean closed;
+    /**
+     * The failure of an fsync since which what was written after the recovery point may not be on disk: Linux may
+     * have dropped those pages from write-back, and a later fsync of the same file reports success all the same. The
+     * recovery point stays put, and appends and fsyncs are refused, until {@link #repairAfterFlushFailure}.
+     */
+    private volatile StorageException flushFailure;
 
     private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config,
                          ScheduledExecutorService background, LongSupplier clock) {
@@ -387,6 +393,7 @@ public final class PartitionLog implements Closeable {
 
     private void appendOpen(MemoryRecords batches, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
                             int recordCount) {
+        refuseAfterFlushFailure();
         long now = clock.getAsLong();
         LogSegment segment = active;
         if (segment.shouldRoll(batches.sizeInBytes(), maxTimestamp, lastOffset, config, now)) {
@@ -469,11 +476,17 @@ public final class PartitionLog implements Closeable {
         try {
             ensureOpen();
             synchronized (flushLock) {
+                refuseAfterFlushFailure();
                 if (end.offset() <= recoveryPoint) {
                     return;
                 }
                 Long from = segments.floorKey(recoveryPoint);
-                flushSegments((from == null ? segments : segments.tailMap(from, true)).values());
+                try {
+                    flushSegments((from == null ? segments : segments.tailMap(from, true)).values());
+                } catch (StorageException e) {
+                    flushFailed(e);
+                    throw e;
+                }
                 recoveryPoint = end.offset();
             }
         } finally {
@@ -495,6 +508,8 @@ public final class PartitionLog implements Closeable {
         if (previous.baseOffset == base) {
             return previous;
         }
+        // The previous segment stops growing first: if it cannot (a full disk), it stays active, as it was. The new
+        // one has no files until its first append: making it cannot fail.
         previous.onBecomeInactive();
         LogSegment next = LogSegment.create(dir, base, config, clock.getAsLong());
         segments.put(base, next);
@@ -524,17 +539,132 @@ public final class PartitionLog implements Closeable {
 
     private void flushUpToOpen(LogSegment segment, long offset) {
         synchronized (flushLock) {
-            if (closed || recoveryPoint >= offset || pendingDeletions.contains(segment)) {
+            // A segment deleted or replaced by compaction meanwhile is no longer the log's to make durable.
+            if (closed || recoveryPoint >= offset || pendingDeletions.contains(segment)
+                    || segments.get(segment.baseOffset) != segment || flushFailure != null) {
                 return;
             }
             try {
                 segment.flush();
             } catch (StorageException e) {
                 log.warn("Background flush failed: partition={}, segment={}", topicPartition, segment.file(), e);
+                flushFailed(e);
                 return;
             }
             // Earlier segments were fsynced when they stopped growing: the executor runs these flushes in order.
             recoveryPoint = Math.max(recoveryPoint, offset);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- fsync failure
+
+    /** Whether an fsync failed since the last {@link #repairAfterFlushFailure}. Any thread. */
+    public boolean flushFailed() {
+        return flushFailure != null;
+    }
+
+    /** The failure of that fsync, or null. Any thread. */
+    public StorageException flushFailure() {
+        return flushFailure;
+    }
+
+    /** Records a failed fsync: from now on the log takes no appends and no fsyncs until it is repaired. */
+    void flushFailed(StorageException failure) {
+        if (flushFailure == null) {
+            flushFailure = failure;
+        }
+    }
+
+    private void refuseAfterFlushFailure() {
+        StorageException failure = flushFailure;
+        if (failure != null) {
+            throw new StorageException("Log not repaired since an fsync failed: partition=" + topicPartition,
+                    failure);
+        }
+    }
+
+    /**
+     * Makes the log whole after a failed fsync, so that it can take writes again; does nothing if no fsync failed.
+     * Kafka takes the whole log directory offline until a restart recovers it; here the partition recovers in place:
+     * <ol>
+     *   <li>what was written but never made visible goes — its senders were told it failed;</li>
+     *   <li>the segments from the recovery point are validated as after a crash (CRC32C, sizes, offsets), their
+     *       indexes rebuilt and an invalid tail cut off; readers wait meanwhile;</li>
+     *   <li>their bytes from the recovery point are written again and fsynced: only a new write makes pages that
+     *       write-back dropped durable.</li>
+     * </ol>
+     * Then the recovery point is the log end and appends and fsyncs are taken again. If a step fails the log stays
+     * as failed as it was, and the repair can be tried again. Writer thread only, with no fsync of its appends in
+     * flight.
+     *
+     * @throws StorageException if the disk still cannot be written
+     */
+    public void repairAfterFlushFailure() {
+        if (flushFailure == null) {
+            return;
+        }
+        try {
+            lifecycle.writeLock().lock();
+            try {
+                ensureOpen();
+                synchronized (flushLock) {
+                    truncateToHighWatermark();
+                    long next = recoverAfterCrash(recoveryPoint);
+                    Position end = new Position(next, active.baseOffset, active.sizeInBytes());
+                    logEnd = end;
+                    if (next < highWatermark.offset()) {
+                        log.error("Records lost after a failed fsync, the log ends before its high watermark: "
+                                + "partition={}, highWatermark={}, logEndOffset={}", topicPartition,
+                                highWatermark.offset(), next);
+                        java.util.Arrays.fill(recentEnds, null);
+                        highWatermark = end;
+                        logStartOffset = Math.min(logStartOffset, next);
+                    }
+                }
+            } finally {
+                lifecycle.writeLock().unlock();
+            }
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                synchronized (flushLock) {
+                    rewriteFromRecoveryPoint();
+                    LogFiles.fsyncDirectory(dir);
+                    recoveryPoint = logEnd.offset();
+                    flushFailure = null;
+                }
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof StorageException se) {
+                throw se;
+            }
+            throw new StorageException("Cannot repair the log after a failed fsync: partition=" + topicPartition, e);
+        }
+        log.info("Log repaired after a failed fsync: partition={}, logEndOffset={}", topicPartition,
+                logEnd.offset());
+    }
+
+    /** Cuts off what was written after the high watermark; the segment it falls in becomes the active one. */
+    private void truncateToHighWatermark() throws IOException {
+        Position hw = highWatermark;
+        for (LogSegment later : List.copyOf(segments.tailMap(hw.segmentBaseOffset(), false).values())) {
+            segments.remove(later.baseOffset);
+            later.deleteFiles();
+        }
+        LogSegment last = segments.get(hw.segmentBaseOffset());
+        last.truncateTo(hw.filePosition());
+        active = last;
+        logEnd = hw;
+        recoveryPoint = Math.min(recoveryPoint, hw.offset());
+    }
+
+    private void rewriteFromRecoveryPoint() throws IOException {
+        Long from = segments.floorKey(recoveryPoint);
+        for (LogSegment segment : (from == null ? segments : segments.tailMap(from, true)).values()) {
+            segment.rewriteFrom(recoveryPoint);
+            segment.flush();
         }
     }
 
@@ -720,7 +850,7 @@ public final class PartitionLog implements Closeable {
             LogSegment segment = entry.getValue();
             int maxPosition = segment.baseOffset == hw.segmentBaseOffset()
                     ? hw.filePosition() : segment.sizeInBytes();
-            LogSegment.Slice slice = segment.read(offset, maxBytes, maxPosition);
+            LogSegment.Slice slice = readSegment(segment, offset, maxBytes, maxPosition);
             if (slice != null) {
                 bytesRead.add(slice.records().sizeInBytes());
                 boolean toHighWatermark = segment.baseOffset == hw.segmentBaseOffset()
@@ -731,6 +861,16 @@ public final class PartitionLog implements Closeable {
             entry = segments.higherEntry(entry.getKey());
         }
         return new ReadResult(null, 0, hw.offset(), start, hw.offset());
+    }
+
+    /** Reads a segment; a batch header on the way to {@code offset} that cannot be read is corruption. */
+    private LogSegment.Slice readSegment(LogSegment segment, long offset, int maxBytes, int maxPosition) {
+        try {
+            return segment.read(offset, maxBytes, maxPosition);
+        } catch (Throwable t) {
+            throw StoredBatches.corruptOrRethrow(t, topicPartition, segment.file(),
+                    segment.positionOfUnreadableBatch(offset, maxPosition), offset);
+        }
     }
 
     /**
@@ -759,7 +899,13 @@ public final class PartitionLog implements Closeable {
             }
             int maxPosition = segment.baseOffset == hw.segmentBaseOffset()
                     ? hw.filePosition() : segment.sizeInBytes();
-            TimestampAndOffset found = segment.findOffsetByTimestamp(timestamp, start, maxPosition);
+            TimestampAndOffset found;
+            try {
+                found = segment.findOffsetByTimestamp(timestamp, start, maxPosition);
+            } catch (Throwable t) {
+                throw StoredBatches.corruptOrRethrow(t, topicPartition, segment.file(),
+                        segment.positionOfUnreadableBatch(start, maxPosition), start);
+            }
             if (found != null) {
                 return new OffsetAndTimestamp(found.offset, found.timestamp);
             }

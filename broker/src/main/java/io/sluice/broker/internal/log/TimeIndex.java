@@ -47,6 +47,7 @@ final class TimeIndex extends MappedIndex {
         if (!hasRoom()) {
             return false;
         }
+        reserveOrFail(n);
         buffer().putLong(n * ENTRY_SIZE, timestamp);
         buffer().putInt(n * ENTRY_SIZE + 8, Math.toIntExact(offset - baseOffset));
         commitEntry();

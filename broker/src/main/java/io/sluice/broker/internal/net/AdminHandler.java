@@ -235,14 +235,19 @@ final class AdminHandler {
      */
     void deleteRecords(DeleteRecordsRequestData request, Consumer<ApiMessage> reply) {
         Map<io.sluice.broker.TopicPartition, Long> offsets = new LinkedHashMap<>();
+        DeleteRecordsResponseData unknown = new DeleteRecordsResponseData();
         for (DeleteRecordsRequestData.DeleteRecordsTopic t : request.topics()) {
             for (DeleteRecordsRequestData.DeleteRecordsPartition p : t.partitions()) {
-                offsets.put(new io.sluice.broker.TopicPartition(t.name(), p.partitionIndex()), p.offset());
+                if (p.partitionIndex() < 0 || t.name() == null) {
+                    unknownPartition(unknown, t.name(), p.partitionIndex());
+                } else {
+                    offsets.put(new io.sluice.broker.TopicPartition(t.name(), p.partitionIndex()), p.offset());
+                }
             }
         }
         Map<io.sluice.broker.TopicPartition, CompletableFuture<Long>> deleted = core.registry().deleteRecords(offsets);
         CompletableFuture.allOf(deleted.values().toArray(CompletableFuture[]::new)).whenComplete((ignored, e) -> {
-            DeleteRecordsResponseData response = new DeleteRecordsResponseData();
+            DeleteRecordsResponseData response = unknown;
             deleted.forEach((tp, result) -> {
                 DeleteRecordsResponseData.DeleteRecordsTopicResult topic = response.topics().find(tp.topic());
                 if (topic == null) {
@@ -267,6 +272,21 @@ final class AdminHandler {
             });
             reply.accept(response);
         });
+    }
+
+    /** A partition no topic has (a negative index, no topic name): UNKNOWN_TOPIC_OR_PARTITION. */
+    private static void unknownPartition(DeleteRecordsResponseData response, String topicName, int partition) {
+        String name = topicName == null ? "" : topicName;
+        DeleteRecordsResponseData.DeleteRecordsTopicResult topic = response.topics().find(name);
+        if (topic == null) {
+            topic = new DeleteRecordsResponseData.DeleteRecordsTopicResult().setName(name);
+            response.topics().add(topic);
+        }
+        if (topic.partitions().find(partition) == null) {
+            topic.partitions().add(new DeleteRecordsResponseData.DeleteRecordsPartitionResult()
+                    .setPartitionIndex(partition).setLowWatermark(-1)
+                    .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+        }
     }
 
     static Errors errorFor(RuntimeException e) {

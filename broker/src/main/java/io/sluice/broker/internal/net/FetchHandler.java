@@ -37,14 +37,20 @@ final class FetchHandler {
         this.delayed = delayed;
     }
 
-    void handle(FetchRequest request, short version, Consumer<ApiMessage> reply) {
+    /**
+     * Answers at once, or parks the fetch until its records or its {@code max.wait.ms} come; {@code onDrop} is told
+     * how to drop a parked fetch whose connection goes first.
+     */
+    void handle(FetchRequest request, short version, Consumer<ApiMessage> reply, Consumer<Runnable> onDrop) {
         FetchRequestData data = request.data();
         Read first = read(data, version);
         if (first.bytes >= minBytes(data) || first.errors || data.maxWaitMs() <= 0 || asksForNothing(data)) {
             reply.accept(first.sent());
             return;
         }
-        new Waiting(data, version, reply).start();
+        Waiting waiting = new Waiting(data, version, reply);
+        onDrop.accept(waiting::drop);
+        waiting.start();
     }
 
     /** A fetch waiting for records or for its {@code max.wait.ms}; completes once, whichever comes first. */
@@ -55,6 +61,7 @@ final class FetchHandler {
         private final AtomicBoolean done = new AtomicBoolean();
         private final AtomicBoolean checkPending = new AtomicBoolean();
         private final List<Partition> watched = new ArrayList<>();
+        private volatile java.util.concurrent.ScheduledFuture<?> timer;
 
         Waiting(FetchRequestData data, short version, Consumer<ApiMessage> reply) {
             this.data = data;
@@ -73,7 +80,10 @@ final class FetchHandler {
                     }
                 }
             }
-            delayed.schedule(this::complete, data.maxWaitMs(), TimeUnit.MILLISECONDS);
+            timer = delayed.schedule(this::complete, data.maxWaitMs(), TimeUnit.MILLISECONDS);
+            if (done.get()) {
+                timer.cancel(false); // answered by a partition's wake-up before the timer was set
+            }
             // Records may have arrived between the first read and the listeners: look once more.
             check();
         }
@@ -95,12 +105,31 @@ final class FetchHandler {
             }
         }
 
-        private void complete() {
+        /** Its connection is gone: stops waiting, answers nothing. */
+        void drop() {
+            if (stop()) {
+                reply.accept(null);
+            }
+        }
+
+        /** Stops watching and the timer; true the first time. */
+        private boolean stop() {
             if (!done.compareAndSet(false, true)) {
-                return;
+                return false;
             }
             for (Partition p : watched) {
                 p.removeListener(this);
+            }
+            java.util.concurrent.ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+            return true;
+        }
+
+        private void complete() {
+            if (!stop()) {
+                return;
             }
             ApiMessage response;
             try {
@@ -179,6 +208,11 @@ final class FetchHandler {
                 } catch (OffsetOutOfRangeException e) {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
                             .setLogStartOffset(version >= 5 ? log.logStartOffset() : -1);
+                    errors = true;
+                } catch (io.sluice.broker.CorruptLogException | io.sluice.broker.StorageException e) {
+                    // This partition's files, not the request: its error, and the other partitions as asked.
+                    pd.setErrorCode((e instanceof io.sluice.broker.CorruptLogException ? Errors.CORRUPT_MESSAGE
+                            : Errors.KAFKA_STORAGE_ERROR).code()).setHighWatermark(log.highWatermark());
                     errors = true;
                 }
             }

@@ -129,7 +129,9 @@ final class GroupHandler {
                 Map<Integer, OffsetAndMetadata> partitions = wanted.computeIfAbsent(t.getKey(),
                         k -> new LinkedHashMap<>());
                 for (int p : t.getValue()) {
-                    partitions.put(p, committed.get(new TopicPartition(t.getKey(), p)));
+                    // No partition a client can name wrongly has a commit: -1, as Kafka answers.
+                    partitions.put(p, t.getKey() == null || p < 0 ? null
+                            : committed.get(new TopicPartition(t.getKey(), p)));
                 }
             }
         }

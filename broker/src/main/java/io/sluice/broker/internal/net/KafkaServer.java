@@ -6,30 +6,35 @@ import io.sluice.broker.internal.BrokerCore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.common.network.Send;
-import org.apache.kafka.common.network.TransferableChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves the Kafka protocol on one plaintext listener with {@code num.network.threads} network threads, each a
- * selector over its share of the connections: the first also accepts them and deals them out in turn. A network
- * thread reads size-prefixed request frames, hands each to the {@link RequestHandler} and writes the responses back
- * in request order. A client's bytes never stop the server: a frame that is too large or unreadable closes that
- * connection (logged), nothing else.
+ * selector over its share of the connections: the first also accepts them and deals them out in turn.
+ *
+ * <pre>
+ *   sluice-network-P-0 (accepts) ──► connections ──► RequestHandler ──► answered inline, or later from the
+ *   sluice-network-P-1 …              (Connection)                       journal, timer or admin threads,
+ *                                                                         handed back to the connection's thread
+ * </pre>
+ *
+ * A network thread reads size-prefixed request frames ({@link Connection}), within the memory requests may hold
+ * ({@code queued.max.request.bytes}), hands each to the {@link RequestHandler} and writes the responses back in
+ * request order. Once a second it closes connections idle for {@code connections.max.idle.ms}. A client's bytes
+ * never stop the server: a frame that is too large or unreadable closes that connection (logged at a bounded
+ * rate), nothing else; a network thread outlives any error but the JVM's.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
@@ -51,6 +56,9 @@ public final class KafkaServer implements AutoCloseable {
     private static final long ACCEPT_PAUSE_NANOS = 100_000_000L;
     private final Listener bound;
     private final RequestTimes requestTimes = new RequestTimes();
+    private final RequestMemory memory;
+    private final long idleNanos;
+    private final WarningLimiter warnings = new WarningLimiter(log);
     private volatile boolean closed;
 
     private KafkaServer(ServerSocketChannel server, Selector[] selectors, RequestHandler handler,
@@ -60,6 +68,8 @@ public final class KafkaServer implements AutoCloseable {
         this.maxRequestBytes = config.socketRequestMaxBytes();
         this.maxConnections = config.maxConnections();
         this.maxConnectionsPerIp = config.maxConnectionsPerIp();
+        this.memory = new RequestMemory(config.queuedMaxRequestBytes());
+        this.idleNanos = config.connectionsMaxIdleMs() * 1_000_000L;
         this.bound = bound;
         this.processors = new Processor[selectors.length];
         for (int i = 0; i < selectors.length; i++) {
@@ -106,9 +116,19 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    /** Requests served and their times, per kind of request, since the server started. */
+    /**
+     * Requests served and their times, per kind of request, since the server started; the connections open and the
+     * memory their requests hold now.
+     */
     public List<Metric> metrics() {
-        return requestTimes.metrics();
+        List<Metric> metrics = new java.util.ArrayList<>(requestTimes.metrics());
+        metrics.add(new Metric("connections", "Client connections open", Metric.Type.GAUGE, Map.of(),
+                connections.get()));
+        metrics.add(new Metric("request-bytes", "Bytes the request frames being read and handled hold",
+                Metric.Type.GAUGE, Map.of(), memory.used()));
+        metrics.add(new Metric("request-bytes-limit", "The most bytes request frames may hold "
+                + "(queued.max.request.bytes)", Metric.Type.GAUGE, Map.of(), memory.capacity()));
+        return metrics;
     }
 
     /** The address bound (with the real port when 0 was asked). */
@@ -149,9 +169,9 @@ public final class KafkaServer implements AutoCloseable {
                 continue;
             }
             if (!admit(address)) {
-                log.warn("Refusing a connection: peer={}, reason={}", address,
-                        connections.get() >= maxConnections ? "max.connections (" + maxConnections + ") reached"
-                                : "max.connections.per.ip (" + maxConnectionsPerIp + ") reached for " + address);
+                warnings.warn("refused", "Refusing a connection: peer=" + address + ", reason="
+                        + (connections.get() >= maxConnections ? "max.connections (" + maxConnections + ") reached"
+                        : "max.connections.per.ip (" + maxConnectionsPerIp + ") reached for " + address));
                 closeQuietly(channel);
                 continue;
             }
@@ -208,11 +228,13 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /** One network thread: a selector over its connections, and the responses finished for them elsewhere. */
-    private final class Processor {
+    private final class Processor implements Connection.Context {
         private final Selector selector;
         private final Thread thread;
         /** Responses finished off this thread, to be written by it. */
         private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
+        private long lastIdleCheck = System.nanoTime();
+        private final java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocate(Connection.FIRST_CHUNK_BYTES);
 
         Processor(Selector selector, String name) {
             this.selector = selector;
@@ -240,40 +262,67 @@ public final class KafkaServer implements AutoCloseable {
             }
         }
 
-        /** Runs {@code task} on this network thread. */
-        void execute(Runnable task) {
+        @Override
+        public void execute(Runnable task) {
             completions.add(task);
             selector.wakeup();
         }
 
-        boolean onThisThread() {
+        @Override
+        public boolean onNetworkThread() {
             return Thread.currentThread() == thread;
+        }
+
+        @Override
+        public RequestHandler handler() {
+            return handler;
+        }
+
+        @Override
+        public RequestMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public int maxRequestBytes() {
+            return maxRequestBytes;
+        }
+
+        @Override
+        public RequestTimes requestTimes() {
+            return requestTimes;
+        }
+
+        @Override
+        public java.nio.ByteBuffer scratch() {
+            return scratch;
+        }
+
+        @Override
+        public void warn(String kind, String message) {
+            warnings.warn(kind, message);
+        }
+
+        @Override
+        public void closed(Connection connection) {
+            release(connection.address);
         }
 
         private void run() {
             try {
                 while (!closed) {
-                    selector.select(this == processors[0] ? resumeAccepting() : 500);
-                    runCompletions();
-                    Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-                    while (keys.hasNext()) {
-                        SelectionKey key = keys.next();
-                        keys.remove();
-                        if (!key.isValid()) {
-                            continue;
-                        }
-                        if (key.isAcceptable()) {
-                            accept(key);
-                        } else {
-                            serve((Connection) key.attachment(), key);
-                        }
+                    try {
+                        serveOnce();
+                    } catch (ClosedSelectorException e) {
+                        throw e;
+                    } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+                        // One connection's trouble, or a moment without memory: never the end of this thread.
+                        log.error("Network thread error, serving on: listener={}, thread={}", bound,
+                                thread.getName(), e);
                     }
-                    runCompletions();
                 }
             } catch (ClosedSelectorException e) {
                 // closing
-            } catch (IOException | RuntimeException e) {
-                log.error("Network thread failed: listener={}, thread={}", bound, thread.getName(), e);
             } finally {
                 try {
                     runCompletions(); // connections dealt to this thread meanwhile: registered, then closed below
@@ -288,6 +337,31 @@ public final class KafkaServer implements AutoCloseable {
             }
         }
 
+        private void serveOnce() throws IOException {
+            selector.select(this == processors[0] ? resumeAccepting() : 500);
+            runCompletions();
+            Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+            while (keys.hasNext()) {
+                SelectionKey key = keys.next();
+                keys.remove();
+                if (!key.isValid()) {
+                    continue;
+                }
+                if (key.isAcceptable()) {
+                    accept(key);
+                } else {
+                    serve((Connection) key.attachment(), key);
+                }
+            }
+            runCompletions();
+            long now = System.nanoTime();
+            if (now - lastIdleCheck > 1_000_000_000L) {
+                lastIdleCheck = now;
+                closeIdle(now);
+                warnings.flush();
+            }
+        }
+
         private void serve(Connection c, SelectionKey key) {
             try {
                 if (key.isReadable()) {
@@ -299,137 +373,33 @@ public final class KafkaServer implements AutoCloseable {
             } catch (IOException e) {
                 c.closeQuietly(); // the client went away: routine, not worth a warning
                 log.debug("Connection closed: peer={}, cause={}", c.peer, e.toString());
-            } catch (RuntimeException e) {
-                c.close(e instanceof RequestHandler.BadFrameException ? e.getMessage() : "connection error: " + e);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                c.close("connection error: " + e);
+            }
+        }
+
+        /** Closes connections that sent and read nothing for connections.max.idle.ms, and wait on nothing. */
+        private void closeIdle(long now) {
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof Connection c && c.lingeredOut(now)) {
+                    c.closeQuietly();
+                } else if (key.attachment() instanceof Connection c && !c.waitsOnBroker()
+                        && c.idleNanos(now) > idleNanos) {
+                    log.debug("Closing idle connection: peer={}, idleMs={}, connections.max.idle.ms={}", c.peer,
+                            c.idleNanos(now) / 1_000_000, idleNanos / 1_000_000);
+                    c.closeQuietly();
+                }
             }
         }
 
         private void runCompletions() {
             Runnable completion;
             while ((completion = completions.poll()) != null) {
-                completion.run();
-            }
-        }
-    }
-
-    /**
-     * One client connection, served by one network thread: its partly read frame and its responses waiting to be
-     * written. One request is handled at a time, as a Kafka broker does: reading stops until its response is
-     * queued, which keeps responses in request order while a handler completes later, on another thread.
-     */
-    private final class Connection {
-        private final Processor processor;
-        private final SocketChannel channel;
-        private final SelectionKey key;
-        private final String peer;
-        private final ByteBuffer size = ByteBuffer.allocate(4);
-        private ByteBuffer frame;
-        private final ArrayDeque<Send> out = new ArrayDeque<>();
-        private final SocketTransfer transfer;
-        private boolean inFlight;
-
-        private final InetAddress address;
-        private boolean open = true;
-
-        Connection(Processor processor, SocketChannel channel, SelectionKey key, String peer, InetAddress address) {
-            this.processor = processor;
-            this.address = address;
-            this.channel = channel;
-            this.transfer = new SocketTransfer(channel);
-            this.key = key;
-            this.peer = peer;
-        }
-
-        void read() throws IOException {
-            if (inFlight) {
-                return;
-            }
-            if (frame == null) {
-                if (channel.read(size) < 0) {
-                    closeQuietly();
-                    return;
+                try {
+                    completion.run();
+                } catch (RuntimeException e) {
+                    log.warn("A completion failed on the network thread: thread={}", thread.getName(), e);
                 }
-                if (size.hasRemaining()) {
-                    return;
-                }
-                int length = size.flip().getInt();
-                size.clear();
-                if (length <= 0 || length > maxRequestBytes) {
-                    throw new RequestHandler.BadFrameException("Request frame of " + length + " bytes from " + peer
-                            + " (socket.request.max.bytes is " + maxRequestBytes + ")");
-                }
-                frame = ByteBuffer.allocate(length);
-            }
-            if (channel.read(frame) < 0) {
-                closeQuietly();
-                return;
-            }
-            if (frame.hasRemaining()) {
-                return;
-            }
-            ByteBuffer request = frame.flip();
-            frame = null;
-            inFlight = true;
-            updateInterest();
-            short apiKey = request.remaining() >= 2 ? request.getShort(request.position()) : -1;
-            long received = System.nanoTime();
-            handler.handle(request, peer, response -> {
-                if (processor.onThisThread()) {
-                    // Answered on the connection's own thread (most requests): written now, without a wake-up.
-                    completed(response, apiKey, received);
-                } else {
-                    processor.execute(() -> completed(response, apiKey, received));
-                }
-            });
-        }
-
-        /** On the connection's network thread: queues the response (none for acks=0) and reads the next request. */
-        private void completed(Send response, short apiKey, long received) {
-            if (!key.isValid()) {
-                return;
-            }
-            inFlight = false;
-            if (response != null) {
-                out.add(response);
-            }
-            try {
-                write();
-            } catch (IOException e) {
-                closeQuietly();
-                log.debug("Connection closed: peer={}, cause={}", peer, e.toString());
-            }
-            requestTimes.record(apiKey, System.nanoTime() - received);
-        }
-
-        void write() throws IOException {
-            while (!out.isEmpty()) {
-                Send next = out.peek();
-                next.writeTo(transfer);
-                if (!next.completed()) {
-                    break;
-                }
-                out.poll();
-            }
-            updateInterest();
-        }
-
-        private void updateInterest() {
-            if (key.isValid()) {
-                key.interestOps((inFlight ? 0 : SelectionKey.OP_READ) | (out.isEmpty() ? 0 : SelectionKey.OP_WRITE));
-            }
-        }
-
-        void close(String why) {
-            log.warn("Closing connection: peer={}, reason={}", peer, why);
-            closeQuietly();
-        }
-
-        void closeQuietly() {
-            key.cancel();
-            KafkaServer.closeQuietly(channel);
-            if (open) {
-                open = false;
-                release(address);
             }
         }
     }
@@ -466,50 +436,6 @@ public final class KafkaServer implements AutoCloseable {
             } catch (Exception ignored) {
                 // closing anyway
             }
-        }
-    }
-
-    /** The socket as Kafka's {@link Send}s write to it: buffers gathered, file regions transferred (sendfile). */
-    private static final class SocketTransfer implements TransferableChannel {
-        private final SocketChannel channel;
-
-        SocketTransfer(SocketChannel channel) {
-            this.channel = channel;
-        }
-
-        @Override
-        public boolean hasPendingWrites() {
-            return false;
-        }
-
-        @Override
-        public long transferFrom(FileChannel file, long position, long count) throws IOException {
-            return file.transferTo(position, count, channel);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return channel.write(src);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return channel.write(srcs, offset, length);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs) throws IOException {
-            return channel.write(srcs);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return channel.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
         }
     }
 }

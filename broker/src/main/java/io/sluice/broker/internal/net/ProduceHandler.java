@@ -6,6 +6,7 @@ import io.sluice.broker.StorageException;
 import io.sluice.broker.TimestampType;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.WholeBatchCallback;
+import io.sluice.broker.internal.ingest.BatchValidator;
 import io.sluice.broker.internal.ingest.JournalShard;
 import io.sluice.broker.internal.topic.Partition;
 import io.sluice.broker.internal.topic.Topic;
@@ -20,7 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -35,13 +35,17 @@ import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 
 /**
- * Produce: each partition's record batches, RecordBatch v2 as the client encoded them (compressed or not), are
- * checked — CRC-32C, sizes, magic — and handed to the partition's journal as they are; the journal gives them their
- * offsets and appends them. The response goes when every partition has been written (acks=1 and all: one replica),
- * or not at all for acks=0. Idempotent producers' sequences are checked per partition ({@link ProducerSequences}):
- * an exact retry is answered with its original offset, a gap refused. Transactional batches are refused.
+ * Produce: each partition's record batch, RecordBatch v2 as the client encoded it (compressed or not), is validated
+ * whole — framing, CRC-32C, sizes, every record, as {@link BatchValidator} says — and handed to the partition's
+ * journal as it is; the journal gives it its offsets and appends it. A batch that fails is answered with Kafka's
+ * error for it (INVALID_RECORD, CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, INVALID_TIMESTAMP) and the check that failed,
+ * and nothing of it is stored. As in Kafka, a partition's records are one batch. The response goes when every
+ * partition has been written (acks=1 and all: one replica), or not at all for acks=0. Idempotent producers'
+ * sequences are checked per partition ({@link ProducerSequences}): an exact retry is answered with its original
+ * offset, a gap refused. Transactional batches are refused.
  */
 final class ProduceHandler {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** How soon a batch that found its journal's ring full is offered again. */
     private static final long RETRY_MICROS = 500;
 
@@ -66,11 +70,13 @@ final class ProduceHandler {
                 pending.add(new Pending(topicData.name(), topicData.topicId(), p.index()));
             }
         }
+        // acks=0 is answered with nothing, but only once its batches are written, as by Kafka: until then the
+        // connection reads no more, which bounds what a producer that never waits can make the broker hold.
         boolean respond = data.acks() != 0;
         AtomicInteger partitionsLeft = new AtomicInteger(pending.size());
         Runnable partitionDone = () -> {
-            if (partitionsLeft.decrementAndGet() == 0 && respond) {
-                reply.accept(response(pending, version).data());
+            if (partitionsLeft.decrementAndGet() == 0) {
+                reply.accept(respond ? response(pending, version).data() : null);
             }
         };
         int i = 0;
@@ -81,10 +87,8 @@ final class ProduceHandler {
                 append(topic, p, pending.get(i++), partitionDone);
             }
         }
-        if (!respond) {
-            reply.accept(null);
-        } else if (pending.isEmpty()) {
-            reply.accept(response(pending, version).data());
+        if (pending.isEmpty()) {
+            reply.accept(respond ? response(pending, version).data() : null);
         }
     }
 
@@ -99,91 +103,61 @@ final class ProduceHandler {
             done.run();
             return;
         }
+        if (topic.internal()) {
+            result.fail(Errors.INVALID_TOPIC_EXCEPTION, "Cannot produce to an internal topic: topic=" + topic.name());
+            done.run();
+            return;
+        }
         Partition partition = topic.partition(data.index());
-        MemoryRecords records = (MemoryRecords) data.records();
-        List<MutableRecordBatch> batches = new ArrayList<>();
-        List<ByteBuffer> slices = new ArrayList<>();
-        try {
-            ByteBuffer buffer = records.buffer();
-            int position = buffer.position();
-            for (MutableRecordBatch batch : records.batches()) {
-                Errors invalid = check(batch, topic.config().maxMessageBytes());
-                if (invalid != Errors.NONE) {
-                    result.fail(invalid, invalid == Errors.INVALID_RECORD
-                            ? "transactional and control batches are not supported yet" : null);
-                    done.run();
-                    return;
-                }
-                batches.add(batch);
-                slices.add(buffer.duplicate().position(position).limit(position + batch.sizeInBytes()).slice());
-                position += batch.sizeInBytes();
-            }
-        } catch (CorruptRecordException e) {
-            result.fail(Errors.CORRUPT_MESSAGE, e.getMessage());
+        ByteBuffer bytes = data.records() instanceof MemoryRecords memory ? memory.buffer() : EMPTY;
+        BatchValidator.Result validation = BatchValidator.validate(bytes, partition.topicPartition(), topic.config(),
+                System.currentTimeMillis());
+        if (!validation.isValid()) {
+            result.fail(errorFor(validation.outcome()), validation.message(), validation.recordIndex());
             done.run();
             return;
         }
-        if (batches.isEmpty()) {
-            result.fail(Errors.INVALID_RECORD, "no record batch");
-            done.run();
-            return;
-        }
+        MutableRecordBatch batch = MemoryRecords.readableRecords(bytes.slice()).batches().iterator().next();
         result.logStartOffset = partition.log().logStartOffset();
         org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic.name(),
                 data.index());
-        AtomicInteger batchesLeft = new AtomicInteger(batches.size());
-        Runnable batchDone = () -> {
-            if (batchesLeft.decrementAndGet() == 0) {
-                done.run();
-            }
-        };
-        boolean logAppendTime = topic.config().timestampType() == TimestampType.LOG_APPEND_TIME;
-        List<Attempt> toPublish = new ArrayList<>(batches.size());
-        for (int b = 0; b < batches.size(); b++) {
-            MutableRecordBatch batch = batches.get(b);
-            ProducerSequences.Verdict verdict = sequences.check(tp, batch);
-            if (verdict.error() != Errors.NONE) {
-                result.fail(verdict.error(), null);
-                batchDone.run();
-                continue;
-            }
-            if (verdict.duplicate()) {
-                // A retry of a batch already written: its offset again, nothing written twice.
-                result.baseOffset.accumulateAndGet(verdict.duplicateOf(), Math::min);
-                batchDone.run();
-                continue;
-            }
-            toPublish.add(attempt(partition, tp, batch, slices.get(b), logAppendTime, result, batchDone));
+        ProducerSequences.Verdict verdict = sequences.check(tp, batch);
+        if (verdict.error() != Errors.NONE) {
+            result.fail(verdict.error(), null);
+            done.run();
+            return;
         }
-        publishInOrder(toPublish, 0);
+        if (verdict.duplicate()) {
+            // A retry of a batch already written: its offset again, nothing written twice.
+            result.baseOffset.accumulateAndGet(verdict.duplicateOf(), Math::min);
+            done.run();
+            return;
+        }
+        boolean logAppendTime = topic.config().timestampType() == TimestampType.LOG_APPEND_TIME;
+        publish(attempt(partition, tp, batch, bytes.slice(), validation, logAppendTime, result, done));
     }
 
     /**
-     * Offers the batches to their journal in order. A full ring — the journal is behind — holds the rest back for a
-     * moment, on the timer thread: the network thread goes on serving other clients meanwhile, and this one
-     * gets its response when its batches are written, as it would have had the ring had room.
+     * Offers the batch to its journal. A full ring — the journal is behind — holds it back for a moment, on the timer
+     * thread: the network thread goes on serving other clients meanwhile, and this one gets its response when its
+     * batch is written, as it would have had the ring had room.
      */
-    private void publishInOrder(List<Attempt> attempts, int from) {
-        for (int i = from; i < attempts.size(); i++) {
-            if (attempts.get(i).offer() == JournalShard.Offer.FULL) {
-                int next = i;
-                try {
-                    delayed.schedule(() -> publishInOrder(attempts, next), RETRY_MICROS, TimeUnit.MICROSECONDS);
-                } catch (RejectedExecutionException stopping) {
-                    for (int j = next; j < attempts.size(); j++) {
-                        attempts.get(j).fail(new ClosedException("broker"));
-                    }
-                }
-                return;
+    private void publish(Attempt attempt) {
+        if (attempt.offer() == JournalShard.Offer.FULL) {
+            try {
+                delayed.schedule(() -> publish(attempt), RETRY_MICROS, TimeUnit.MICROSECONDS);
+            } catch (RejectedExecutionException stopping) {
+                attempt.fail(new ClosedException("broker"));
             }
         }
     }
 
     /** One batch for its partition's journal; its callback runs once the batch is acknowledged, or has failed. */
-    private record Attempt(Partition partition, ByteBuffer slice, long[] timestamps, WholeBatchCallback callback) {
+    private record Attempt(Partition partition, ByteBuffer slice, BatchValidator.Result validation,
+                           WholeBatchCallback callback) {
         JournalShard.Offer offer() {
-            JournalShard.Offer offer = partition.shard().offerBuilt(partition.writer(), slice, timestamps,
-                    timestamps.length - 1, callback);
+            JournalShard.Offer offer = partition.shard().offerBuilt(partition.writer(), slice, validation.records(),
+                    validation.maxTimestamp(), validation.offsetDeltaOfMaxTimestamp(), callback);
             if (offer == JournalShard.Offer.CLOSED) {
                 fail(new ClosedException("broker"));
             }
@@ -196,8 +170,8 @@ final class ProduceHandler {
     }
 
     private Attempt attempt(Partition partition, org.apache.kafka.common.TopicPartition tp, MutableRecordBatch batch,
-                            ByteBuffer slice, boolean logAppendTime, Pending result, Runnable done) {
-        int count = batch.countOrNull();
+                            ByteBuffer slice, BatchValidator.Result validation, boolean logAppendTime,
+                            Pending result, Runnable done) {
         // Called once for the batch: its first record's offset, or the failure of all of it.
         WholeBatchCallback whole = (metadata, error) -> {
             if (error != null) {
@@ -212,28 +186,17 @@ final class ProduceHandler {
             }
             done.run();
         };
-        long[] timestamps = new long[count];
-        java.util.Arrays.fill(timestamps, batch.maxTimestamp());
-        return new Attempt(partition, slice, timestamps, whole);
+        return new Attempt(partition, slice, validation, whole);
     }
 
-    /** Why a client's batch cannot be appended, or NONE. */
-    private static Errors check(MutableRecordBatch batch, int maxMessageBytes) {
-        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-            return Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT;
-        }
-        batch.ensureValid(); // CRC-32C and sizes: CorruptRecordException
-        if (batch.isTransactional() || batch.isControlBatch()) {
-            return Errors.INVALID_RECORD;
-        }
-        if (batch.sizeInBytes() > maxMessageBytes) {
-            return Errors.MESSAGE_TOO_LARGE;
-        }
-        Integer count = batch.countOrNull();
-        if (count == null || count <= 0 || batch.lastOffset() - batch.baseOffset() != count - 1) {
-            throw new CorruptRecordException("Record count " + count + " does not match the batch's offsets");
-        }
-        return Errors.NONE;
+    /** The produce error for a batch validation refused, as Kafka answers it. */
+    private static Errors errorFor(BatchValidator.Outcome outcome) {
+        return switch (outcome) {
+            case CORRUPT -> Errors.CORRUPT_MESSAGE;
+            case TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
+            case INVALID_TIMESTAMP -> Errors.INVALID_TIMESTAMP;
+            case INVALID_RECORD, VALID -> Errors.INVALID_RECORD;
+        };
     }
 
     private static Errors errorFor(Exception error) {
@@ -263,6 +226,10 @@ final class ProduceHandler {
                     .setLogAppendTimeMs(p.logAppendTime).setLogStartOffset(version >= 5 ? p.logStartOffset : -1);
             if (p.errorMessage != null && version >= 8) {
                 r.setErrorMessage(p.errorMessage);
+                if (p.recordIndex >= 0) {
+                    r.recordErrors().add(new ProduceResponseData.BatchIndexAndErrorMessage()
+                            .setBatchIndex(p.recordIndex).setBatchIndexErrorMessage(p.errorMessage));
+                }
             }
             topic.partitionResponses().add(r);
         }
@@ -279,6 +246,8 @@ final class ProduceHandler {
         volatile long logAppendTime = RecordBatch.NO_TIMESTAMP;
         volatile long logStartOffset = -1;
         volatile String errorMessage;
+        /** The record at fault, for the response's record errors, or -1. */
+        volatile int recordIndex = -1;
 
         Pending(String topic, Uuid topicId, int partition) {
             this.topic = topic;
@@ -287,8 +256,13 @@ final class ProduceHandler {
         }
 
         void fail(Errors e, String message) {
+            fail(e, message, -1);
+        }
+
+        void fail(Errors e, String message, int atRecord) {
             if (error.compareAndSet(Errors.NONE, e)) {
                 errorMessage = message;
+                recordIndex = atRecord;
             }
         }
     }

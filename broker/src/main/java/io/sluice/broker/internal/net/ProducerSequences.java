@@ -1,5 +1,7 @@
 package io.sluice.broker.internal.net;
 
+import io.sluice.broker.CorruptLogException;
+import io.sluice.broker.internal.log.StoredBatches;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
@@ -15,6 +17,7 @@ import org.apache.kafka.common.record.RecordBatch;
  * segments starts afresh: its next batch is taken as it comes, as a new producer's would be.
  */
 final class ProducerSequences {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProducerSequences.class);
     static final int KEPT = 5;
 
     /** What to do with a batch: write it, answer it as a duplicate of {@code baseOffset}, or refuse it. */
@@ -103,21 +106,28 @@ final class ProducerSequences {
         int batches = 0;
         for (io.sluice.broker.internal.topic.Topic topic : core.registry().topics()) {
             for (io.sluice.broker.internal.topic.Partition partition : topic.partitions()) {
-                io.sluice.broker.internal.log.PartitionLog log = partition.log();
-                long from = Math.max(log.logStartOffset(), log.logEndPosition().segmentBaseOffset());
-                if (from >= log.highWatermark()) {
+                io.sluice.broker.internal.log.PartitionLog partitionLog = partition.log();
+                long from = Math.max(partitionLog.logStartOffset(), partitionLog.logEndPosition().segmentBaseOffset());
+                if (from >= partitionLog.highWatermark()) {
                     continue;
                 }
                 TopicPartition tp = new TopicPartition(topic.name(), partition.topicPartition().partition());
-                var read = log.read(from, Integer.MAX_VALUE);
+                var read = partitionLog.read(from, Integer.MAX_VALUE);
                 if (read.isEmpty()) {
                     continue;
                 }
-                for (RecordBatch batch : read.records().batches()) {
-                    if (batch.hasProducerId()) {
-                        recover(tp, batch);
-                        batches++;
+                try {
+                    for (RecordBatch batch : StoredBatches.batches(partition.topicPartition(), read.records(),
+                            read.filePosition(), from)) {
+                        if (batch.hasProducerId()) {
+                            recover(tp, batch);
+                            batches++;
+                        }
                     }
+                } catch (CorruptLogException e) {
+                    // The producers of the batches after it start afresh, as if seen only in older segments.
+                    log.error("Cannot read the producer state past a corrupt batch: partition={}, file={}, "
+                            + "position={}", partition.topicPartition(), e.file(), e.position(), e);
                 }
             }
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
@@ -40,6 +41,8 @@ final class RequestHandler {
 
     private final BrokerCore core;
     private final Supplier<Listener> advertised;
+    /** A client can make requests fail as often as it likes: their warnings are logged at a bounded rate. */
+    private final WarningLimiter failures = new WarningLimiter(log);
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
@@ -54,11 +57,15 @@ final class RequestHandler {
     RequestHandler(BrokerCore core, Supplier<Listener> advertised) {
         this.core = core;
         this.advertised = advertised;
-        this.delayed = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sluice-network-delayed");
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> {
+                    Thread t = new Thread(r, "sluice-network-delayed");
+                    t.setDaemon(true);
+                    return t;
+                });
+        // A fetch answered early cancels its max.wait.ms timer: it must leave the queue then, not when it is due.
+        timer.setRemoveOnCancelPolicy(true);
+        this.delayed = timer;
         this.producerIds = new ProducerIds(core.config().dataDir());
         ProducerSequences sequences = new ProducerSequences();
         int recovered = sequences.recover(core);
@@ -69,9 +76,9 @@ final class RequestHandler {
         this.fetch = new FetchHandler(core, delayed);
         this.listOffsets = new ListOffsetsHandler(core);
         this.admin = new AdminHandler(core);
-        this.classic = new ClassicGroups(delayed, System::currentTimeMillis);
+        this.classic = new ClassicGroups(delayed, System::currentTimeMillis, core.groups());
         this.groups = new GroupHandler(core, advertised, classic);
-        core.groups().addMembership(classic::hasMembers);
+        core.groups().addMembership(classic);
         this.configs = new ConfigsHandler(core);
     }
 
@@ -82,11 +89,20 @@ final class RequestHandler {
     }
 
     /**
-     * Answers {@code frame}, a request without its size prefix: gives {@code respond} the response frame (size
-     * prefix included), or null when the request wants none (a produce with acks=0) — now, or later from another
-     * thread. Throws {@link BadFrameException} for bytes that are not a request.
+     * Where a request's response goes: the response frame (size prefix included), or null when the request wants
+     * none (a produce with acks=0) — once, now or later from another thread. A request that parks (a fetch waiting
+     * for records) says with {@link #onDrop} how to stop waiting should its connection go first.
      */
-    void handle(ByteBuffer frame, String peer, java.util.function.Consumer<Send> respond) {
+    interface Responder extends java.util.function.Consumer<Send> {
+        void onDrop(Runnable cancel);
+    }
+
+    /**
+     * Answers {@code frame}, a request without its size prefix, through {@code respond}. Throws
+     * {@link BadFrameException} for bytes that are not a request; any other failure is answered with the request's
+     * error response.
+     */
+    void handle(ByteBuffer frame, String peer, Responder respond) {
         RequestHeader header;
         try {
             header = RequestHeader.parse(frame);
@@ -126,7 +142,8 @@ final class RequestHandler {
                 // Answered later, from other threads.
                 case PRODUCE -> produce.handle((org.apache.kafka.common.requests.ProduceRequest) request, version,
                         reply);
-                case FETCH -> fetch.handle((org.apache.kafka.common.requests.FetchRequest) request, version, reply);
+                case FETCH -> fetch.handle((org.apache.kafka.common.requests.FetchRequest) request, version, reply,
+                        respond::onDrop);
                 case JOIN_GROUP -> classic.join((org.apache.kafka.common.message.JoinGroupRequestData) data, version,
                         header.clientId(), peer, reply);
                 case SYNC_GROUP -> classic.sync((org.apache.kafka.common.message.SyncGroupRequestData) data, version,
@@ -140,9 +157,13 @@ final class RequestHandler {
                 default -> reply.accept(answerNow(request, data, version));
             }
         } catch (RuntimeException e) {
-            log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version, header.clientId(), peer,
-                    e);
-            reply.accept(request.getErrorResponse(e).data());
+            if (failures.allow("request failed")) {
+                log.warn("Request failed: api={}, version={}, client={}, peer={}", api, version,
+                        LogSafe.text(header.clientId()), peer, e);
+            }
+            AbstractResponse error = request.getErrorResponse(e);
+            // No error response: a produce with acks=0, which is never answered.
+            reply.accept(error == null ? null : error.data());
         }
     }
 
@@ -213,20 +234,26 @@ final class RequestHandler {
         if (version >= 2) {
             data.setClusterId(core.registry().clusterId());
         }
-        List<String> names = new ArrayList<>();
+        List<Topic> found = new ArrayList<>();
         if (request.isAllTopics()) {
-            core.registry().topics().forEach(t -> names.add(t.name()));
+            found.addAll(core.registry().topics());
         } else {
-            names.addAll(request.topics());
-        }
-        for (String name : names) {
-            Topic topic = core.registry().topic(name);
-            MetadataResponseTopic t = new MetadataResponseTopic().setName(name);
-            if (topic == null || topic.isDeleted()) {
-                t.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-                data.topics().add(t);
-                continue;
+            for (MetadataRequestData.MetadataRequestTopic wanted : request.data().topics()) {
+                Topic topic = TopicLookup.find(core, wanted.name(), wanted.topicId());
+                if (topic == null || topic.isDeleted()) {
+                    // Asked for by name, or from v10 by id: the error says which was not found.
+                    boolean byId = wanted.name() == null;
+                    data.topics().add(new MetadataResponseTopic().setName(byId && version < 12 ? "" : wanted.name())
+                            .setTopicId(wanted.topicId() == null ? Uuid.ZERO_UUID : wanted.topicId())
+                            .setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION)
+                                    .code()));
+                } else {
+                    found.add(topic);
+                }
             }
+        }
+        for (Topic topic : found) {
+            MetadataResponseTopic t = new MetadataResponseTopic().setName(topic.name());
             if (version >= 1) {
                 t.setIsInternal(topic.internal());
             }

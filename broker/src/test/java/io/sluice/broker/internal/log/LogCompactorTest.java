@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.broker.OffsetAndTimestamp;
 import io.sluice.broker.internal.log.LogTestSupport.Read;
 import io.sluice.broker.internal.log.LogTestSupport.Rec;
+import io.sluice.broker.RawBatch;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -169,6 +172,40 @@ class LogCompactorTest {
             List<Read> read = readAll(log, 0);
             assertThat(replay(read)).isEqualTo(replay(written)).hasSize(10);
             assertThat(read).containsExactlyElementsOf(latestPerKey(written));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "snappy"})
+    void shouldLeaveALogWithACorruptBatchAsItIsAndCompactTheOthers(String codec) {
+        try (PartitionLog corrupt = support.open(compactConfig());
+             PartitionLog healthy = PartitionLog.open(root.resolve("t-1"), new io.sluice.broker.TopicPartition("t", 1),
+                     LogConfig.of(compactConfig()), 0, 0, true, support.background, support.clock::get)) {
+            Random random = new Random(5);
+            writeRandomly(corrupt, random, 30, 5, now());
+            long base = corrupt.logEndOffset();
+            byte[] bad = codec.equals("none")
+                    ? new RawBatch().record(0, new RawBatch.Body().offsetDelta(0).bytes("k").bytes("v").varint(0), 60)
+                            .build(base)
+                    : new RawBatch().record(0, "key-1", "not snappy at all").buildFlaggedAs(base,
+                            org.apache.kafka.common.record.CompressionType.SNAPPY);
+            corrupt.append(MemoryRecords.readableRecords(ByteBuffer.wrap(bad)), base, now(), base, 1);
+            corrupt.publish();
+            writeRandomly(corrupt, random, 60, 5, now());
+            corrupt.roll();
+            List<Read> healthyWritten = writeRandomly(healthy, random, 90, 5, now());
+            healthy.roll();
+            long sizeBefore = corrupt.sizeInBytes();
+            List<LogSegment> segmentsBefore = corrupt.segments();
+
+            assertThat(compactor.isDue(corrupt, now())).isTrue();
+            assertThat(compactor.compact(corrupt, now(), DIRECT)).isEqualTo(LogCompactor.Result.NOTHING);
+            assertThat(compactor.isDue(corrupt, now())).isFalse();
+            assertThat(corrupt.sizeInBytes()).isEqualTo(sizeBefore);
+            assertThat(corrupt.segments()).isEqualTo(segmentsBefore);
+
+            assertThat(compactor.compact(healthy, now(), DIRECT).segmentsCleaned()).isPositive();
+            assertThat(readAll(healthy, 0)).containsExactlyElementsOf(latestPerKey(healthyWritten));
         }
     }
 
