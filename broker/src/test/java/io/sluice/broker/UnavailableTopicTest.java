@@ -129,6 +129,9 @@ class UnavailableTopicTest {
             Properties p = new Properties();
             p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers().orElseThrow());
             try (AdminClient kafka = AdminClient.create(p)) {
+                assertThatThrownBy(() -> kafka.describeTopics(List.of("broken")).allTopicNames()
+                        .get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidTopicException.class);
                 kafka.deleteTopics(List.of("broken")).all().get(30, TimeUnit.SECONDS);
             }
             assertThat(admin.listTopics()).isEmpty();

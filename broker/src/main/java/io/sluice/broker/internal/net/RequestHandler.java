@@ -245,8 +245,7 @@ final class RequestHandler {
                     boolean byId = wanted.name() == null;
                     data.topics().add(new MetadataResponseTopic().setName(byId && version < 12 ? "" : wanted.name())
                             .setTopicId(wanted.topicId() == null ? Uuid.ZERO_UUID : wanted.topicId())
-                            .setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION)
-                                    .code()));
+                            .setErrorCode(notFound(byId, wanted.name()).code()));
                 } else {
                     found.add(topic);
                 }
@@ -272,6 +271,15 @@ final class RequestHandler {
             data.topics().add(t);
         }
         return new org.apache.kafka.common.requests.MetadataResponse(data, version);
+    }
+
+    /**
+     * Why a topic asked for is not in Metadata's answer. One recorded but not opened at start (past the partition
+     * limits, or files that cannot be read) fails its clients at once rather than have them wait for it to appear.
+     */
+    private Errors notFound(boolean byId, String name) {
+        return byId ? Errors.UNKNOWN_TOPIC_ID : core.registry().isUnavailable(name) ? Errors.INVALID_TOPIC_EXCEPTION
+                : Errors.UNKNOWN_TOPIC_OR_PARTITION;
     }
 
     /** Size prefix, response header (of {@code headerVersion}), body (of {@code version}). */
