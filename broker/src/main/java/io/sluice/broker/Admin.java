@@ -10,16 +10,23 @@ import java.util.Set;
  */
 public interface Admin extends AutoCloseable {
 
-    /** Creates a topic. @throws TopicExistsException, InvalidTopicException, InvalidConfigException */
+    /**
+     * Creates a topic: all its partitions, or nothing. @throws TopicExistsException, InvalidTopicException,
+     * InvalidConfigException, InvalidPartitionException (past {@code max.topic.partitions},
+     * {@code max.broker.partitions} or 10,000 partitions at once)
+     */
     void createTopic(NewTopic topic);
 
-    /** Creates each topic in turn; stops at the first failure. */
+    /**
+     * Creates each topic in turn; stops at the first failure. Nothing is created if the topics have more than
+     * 10,000 partitions in all (Kafka's limit per request): InvalidPartitionException.
+     */
     void createTopics(Collection<NewTopic> topics);
 
-    /** Deletes a topic and its data. @throws UnknownTopicException */
+    /** Deletes a topic and its data, even one the broker could not open at start. @throws UnknownTopicException */
     void deleteTopic(String name);
 
-    /** The names of the user topics (internal topics excluded). */
+    /** The names of the user topics (internal topics excluded), those the broker could not open at start included. */
     Set<String> listTopics();
 
     /** @throws UnknownTopicException */
@@ -31,7 +38,10 @@ public interface Admin extends AutoCloseable {
     /** Removes config overrides, returning the keys to the broker defaults. */
     void resetTopicConfig(String topic, Set<String> keys);
 
-    /** Grows a topic to {@code totalCount} partitions. Keys may map to other partitions afterwards. */
+    /**
+     * Grows a topic to {@code totalCount} partitions, all of them or none. Keys may map to other partitions
+     * afterwards. @throws InvalidPartitionException (not more than now, or past a limit as for {@link #createTopic})
+     */
     void createPartitions(String topic, int totalCount);
 
     /**

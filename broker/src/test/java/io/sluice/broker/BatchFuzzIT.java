@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiMessageType;
@@ -40,6 +42,7 @@ import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +86,8 @@ class BatchFuzzIT {
             Map<String, Uuid> ids = createTopics(broker.bootstrap());
             List<ApiVersionsResponseData.ApiVersion> apis = advertised(broker.port);
             assertThat(HostileConnectionsIT.roundTrip(broker.bootstrap(), "before", 200)).isEqualTo(200);
+            // A partition opens its files when it is first written: the fuzzed ones are, before the count to return to.
+            writeOneRecordToEachPartition(broker.bootstrap());
             before = broker.stats();
 
             started = System.nanoTime();
@@ -144,6 +149,21 @@ class BatchFuzzIT {
             var response = (ApiVersionsResponse) KafkaWire.exchange(socket, ApiKeys.API_VERSIONS, (short) 3,
                     new ApiVersionsRequestData().setClientSoftwareName("fuzz").setClientSoftwareVersion("1"));
             return new ArrayList<>(response.data().apiKeys());
+        }
+    }
+
+    private static void writeOneRecordToEachPartition(String bootstrap) throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("acks", "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (String topic : TOPICS) {
+                for (var partition : producer.partitionsFor(topic)) {
+                    producer.send(new ProducerRecord<>(topic, partition.partition(), new byte[] {'k'},
+                            new byte[] {'v'})).get(30, TimeUnit.SECONDS);
+                }
+            }
         }
     }
 

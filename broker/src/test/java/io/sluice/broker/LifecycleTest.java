@@ -103,23 +103,45 @@ class LifecycleTest {
     }
 
     /**
-     * TopicRegistry.closeAfterFailedOpen closes the logs of the topics in 'topics' only; the partitions already
-     * opened for the topic whose load failed are not there yet, and stay open (file channels and index mmaps).
+     * A topic whose partition cannot be opened is left unavailable and the broker starts; the partitions already
+     * opened for it (file channels and index mmaps while loading checked them) are closed.
      */
     @Test
-    void aFailedStartMustCloseEveryLogItOpened() throws Exception {
-        try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {
+    void aTopicThatFailsToOpenMustLeaveNoneOfItsLogsOpen() throws Exception {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer()) {
             admin.createTopic(NewTopic.of("t", 2));
+            producer.send(ProducerRecord.of("t", "k", "v").withPartition(0)).join();
         }
-        Path broken = dir.resolve("t-1");
-        try (Stream<Path> files = Files.walk(broken)) {
+        replaceWithAFile(dir.resolve("t-1"));
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin()) {
+            assertThatThrownBy(() -> admin.describeTopic("t")).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("topic=t").hasMessageContaining("t-1");
+            assertThat(openFilesUnder(dir.resolve("t-0"))).as("files still open after the failed load").isEmpty();
+        }
+    }
+
+    /** A start that fails (the broker's own topic cannot be opened) closes the logs of every topic it opened. */
+    @Test
+    void aFailedStartMustCloseEveryLogItOpened() throws Exception {
+        try (Broker broker = Broker.start(dir); Admin admin = broker.admin(); Producer producer = broker.producer()) {
+            admin.createTopic(NewTopic.of("t", 1));
+            producer.send(ProducerRecord.of("t", "k", "v")).join();
+        }
+        try (Stream<Path> dirs = Files.list(dir)) {
+            replaceWithAFile(dirs.filter(d -> d.getFileName().toString().startsWith("__")).findFirst()
+                    .orElseThrow());
+        }
+        assertThatThrownBy(() -> Broker.start(dir)).isInstanceOf(StorageException.class);
+        assertThat(openFilesUnder(dir.resolve("t-0"))).as("files still open after the failed start").isEmpty();
+    }
+
+    private static void replaceWithAFile(Path partitionDir) throws IOException {
+        try (Stream<Path> files = Files.walk(partitionDir)) {
             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(f);
             }
         }
-        Files.writeString(broken, "not a directory");
-        assertThatThrownBy(() -> Broker.start(dir)).isInstanceOf(StorageException.class);
-        assertThat(openFilesUnder(dir.resolve("t-0"))).as("files still open after the failed start").isEmpty();
+        Files.writeString(partitionDir, "not a directory");
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command line as users run it: a child JVM per command, stdin piped in, exit codes and output read back. */
@@ -93,6 +94,24 @@ class CommandLineProcessTest {
         Run verbose = sluice("x\n", "produce", "nowhere", "--verbose");
         assertThat(verbose.exitCode()).isEqualTo(1);
         assertThat(verbose.err()).contains("\tat "); // the stack trace, asked for
+    }
+
+    /** Each command a JVM of its own, as in a shell: none may take minutes or fail on the recorded topic. */
+    @Test
+    @Timeout(300)
+    void shouldRefuseATopicOf100000PartitionsAndDeleteOneThatTopicsJsonRecordsFromTheShell() throws Exception {
+        Run refused = sluice("", "topics", "create", "t8", "--partitions", "100000");
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("topic=t8", "partitions=100000", "limit=10000");
+        assertThat(sluice("", "topics", "create", "t8", "--partitions", "3").exitCode()).isZero();
+        TopicsJson.recordPartitionCount(dir.resolve("data"), "t8", 100_000);
+
+        Run listed = sluice("", "topics", "list");
+        assertThat(listed.exitCode()).as(listed.err()).isZero();
+        assertThat(listed.out().lines()).containsExactly("t8");
+        Run deleted = sluice("", "topics", "delete", "t8");
+        assertThat(deleted.exitCode()).as(deleted.err()).isZero();
+        assertThat(sluice("", "topics", "list").out().lines()).isEmpty();
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -90,6 +91,23 @@ class CommandLineTest {
         assertOneLineError(sluice("topics", "alter", "orders", "-p", "0"), 1, "");
         assertOneLineError(sluice("topics", "lsit"), 2, "lsit");
         assertOneLineError(sluice("topics", "list", "--no-such-flag"), 2, "--no-such-flag");
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRefuseATopicOf100000PartitionsAndDeleteOneThatTopicsJsonRecords() throws Exception {
+        assertOneLineError(sluice("topics", "create", "t8", "--partitions", "100000"), 1,
+                "Excessively large number of partitions per request: topic=t8, partitions=100000, limit=10000");
+        assertThat(sluice("topics", "list").lines()).isEmpty();
+        assertThat(sluice("topics", "create", "t8", "-p", "3").exitCode()).isZero();
+        assertThat(sluice("topics", "create", "kept").exitCode()).isZero();
+        TopicsJson.recordPartitionCount(dir, "t8", 100_000);
+
+        assertThat(sluice("topics", "list").lines()).containsExactly("kept", "t8");
+        assertOneLineError(sluice("topics", "describe", "t8"), 1, "max.topic.partitions");
+        assertThat(sluice("topics", "delete", "t8").exitCode()).isZero();
+        assertThat(sluice("topics", "list").lines()).containsExactly("kept");
+        assertThat(sluice("topics", "describe", "kept").out()).contains("Topic: kept  Partitions: 1");
     }
 
     @Test

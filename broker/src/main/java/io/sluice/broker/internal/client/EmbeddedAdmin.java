@@ -39,16 +39,29 @@ public final class EmbeddedAdmin implements Admin {
         registry.createTopic(topic.name(), topic.partitions(), topic.configs(), false);
     }
 
+    /** Refuses the whole request if it adds more partitions than one request may, before creating any topic. */
     @Override
     public void createTopics(Collection<NewTopic> topics) {
+        long requested = 0;
+        for (NewTopic topic : topics) {
+            requested += Math.max(0, topic.partitions());
+        }
+        for (NewTopic topic : topics) {
+            registry.limits().checkRequest(topic.name(), topic.partitions(), topic.partitions(), requested);
+        }
         for (NewTopic topic : topics) {
             createTopic(topic);
         }
     }
 
+    /** Deletes a topic, one that could not be opened at start included. */
     @Override
     public void deleteTopic(String name) {
         ensureOpen();
+        if (registry.isUnavailable(name)) {
+            registry.deleteTopic(name);
+            return;
+        }
         Topic topic = registry.topicOrThrow(name);
         if (topic.internal()) {
             throw new io.sluice.broker.InvalidTopicException("Cannot delete an internal topic: topic=" + name);
@@ -65,6 +78,7 @@ public final class EmbeddedAdmin implements Admin {
                 names.add(topic.name());
             }
         }
+        names.addAll(registry.unavailableTopics()); // listed so that they can be deleted; describing them fails
         return names;
     }
 

@@ -12,7 +12,6 @@ import io.sluice.broker.RecordMetadata;
 import io.sluice.broker.RecordTooLargeException;
 import io.sluice.broker.SluiceException;
 import io.sluice.broker.TopicPartition;
-import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.FailureCallback;
 import io.sluice.broker.internal.ingest.BatchEncoder;
@@ -327,8 +326,8 @@ public final class EmbeddedProducer implements Producer {
             recentTopics[nextRecent++ & (recentTopics.length - 1)] = topic;
             return topic;
         }
-        if (!core.config().autoCreateTopics()) {
-            throw new UnknownTopicException(name);
+        if (!core.config().autoCreateTopics() || registry.isUnavailable(name)) {
+            return registry.topicOrThrow(name); // unknown, or why a recorded topic cannot be used
         }
         synchronized (registry) {
             topic = registry.topic(name);

@@ -42,6 +42,15 @@ public final class PartitionWriter {
     public static final int MAX_BATCH_BYTES = 1 << 20;
 
     private static final int INITIAL_CAPACITY = 64;
+    /**
+     * The arrays of a partition that was never written: allocated by its first record, so that thousands of idle
+     * partitions cost no run arrays (about 3 KiB each at the initial capacity).
+     */
+    private static final byte[][] NO_BYTES = new byte[0][];
+    private static final long[] NO_LONGS = new long[0];
+    private static final Header[][] NO_HEADERS = new Header[0][];
+    private static final Callback[] NO_CALLBACKS = new Callback[0];
+    private static final IngestEvent.Built[] NO_BUILT = new IngestEvent.Built[0];
     /** Pending arrays longer than this are dropped at the end of the run that grew them. */
     private static final int SHRINK_ABOVE = 1 << 16;
 
@@ -52,15 +61,15 @@ public final class PartitionWriter {
      * The run's records, copied out of the ring (whose slots are reused as soon as the run ends) into parallel
      * arrays, with their outcome once written; cleared past each run so that they keep no record alive.
      */
-    private byte[][] keys = new byte[INITIAL_CAPACITY][];
-    private byte[][] values = new byte[INITIAL_CAPACITY][];
-    private long[] timestamps = new long[INITIAL_CAPACITY];
-    private Header[][] headers = new Header[INITIAL_CAPACITY][];
-    private Callback[] callbacks = new Callback[INITIAL_CAPACITY];
-    private long[] offsets = new long[INITIAL_CAPACITY];
-    private long[] storedTimestamps = new long[INITIAL_CAPACITY];
+    private byte[][] keys = NO_BYTES;
+    private byte[][] values = NO_BYTES;
+    private long[] timestamps = NO_LONGS;
+    private Header[][] headers = NO_HEADERS;
+    private Callback[] callbacks = NO_CALLBACKS;
+    private long[] offsets = NO_LONGS;
+    private long[] storedTimestamps = NO_LONGS;
     /** A producer's batch, at the index of its first record; the arrays hold each of its records' outcome. */
-    private IngestEvent.Built[] built = new IngestEvent.Built[INITIAL_CAPACITY];
+    private IngestEvent.Built[] built = NO_BUILT;
     private int pendingCount;
     private volatile Runnable appendListener = () -> { };
     private final StorageHealth health;
@@ -136,7 +145,8 @@ public final class PartitionWriter {
     }
 
     private void grow(int needed) {
-        int capacity = Math.max(keys.length * 2, Integer.highestOneBit(needed - 1) << 1);
+        int capacity = Math.max(Math.max(INITIAL_CAPACITY, keys.length * 2),
+                Integer.highestOneBit(needed - 1) << 1);
         built = Arrays.copyOf(built, capacity);
         keys = Arrays.copyOf(keys, capacity);
         values = Arrays.copyOf(values, capacity);

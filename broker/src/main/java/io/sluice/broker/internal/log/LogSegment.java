@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One segment of a partition log: a file of RecordBatch v2 batches starting at {@link #baseOffset}, with its sparse
- * offset and time indexes.
+ * offset and time indexes. The files are opened on first use ({@link SegmentFiles}): an idle segment costs no file
+ * descriptor and no memory map, and a new one has no files until its first append.
  *
- * <p>Thread contract: one writer ({@code append}, {@code recover}, {@code onBecomeInactive});
+ * <p>Thread contract: one writer ({@code append}, {@code recover}, {@code onBecomeInactive}, {@code release});
  * readers may call {@code read}, {@code translateOffset} and {@code findOffsetByTimestamp} concurrently, bounded
  * by a file position the writer has published.
  */
@@ -30,10 +31,7 @@ final class LogSegment implements Closeable {
 
     final long baseOffset;
     private final Path dir;
-    private final FileRecords records;
-    private final int maxIndexBytes;
-    private OffsetIndex offsetIndex;
-    private TimeIndex timeIndex;
+    private final SegmentFiles files;
     private final int indexIntervalBytes;
     private final long createdMs;
     private int bytesSinceLastIndexEntry;
@@ -41,80 +39,83 @@ final class LogSegment implements Closeable {
     private long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
     private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private volatile long offsetOfMaxTimestamp = -1;
-    /** An index file was missing when the segment was opened, so it must be rebuilt from the log. */
-    private boolean indexMissing;
+    /** Whether the largest timestamp is known: taken from the time index when the files are first opened. */
+    private volatile boolean timestampsKnown;
+    /** The time index on disk ends with the entry for the largest timestamp: nothing to add when growth stops. */
+    private boolean timeIndexComplete = true;
     /** Bytes of a failed append may be in the file past its size: the next append cuts them off first. */
     private boolean partialWrite;
-    /** The files were renamed with the {@code .deleted} suffix; the plain names may belong to a replacement. */
-    private volatile boolean markedDeleted;
 
-    private LogSegment(Path dir, long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
-                       LogConfig config, long createdMs) {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, long createdMs, boolean mayGrow, int size,
+                       boolean isNew) {
         this.dir = dir;
         this.baseOffset = baseOffset;
-        this.records = records;
-        this.offsetIndex = offsetIndex;
-        this.timeIndex = timeIndex;
-        this.maxIndexBytes = config.segmentIndexBytes();
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.createdMs = createdMs;
-        if (timeIndex.entries() > 0) {
-            // The last time-index entry of a segment that stopped growing holds its largest timestamp.
-            this.maxTimestamp = timeIndex.lastTimestamp();
-            this.offsetOfMaxTimestamp = timeIndex.lookup(maxTimestamp);
-        }
+        this.timestampsKnown = isNew;
+        this.files = new SegmentFiles(dir, baseOffset, config.segmentIndexBytes(), mayGrow, size,
+                this::restoreTimestamps);
     }
 
-    /** Creates the files of a new, empty, writable segment. */
+    /** A new, empty, writable segment; its files are created by its first append. */
     static LogSegment create(Path dir, long baseOffset, LogConfig config, long nowMs) {
-        return open(dir, baseOffset, config, true, nowMs);
+        return new LogSegment(dir, baseOffset, config, nowMs, true, 0, true);
     }
 
     /**
-     * Opens a segment's files; missing index files are created empty. A {@code writable} segment's indexes are
-     * mapped at full size so they can grow; the caller then checks or rebuilds them ({@link #indexProblem},
-     * {@link #recover}).
+     * A segment whose log file exists, opened on first use; missing index files are then created empty. A
+     * {@code writable} segment's indexes are mapped at full size so they can grow; the caller checks or rebuilds
+     * them ({@link #indexProblem}, {@link #recover}).
      */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, boolean writable, long nowMs) {
-        FileRecords records = null;
-        OffsetIndex offsetIndex = null;
+        Path file = LogFiles.logFile(dir, baseOffset);
         try {
-            Path logFile = LogFiles.logFile(dir, baseOffset);
-            records = FileRecords.open(logFile.toFile(), true, Files.exists(logFile), 0, false);
-            Path indexFile = LogFiles.indexFile(dir, baseOffset);
-            Path timeIndexFile = LogFiles.timeIndexFile(dir, baseOffset);
-            boolean missing = !Files.exists(indexFile) || !Files.exists(timeIndexFile);
-            boolean indexesWritable = writable || missing;
-            offsetIndex = new OffsetIndex(indexFile, baseOffset, config.segmentIndexBytes(), indexesWritable);
-            TimeIndex timeIndex = new TimeIndex(timeIndexFile, baseOffset, config.segmentIndexBytes(),
-                    indexesWritable);
-            LogSegment segment = new LogSegment(dir, baseOffset, records, offsetIndex, timeIndex, config, nowMs);
-            segment.indexMissing = missing && records.sizeInBytes() > 0;
-            return segment;
-        } catch (IOException | RuntimeException e) {
-            if (offsetIndex != null) {
-                offsetIndex.close();
+            long size = Files.size(file);
+            if (size > Integer.MAX_VALUE) {
+                throw new StorageException("Segment file larger than 2 GiB: file=" + file + ", bytes=" + size);
             }
-            closeQuietly(records);
+            return new LogSegment(dir, baseOffset, config, nowMs, writable, (int) size, false);
+        } catch (IOException e) {
             throw new StorageException("Cannot open segment: dir=" + dir + ", baseOffset=" + baseOffset, e);
         }
     }
 
+    /** The first time the files are opened: the last time-index entry of a stopped segment is its largest. */
+    private void restoreTimestamps(SegmentFiles.Open opened) {
+        if (timestampsKnown) {
+            return;
+        }
+        TimeIndex timeIndex = opened.timeIndex();
+        if (timeIndex.entries() > 0) {
+            offsetOfMaxTimestamp = timeIndex.lookup(timeIndex.lastTimestamp());
+            maxTimestamp = timeIndex.lastTimestamp();
+        }
+        timestampsKnown = true;
+    }
+
+    /** Closes the files until next used: for the end of loading a log, before anyone else can reach it. */
+    void release() {
+        files.release();
+    }
+
     int sizeInBytes() {
-        return records.sizeInBytes();
+        return files.size();
     }
 
     Path file() {
-        return records.file().toPath();
+        return files.logFile();
     }
 
     long maxTimestamp() {
+        if (!timestampsKnown) {
+            files.get();
+        }
         return maxTimestamp;
     }
 
     /** The timestamp retention compares against: the newest record's, or the file's modification time. */
     long largestTimestamp() {
-        long max = maxTimestamp;
+        long max = maxTimestamp();
         if (max >= 0) {
             return max;
         }
@@ -128,8 +129,8 @@ final class LogSegment implements Closeable {
     // ---------------------------------------------------------------------------------------------- writer
 
     /**
-     * Appends one or more batches whose offsets were assigned by the caller. Adds an index entry when more than
-     * {@code index.interval.bytes} were written since the last one.
+     * Appends one or more batches whose offsets were assigned by the caller, creating the files on the first. Adds
+     * an index entry when more than {@code index.interval.bytes} were written since the last one.
      *
      * <p>A failed append (a full disk) leaves the segment as it was: the disk blocks for the index entry are taken
      * first, and what part of the batches reached the file is cut off again; if even that fails, the next append
@@ -137,6 +138,8 @@ final class LogSegment implements Closeable {
      */
     void append(MemoryRecords batches, long lastOffset, long batchMaxTimestamp, long offsetOfBatchMaxTimestamp)
             throws IOException {
+        SegmentFiles.Open open = files.forAppend();
+        FileRecords records = open.records();
         int position = records.sizeInBytes();
         if (partialWrite) {
             records.truncateTo(position);
@@ -144,8 +147,8 @@ final class LogSegment implements Closeable {
         }
         boolean indexEntryDue = bytesSinceLastIndexEntry > indexIntervalBytes;
         if (indexEntryDue) {
-            offsetIndex.reserveNext();
-            timeIndex.reserveNext();
+            open.offsetIndex().reserveNext();
+            open.timeIndex().reserveNext();
         }
         try {
             records.append(batches);
@@ -164,13 +167,14 @@ final class LogSegment implements Closeable {
         if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP && position == 0) {
             rollingBasedTimestamp = batchMaxTimestamp;
         }
+        timeIndexComplete = false;
         if (batchMaxTimestamp > maxTimestamp) {
             offsetOfMaxTimestamp = offsetOfBatchMaxTimestamp;
             maxTimestamp = batchMaxTimestamp;
         }
         if (indexEntryDue) {
-            offsetIndex.append(lastOffset, position);
-            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            open.offsetIndex().append(lastOffset, position);
+            open.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
             bytesSinceLastIndexEntry = 0;
         }
         bytesSinceLastIndexEntry += batches.sizeInBytes();
@@ -178,7 +182,10 @@ final class LogSegment implements Closeable {
 
     /** Cuts the file off at {@code position}, between batches; the caller then rebuilds the indexes. */
     void truncateTo(int position) throws IOException {
-        records.truncateTo(position);
+        if (files.none()) {
+            return; // nothing was ever written
+        }
+        files.get().records().truncateTo(position);
         partialWrite = false;
     }
 
@@ -187,7 +194,10 @@ final class LogSegment implements Closeable {
      * the next fsync writes them to disk whatever became of their pages before. Indexes are left as they are.
      */
     void rewriteFrom(long offset) throws IOException {
-        int size = records.sizeInBytes();
+        int size = sizeInBytes();
+        if (size == 0) {
+            return;
+        }
         int from = 0;
         if (offset > baseOffset) {
             LogOffsetPosition start = translateOffset(offset, size);
@@ -196,7 +206,7 @@ final class LogSegment implements Closeable {
             }
             from = start.position;
         }
-        FileChannel channel = records.channel();
+        FileChannel channel = files.get().records().channel();
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         for (long position = from; position < size; position += buffer.limit()) {
             buffer.clear().limit((int) Math.min(buffer.capacity(), size - position));
@@ -215,18 +225,19 @@ final class LogSegment implements Closeable {
     /** Whether a batch of {@code incomingBytes} ending at {@code lastOffset} must go to a new segment. */
     boolean shouldRoll(int incomingBytes, long incomingMaxTimestamp, long lastOffset, LogConfig config,
                        long nowMs) {
-        int size = records.sizeInBytes();
+        int size = sizeInBytes();
         if (size == 0) {
             return false;
         }
         long waited = rollingBasedTimestamp >= 0 && incomingMaxTimestamp >= 0
                 ? incomingMaxTimestamp - rollingBasedTimestamp
                 : nowMs - createdMs;
-        return size > config.segmentBytes() - incomingBytes
-                || waited > config.segmentMs()
-                || offsetIndex.isFull()
-                || timeIndex.isFull()
-                || lastOffset - baseOffset > Integer.MAX_VALUE;
+        if (size > config.segmentBytes() - incomingBytes || waited > config.segmentMs()
+                || lastOffset - baseOffset > Integer.MAX_VALUE) {
+            return true;
+        }
+        SegmentFiles.Open open = files.get();
+        return open.offsetIndex().isFull() || open.timeIndex().isFull();
     }
 
     /**
@@ -235,19 +246,29 @@ final class LogSegment implements Closeable {
      * @throws java.io.UncheckedIOException if the disk has no room for the final entry; nothing changed then
      */
     void onBecomeInactive() {
-        if (maxTimestamp >= 0) {
-            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+        files.stopGrowing();
+        if (files.ifOpen() == null && (timeIndexComplete || files.none())) {
+            return; // the indexes on disk were trimmed when the files were last closed
         }
-        offsetIndex.trim();
-        timeIndex.trim();
+        SegmentFiles.Open open = files.get();
+        if (maxTimestamp >= 0) {
+            open.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+        }
+        timeIndexComplete = true;
+        open.offsetIndex().trim();
+        open.timeIndex().trim();
     }
 
-    /** fsyncs the data and the indexes. */
+    /** fsyncs the data and the indexes; a segment that is not open has nothing unwritten. */
     void flush() {
+        SegmentFiles.Open open = files.ifOpen();
+        if (open == null) {
+            return;
+        }
         try {
-            records.flush();
-            offsetIndex.flush();
-            timeIndex.flush();
+            open.records().flush();
+            open.offsetIndex().flush();
+            open.timeIndex().flush();
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new StorageException("Cannot flush segment: file=" + file(), e);
         }
@@ -255,12 +276,17 @@ final class LogSegment implements Closeable {
 
     /** Checks the indexes against the log; returns the problem or null. */
     String indexProblem(long lastOffsetInSegment, boolean full) {
-        if (indexMissing) {
+        if (files.none()) {
+            return null;
+        }
+        SegmentFiles.Open open = files.get();
+        if (files.indexMissing()) {
             return "index file missing";
         }
-        String problem = offsetIndex.sanityCheck(records.sizeInBytes(), full);
+        OffsetIndex offsetIndex = open.offsetIndex();
+        String problem = offsetIndex.sanityCheck(open.records().sizeInBytes(), full);
         if (problem == null) {
-            problem = timeIndex.sanityCheck(lastOffsetInSegment, full);
+            problem = open.timeIndex().sanityCheck(lastOffsetInSegment, full);
         }
         if (problem == null && offsetIndex.entries() > 0 && offsetIndex.lastOffset() > lastOffsetInSegment) {
             problem = "last offset-index entry " + offsetIndex.lastOffset() + " past the log's last offset "
@@ -278,8 +304,12 @@ final class LogSegment implements Closeable {
      * after the last valid batch. Kafka's {@code LogSegment.recover}.
      */
     Recovery recover() throws IOException {
-        recreateIndexes();
-        indexMissing = false;
+        if (files.none()) {
+            return new Recovery(0, 0, baseOffset, null);
+        }
+        SegmentFiles.Open open = files.recreateIndexes(files.get());
+        FileRecords records = open.records();
+        timeIndexComplete = false;
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         offsetOfMaxTimestamp = -1;
         rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -302,8 +332,8 @@ final class LogSegment implements Closeable {
                     offsetOfMaxTimestamp = batch.lastOffset();
                 }
                 if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-                    offsetIndex.append(batch.lastOffset(), batch.position());
-                    timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+                    open.offsetIndex().append(batch.lastOffset(), batch.position());
+                    open.timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
                     bytesSinceLastIndexEntry = 0;
                 }
                 bytesSinceLastIndexEntry += batch.sizeInBytes();
@@ -325,22 +355,19 @@ final class LogSegment implements Closeable {
         return new Recovery(validBytes, truncated, nextOffset, truncated > 0 ? problem : null);
     }
 
-    /** Replaces both index files with empty, writable ones: recovery rebuilds them from the log. */
-    private void recreateIndexes() {
-        Path indexFile = offsetIndex.file;
-        Path timeIndexFile = timeIndex.file;
-        offsetIndex.deleteFile();
-        timeIndex.deleteFile();
-        offsetIndex = new OffsetIndex(indexFile, baseOffset, maxIndexBytes, true);
-        timeIndex = new TimeIndex(timeIndexFile, baseOffset, maxIndexBytes, true);
-    }
-
     /**
      * Checks the batches from the last indexed position to the end of the file — the part a clean shutdown leaves
      * unindexed — and returns the next offset, or -1 if anything there is invalid (the caller then recovers the
      * whole segment). Also restores the segment's largest timestamp.
      */
     long validateTail() {
+        if (files.none()) {
+            return baseOffset;
+        }
+        SegmentFiles.Open open = files.get();
+        OffsetIndex offsetIndex = open.offsetIndex();
+        TimeIndex timeIndex = open.timeIndex();
+        FileRecords records = open.records();
         long fromOffset = offsetIndex.lastOffset();
         int position = offsetIndex.isEmpty() ? 0 : offsetIndex.lookup(fromOffset);
         long nextOffset = baseOffset;
@@ -364,6 +391,7 @@ final class LogSegment implements Closeable {
                 if (batch.maxTimestamp() > maxTimestamp) {
                     maxTimestamp = batch.maxTimestamp();
                     offsetOfMaxTimestamp = batch.lastOffset();
+                    timeIndexComplete = false;
                 }
                 nextOffset = batch.lastOffset() + 1;
                 end = batch.position() + batch.sizeInBytes();
@@ -376,12 +404,12 @@ final class LogSegment implements Closeable {
             return -1;
         }
         if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP) {
-            rollingBasedTimestamp = readFirstBatchTimestamp();
+            rollingBasedTimestamp = readFirstBatchTimestamp(records);
         }
         return nextOffset;
     }
 
-    private long readFirstBatchTimestamp() {
+    private static long readFirstBatchTimestamp(FileRecords records) {
         for (FileChannelRecordBatch batch : records.slice(0, records.sizeInBytes()).batches()) {
             return batch.maxTimestamp();
         }
@@ -409,6 +437,7 @@ final class LogSegment implements Closeable {
 
     /** Every batch of a segment that no longer grows. */
     FileRecords readAll() {
+        FileRecords records = files.get().records();
         return records.slice(0, records.sizeInBytes());
     }
 
@@ -417,11 +446,15 @@ final class LogSegment implements Closeable {
      * further than {@code maxPosition}; null if there is none.
      */
     LogOffsetPosition translateOffset(long offset, int maxPosition) {
-        int start = offsetIndex.lookup(offset);
+        if (maxPosition <= 0) {
+            return null; // nothing to read: the files need not be opened
+        }
+        SegmentFiles.Open open = files.get();
+        int start = open.offsetIndex().lookup(offset);
         if (start >= maxPosition) {
             return null;
         }
-        return records.slice(0, maxPosition).searchForOffsetFromPosition(offset, start);
+        return open.records().slice(0, maxPosition).searchForOffsetFromPosition(offset, start);
     }
 
     /**
@@ -436,7 +469,7 @@ final class LogSegment implements Closeable {
         }
         int available = maxPosition - start.position;
         int length = Math.min(available, Math.max(maxBytes, start.size));
-        return new Slice(records.slice(start.position, length), start.position);
+        return new Slice(files.get().records().slice(start.position, length), start.position);
     }
 
     /**
@@ -444,13 +477,17 @@ final class LogSegment implements Closeable {
      * position if every header up to {@code maxPosition} reads: where a failed read ran into corruption.
      */
     int positionOfUnreadableBatch(long offset, int maxPosition) {
-        int position = offsetIndex.lookup(offset);
+        if (maxPosition <= 0) {
+            return 0;
+        }
+        SegmentFiles.Open open = files.get();
+        int position = open.offsetIndex().lookup(offset);
         if (position >= maxPosition) {
             return position;
         }
         int start = position;
         try {
-            for (FileChannelRecordBatch batch : records.slice(start, maxPosition - start).batches()) {
+            for (FileChannelRecordBatch batch : open.records().slice(start, maxPosition - start).batches()) {
                 batch.lastOffset();
                 position = batch.position() + batch.sizeInBytes();
             }
@@ -465,7 +502,7 @@ final class LogSegment implements Closeable {
 
     /** The batches between two positions that fall between batches (a reader's, the high watermark's). */
     FileRecords slice(int from, int to) {
-        return records.slice(from, to - from);
+        return files.get().records().slice(from, to - from);
     }
 
     /** Batches read from a segment file, and the file position they start at. */
@@ -474,12 +511,16 @@ final class LogSegment implements Closeable {
 
     /** The first record at or after {@code timestamp} with an offset of at least {@code startingOffset}. */
     TimestampAndOffset findOffsetByTimestamp(long timestamp, long startingOffset, int maxPosition) {
-        long indexedOffset = timeIndex.lookup(timestamp);
-        int position = offsetIndex.lookup(Math.max(indexedOffset, startingOffset));
+        if (maxPosition <= 0) {
+            return null;
+        }
+        SegmentFiles.Open open = files.get();
+        long indexedOffset = open.timeIndex().lookup(timestamp);
+        int position = open.offsetIndex().lookup(Math.max(indexedOffset, startingOffset));
         if (position >= maxPosition) {
             return null;
         }
-        return records.slice(0, maxPosition).searchForTimestamp(timestamp, position, startingOffset);
+        return open.records().slice(0, maxPosition).searchForTimestamp(timestamp, position, startingOffset);
     }
 
     // ---------------------------------------------------------------------------------------------- lifecycle
@@ -487,34 +528,16 @@ final class LogSegment implements Closeable {
     /** Renames the files to {@code .deleted}; they are removed by {@link #deleteFiles()} later. */
     void markDeleted() {
         try {
-            renameWithSuffix(LogFiles.DELETED);
-            markedDeleted = true;
+            files.renameWithSuffix(LogFiles.DELETED);
         } catch (IOException e) {
             throw new StorageException("Cannot rename deleted segment: file=" + file(), e);
         }
     }
 
-    private void renameWithSuffix(String suffix) throws IOException {
-        Path log = file();
-        records.renameTo(LogFiles.withSuffix(log, suffix).toFile());
-        for (Path index : new Path[] {offsetIndex.file, timeIndex.file}) {
-            if (Files.exists(index)) {
-                LogFiles.atomicMove(index, LogFiles.withSuffix(index, suffix));
-            }
-        }
-    }
-
-    /** Closes and deletes the segment's files, whatever their current names. */
+    /** Closes and deletes the segment's files, by their current names (plain, or {@code .deleted}). */
     void deleteFiles() {
         try {
-            offsetIndex.close();
-            timeIndex.close();
-            records.closeHandlers();
-            Files.deleteIfExists(file());
-            for (MappedIndex index : new MappedIndex[] {offsetIndex, timeIndex}) {
-                // Once renamed, the plain name may already be a compacted replacement's index: leave it alone.
-                Files.deleteIfExists(markedDeleted ? LogFiles.withSuffix(index.file, LogFiles.DELETED) : index.file);
-            }
+            files.delete();
         } catch (IOException e) {
             throw new StorageException("Cannot delete segment: file=" + file(), e);
         }
@@ -522,26 +545,16 @@ final class LogSegment implements Closeable {
 
     @Override
     public void close() {
-        try {
-            offsetIndex.close();
-            timeIndex.close();
-        } finally {
-            closeQuietly(records);
-        }
-    }
-
-    private static void closeQuietly(FileRecords records) {
-        if (records != null) {
-            try {
-                records.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-        }
+        files.close();
     }
 
     Path dir() {
         return dir;
+    }
+
+    /** Whether the files are open now (for tests of what an idle segment costs). */
+    boolean isOpen() {
+        return files.ifOpen() != null;
     }
 
     @Override

@@ -86,6 +86,8 @@ public final class PartitionLog implements Closeable {
     private final Set<LogSegment> pendingDeletions = ConcurrentHashMap.newKeySet();
     private long unflushedRecords;
     private long firstUnflushedWriteMs = -1;
+    /** Whether the directory exists: a log whose directory was missing when opened creates it on first append. */
+    private boolean directoryExists;
     private volatile boolean closed;
     /**
      * The failure of an fsync since which what was written after the recovery point may not be on disk: Linux may
@@ -104,10 +106,12 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Opens (or creates) the log in {@code dir} and recovers it: leftover files of interrupted compactions and
-     * deletions are resolved; after an unclean shutdown every segment from the recovery point on is validated (CRC,
-     * sizes, offsets), truncated after its last good batch and re-indexed; after a clean one the unindexed tail of
-     * the last segment is validated; any segment whose indexes are missing or inconsistent is re-indexed.
+     * Opens the log in {@code dir} and recovers it: leftover files of interrupted compactions and deletions are
+     * resolved; after an unclean shutdown every segment from the recovery point on is validated (CRC, sizes,
+     * offsets), truncated after its last good batch and re-indexed; after a clean one the unindexed tail of the last
+     * segment is validated; any segment whose indexes are missing or inconsistent is re-indexed. When it returns, no
+     * file of the log is open: segments open their files on first use. A missing directory is an empty log, made by
+     * its first append.
      *
      * @param recoveryPoint  the checkpointed offset below which everything was fsynced
      * @param logStartOffset the checkpointed first readable offset
@@ -119,7 +123,6 @@ public final class PartitionLog implements Closeable {
                                     ScheduledExecutorService background, LongSupplier clock) {
         PartitionLog partitionLog = new PartitionLog(topicPartition, dir, config, background, clock);
         try {
-            Files.createDirectories(dir);
             partitionLog.load(recoveryPoint, logStartOffset, hadCleanShutdown);
             return partitionLog;
         } catch (IOException | RuntimeException e) {
@@ -143,7 +146,6 @@ public final class PartitionLog implements Closeable {
         if (segments.isEmpty()) {
             long base = Math.max(0, checkpointedStart);
             segments.put(base, LogSegment.create(dir, base, config, now));
-            LogFiles.fsyncDirectory(dir);
         }
         active = segments.lastEntry().getValue();
 
@@ -159,12 +161,20 @@ public final class PartitionLog implements Closeable {
         if (!hadCleanShutdown) {
             flushSegments(segments.values());
         }
+        // Loading opened the files of every segment it checked: an idle log keeps none open.
+        for (LogSegment segment : segments.values()) {
+            segment.release();
+        }
         log.debug("Loaded log: partition={}, segments={}, logStartOffset={}, logEndOffset={}", topicPartition,
                 segments.size(), logStartOffset, nextOffset);
     }
 
     /** Completes or discards what an interrupted operation left; returns the base offsets of the segments. */
     private List<Long> resolveLeftoverFiles() throws IOException {
+        directoryExists = Files.exists(dir);
+        if (!directoryExists) {
+            return List.of(); // created by the first append
+        }
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.sorted().toList();
@@ -390,6 +400,7 @@ public final class PartitionLog implements Closeable {
             segment = roll();
         }
         try {
+            ensureDirectory();
             segment.append(batches, lastOffset, maxTimestamp, offsetOfMaxTimestamp);
         } catch (IOException e) {
             throw new StorageException("Cannot append to log: partition=" + topicPartition + ", file="
@@ -402,6 +413,14 @@ public final class PartitionLog implements Closeable {
             firstUnflushedWriteMs = now;
         }
         unflushedRecords += recordCount;
+    }
+
+    private void ensureDirectory() throws IOException {
+        if (!directoryExists) {
+            Files.createDirectories(dir);
+            LogFiles.fsyncDirectory(dir.getParent());
+            directoryExists = true;
+        }
     }
 
     /** Whether the topic's flush policy asks for an fsync now (flush.messages reached or flush.ms elapsed). */
@@ -489,19 +508,10 @@ public final class PartitionLog implements Closeable {
         if (previous.baseOffset == base) {
             return previous;
         }
-        // The new segment first: if it cannot be made (a full disk), the previous one stays active, as it was.
+        // The previous segment stops growing first: if it cannot (a full disk), it stays active, as it was. The new
+        // one has no files until its first append: making it cannot fail.
+        previous.onBecomeInactive();
         LogSegment next = LogSegment.create(dir, base, config, clock.getAsLong());
-        try {
-            LogFiles.fsyncDirectory(dir);
-            previous.onBecomeInactive();
-        } catch (RuntimeException e) {
-            try {
-                next.deleteFiles();
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
         segments.put(base, next);
         active = next;
         // The log end now falls at the start of the new segment. Keeping the previous segment's file position here
@@ -966,6 +976,9 @@ public final class PartitionLog implements Closeable {
     /** Closes the log and removes its directory; used when the topic is deleted. */
     public void deleteAll() {
         closeQuietly();
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(file);

@@ -1,5 +1,6 @@
 package io.sluice.broker.internal.net;
 
+import io.sluice.broker.ClosedException;
 import io.sluice.broker.InvalidConfigException;
 import io.sluice.broker.InvalidPartitionException;
 import io.sluice.broker.InvalidTopicException;
@@ -9,13 +10,21 @@ import io.sluice.broker.UnknownTopicException;
 import io.sluice.broker.internal.BrokerCore;
 import io.sluice.broker.internal.client.EmbeddedAdmin;
 import io.sluice.broker.internal.log.LogConfig;
+import io.sluice.broker.internal.topic.PartitionLimitException;
+import io.sluice.broker.internal.topic.PartitionLimits;
 import io.sluice.broker.internal.topic.Topic;
 import io.sluice.broker.internal.topic.TopicNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
@@ -27,23 +36,81 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin APIs that change topics: CreateTopics, DeleteTopics, CreatePartitions, DeleteRecords — through the
  * same checks as the embedded {@code Admin} (internal topics cannot be deleted or changed). One broker: a
- * replication factor other than 1 (or -1, the default) and manual replica assignments are refused.
+ * replication factor other than 1 (or -1, the default) and manual replica assignments are refused. A request that
+ * adds more than {@value PartitionLimits#MAX_PER_REQUEST} partitions in all is refused as a whole, as by Kafka.
+ *
+ * <p>Topic changes, which may open thousands of partitions, run one at a time on the {@code sluice-admin} thread
+ * ({@link #submit}) and are answered from there: the network threads go on serving meanwhile.
  */
 final class AdminHandler {
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+
     private final BrokerCore core;
     private final EmbeddedAdmin admin;
+    private final ExecutorService changes = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sluice-admin");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile boolean closed;
 
     AdminHandler(BrokerCore core) {
         this.core = core;
         this.admin = new EmbeddedAdmin(core);
     }
 
+    /**
+     * Makes a change on the admin thread and gives {@code reply} its response from there, or the response
+     * {@code failed} makes of its exception. A change still queued when the server closes is dropped (its
+     * connection is closing).
+     */
+    void submit(Supplier<ApiMessage> change, Function<RuntimeException, ApiMessage> failed,
+                Consumer<ApiMessage> reply) {
+        try {
+            changes.execute(() -> {
+                if (closed) {
+                    return;
+                }
+                ApiMessage response;
+                try {
+                    response = change.get();
+                } catch (RuntimeException e) {
+                    log.warn("Admin request failed", e);
+                    response = failed.apply(e);
+                }
+                reply.accept(response);
+            });
+        } catch (RejectedExecutionException e) {
+            reply.accept(failed.apply(new ClosedException("broker")));
+        }
+    }
+
+    /** Drops the queued changes and waits for the one in progress, which would leave nothing half done anyway. */
+    void close() {
+        closed = true;
+        changes.shutdown();
+        try {
+            if (!changes.awaitTermination(60, TimeUnit.SECONDS)) {
+                log.warn("An admin request was still running when the server closed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     ApiMessage createTopics(CreateTopicsRequestData request, short version) {
         CreateTopicsResponseData response = new CreateTopicsResponseData();
+        long requested = 0;
+        for (CreateTopicsRequestData.CreatableTopic t : request.topics()) {
+            requested += !t.assignments().isEmpty() ? t.assignments().size()
+                    : t.numPartitions() == -1 ? core.config().numPartitions() : Math.max(0, t.numPartitions());
+        }
         for (CreateTopicsRequestData.CreatableTopic t : request.topics()) {
             CreateTopicsResponseData.CreatableTopicResult result = new CreateTopicsResponseData.CreatableTopicResult()
                     .setName(t.name());
@@ -52,6 +119,7 @@ final class AdminHandler {
             t.configs().forEach(c -> configs.put(c.name(), c.value()));
             int partitions = t.numPartitions() == -1 ? core.config().numPartitions() : t.numPartitions();
             try {
+                core.registry().limits().checkRequest(t.name(), partitions, partitions, requested);
                 if (t.replicationFactor() != -1 && t.replicationFactor() != 1) {
                     fail(result, Errors.INVALID_REPLICATION_FACTOR, "replication factor " + t.replicationFactor()
                             + " on a single broker: give 1");
@@ -94,19 +162,23 @@ final class AdminHandler {
         request.topics().forEach(t -> wanted.put(t.name() != null ? t.name() : "", t.topicId()));
         wanted.forEach((name, id) -> {
             Topic topic = TopicLookup.find(core, name, id);
+            // A topic not opened at start has no Topic: found by its recorded name or id, it can still be deleted.
+            String unavailable = topic != null ? null : core.registry().isUnavailable(name) ? name
+                    : id.equals(Uuid.ZERO_UUID) ? null : core.registry().unavailableTopicWithId(id.toString());
+            String found = topic != null ? topic.name() : unavailable;
             DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData.DeletableTopicResult()
-                    .setName(topic == null ? (name.isEmpty() ? null : name) : topic.name());
+                    .setName(found == null ? (name.isEmpty() ? null : name) : found);
             if (version >= 6) {
                 result.setTopicId(topic == null ? id : Uuid.fromString(topic.id()));
             }
             response.responses().add(result);
-            if (topic == null) {
+            if (found == null) {
                 result.setErrorCode((name.isEmpty() ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION)
                         .code());
                 return;
             }
             try {
-                admin.deleteTopic(topic.name());
+                admin.deleteTopic(found);
             } catch (RuntimeException e) {
                 result.setErrorCode(errorFor(e).code());
                 if (version >= 5) {
@@ -119,11 +191,19 @@ final class AdminHandler {
 
     ApiMessage createPartitions(CreatePartitionsRequestData request) {
         CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+        long requested = 0;
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : request.topics()) {
+            Topic topic = core.registry().topic(t.name());
+            requested += topic == null ? 0 : Math.max(0, (long) t.count() - topic.partitionCount());
+        }
         for (CreatePartitionsRequestData.CreatePartitionsTopic t : request.topics()) {
             CreatePartitionsResponseData.CreatePartitionsTopicResult result =
                     new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
             response.results().add(result);
             try {
+                Topic current = core.registry().topic(t.name());
+                long adding = current == null ? 0 : Math.max(0, (long) t.count() - current.partitionCount());
+                core.registry().limits().checkRequest(t.name(), t.count(), adding, requested);
                 if (t.assignments() != null && !t.assignments().isEmpty()) {
                     result.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code())
                             .setErrorMessage("replica assignments are not supported");
@@ -210,6 +290,9 @@ final class AdminHandler {
     }
 
     static Errors errorFor(RuntimeException e) {
+        if (e instanceof PartitionLimitException limit) {
+            return limit.policyViolation() ? Errors.POLICY_VIOLATION : Errors.INVALID_PARTITIONS;
+        }
         if (e instanceof TopicExistsException) {
             return Errors.TOPIC_ALREADY_EXISTS;
         }

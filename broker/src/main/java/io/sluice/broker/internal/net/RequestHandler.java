@@ -85,6 +85,7 @@ final class RequestHandler {
     /** Stops the delayed operations; waiting fetches are not answered (their connections are closing). */
     void close() {
         delayed.shutdownNow();
+        admin.close();
     }
 
     /**
@@ -149,6 +150,9 @@ final class RequestHandler {
                         reply);
                 case DELETE_RECORDS -> admin.deleteRecords(
                         (org.apache.kafka.common.message.DeleteRecordsRequestData) data, reply);
+                // On the admin thread: a change may open or remove thousands of partitions.
+                case CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, INCREMENTAL_ALTER_CONFIGS -> admin.submit(
+                        () -> answerNow(request, data, version), e -> request.getErrorResponse(e).data(), reply);
                 // Answered now.
                 default -> reply.accept(answerNow(request, data, version));
             }
@@ -241,8 +245,7 @@ final class RequestHandler {
                     boolean byId = wanted.name() == null;
                     data.topics().add(new MetadataResponseTopic().setName(byId && version < 12 ? "" : wanted.name())
                             .setTopicId(wanted.topicId() == null ? Uuid.ZERO_UUID : wanted.topicId())
-                            .setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION)
-                                    .code()));
+                            .setErrorCode(notFound(byId, wanted.name()).code()));
                 } else {
                     found.add(topic);
                 }
@@ -268,6 +271,15 @@ final class RequestHandler {
             data.topics().add(t);
         }
         return new org.apache.kafka.common.requests.MetadataResponse(data, version);
+    }
+
+    /**
+     * Why a topic asked for is not in Metadata's answer. One recorded but not opened at start (past the partition
+     * limits, or files that cannot be read) fails its clients at once rather than have them wait for it to appear.
+     */
+    private Errors notFound(boolean byId, String name) {
+        return byId ? Errors.UNKNOWN_TOPIC_ID : core.registry().isUnavailable(name) ? Errors.INVALID_TOPIC_EXCEPTION
+                : Errors.UNKNOWN_TOPIC_OR_PARTITION;
     }
 
     /** Size prefix, response header (of {@code headerVersion}), body (of {@code version}). */

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -35,7 +34,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,14 +52,16 @@ import org.slf4j.LoggerFactory;
  *     orders-0.Ab3x…-delete/             a deleted topic's log, removed in the background
  * </pre>
  *
- * Lookups are lock-free; changes (create, delete, alter, add partitions) are serialized.
+ * Lookups are lock-free; changes (create, delete, alter, add partitions) are serialized. A change is recorded in
+ * topics.json only once every partition it adds has its directory and an open log, and undone if that fails: a
+ * crash in between leaves directories of no recorded partition, which are ignored at start and moved aside by a
+ * later create. A recorded topic that cannot be opened at start (over the partition limits, or a log that fails to
+ * open) is kept unavailable: its files stay as they are, its uses fail with the reason, and it can be deleted.
  */
 public final class TopicRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicRegistry.class);
     static final String CLEAN_SHUTDOWN = ".clean-shutdown";
     static final String LOCK = ".lock";
-    static final String PARTITION_METADATA = "partition.metadata";
-    private static final String DELETE_SUFFIX = "-delete";
 
     private final BrokerConfig config;
     private final Path dataDir;
@@ -72,6 +72,9 @@ public final class TopicRegistry implements AutoCloseable {
     private final OffsetCheckpoint logStartOffsets;
     private final List<JournalShard> shards = new ArrayList<>();
     private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+    private final Map<String, UnavailableTopic> unavailable = new ConcurrentHashMap<>();
+    private final PartitionLimits limits;
+    private final PartitionDirectories directories;
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -79,6 +82,9 @@ public final class TopicRegistry implements AutoCloseable {
     private final List<Partition> openedDuringLoad = new ArrayList<>();
     /** Deleted topics' logs waiting to be closed and removed; run at once on close. */
     private final Set<Runnable> pendingDeletions = ConcurrentHashMap.newKeySet();
+    /** The checkpoints read at start, of which the unavailable topics' are written back unchanged. */
+    private Map<TopicPartition, OffsetCheckpoint.Entry> loadedRecoveryPoints = Map.of();
+    private Map<TopicPartition, OffsetCheckpoint.Entry> loadedLogStarts = Map.of();
     private String clusterId;
     private int nextShard;
     private volatile boolean closed;
@@ -94,11 +100,14 @@ public final class TopicRegistry implements AutoCloseable {
         this.logStartOffsets = new OffsetCheckpoint(dataDir.resolve("log-start-offset-checkpoint"));
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.limits = PartitionLimits.of(config);
+        this.directories = new PartitionDirectories(dataDir, background);
     }
 
     /**
-     * Locks the data directory, loads the topic metadata and opens (recovering as needed) every partition log.
-     * The journal shards are created but not started.
+     * Locks the data directory, loads the topic metadata and opens (recovering as needed) every partition log; a
+     * topic it cannot open is kept unavailable, unless it is one of the broker's own. The journal shards are created
+     * but not started.
      */
     public static TopicRegistry open(BrokerConfig config, ScheduledExecutorService background, LongSupplier clock) {
         Path dataDir = config.dataDir();
@@ -144,29 +153,26 @@ public final class TopicRegistry implements AutoCloseable {
             metadata.write(clusterId, List.of());
             clean = true;
         }
-        removeDeletedDirectories();
+        directories.removeMovedAside();
         Map<TopicPartition, OffsetCheckpoint.Entry> recovery = recoveryPoints.read();
         Map<TopicPartition, OffsetCheckpoint.Entry> starts = logStartOffsets.read();
+        loadedRecoveryPoints = recovery;
+        loadedLogStarts = starts;
         long t0 = System.nanoTime();
         int partitions = 0;
         if (contents != null) {
-            for (TopicRecord record : contents.topics()) {
-                LogConfig logConfig = LogConfig.of(config.topicDefaults(), record.configs());
-                Partition[] parts = new Partition[record.partitions()];
-                Topic topic = new Topic(record.name(), record.id(), record.internal(), parts, record.configs(),
-                        logConfig);
-                for (int p = 0; p < parts.length; p++) {
-                    TopicPartition tp = new TopicPartition(record.name(), p);
-                    parts[p] = openPartition(tp, record.id(), logConfig,
-                            OffsetCheckpoint.offsetFor(recovery, tp, record.id(), 0L),
-                            OffsetCheckpoint.offsetFor(starts, tp, record.id(), 0L), clean);
-                    openedDuringLoad.add(parts[p]);
+            // The broker's own topics first: they are opened whatever the limits, and count towards them.
+            List<TopicRecord> inOrder = new ArrayList<>(contents.topics());
+            inOrder.sort(java.util.Comparator.comparing(r -> !r.internal()));
+            for (TopicRecord record : inOrder) {
+                Topic topic = loadTopic(record, recovery, starts, clean);
+                if (topic != null) {
+                    topics.put(record.name(), topic);
+                    partitions += topic.partitionCount();
                 }
-                topics.put(record.name(), topic);
-                partitions += parts.length;
             }
         }
-        warnAboutStrayDirectories();
+        directories.warnAboutStray(this::isRecorded);
         try {
             Files.deleteIfExists(marker);
             LogFiles.fsyncDirectory(dataDir);
@@ -178,78 +184,111 @@ public final class TopicRegistry implements AutoCloseable {
                 topics.size(), partitions, clean, (System.nanoTime() - t0) / 1_000_000);
     }
 
-    private Partition openPartition(TopicPartition tp, String topicId, LogConfig logConfig, long recoveryPoint,
+    /**
+     * Opens a recorded topic's partitions (their logs open their files on first use), or keeps it unavailable and
+     * returns null: over the limits, or a log that fails to open. The broker's own topics must open.
+     */
+    private Topic loadTopic(TopicRecord record, Map<TopicPartition, OffsetCheckpoint.Entry> recovery,
+                            Map<TopicPartition, OffsetCheckpoint.Entry> starts, boolean clean) {
+        Partition[] parts = new Partition[Math.max(0, record.partitions())];
+        int opened = 0;
+        LogConfig logConfig;
+        try {
+            if (record.partitions() < 1) {
+                throw new StorageException("Invalid partition count recorded: topic=" + record.name()
+                        + ", partitions=" + record.partitions() + ", file=" + MetadataStore.FILE_NAME);
+            }
+            if (!record.internal()) {
+                limits.checkTopic(record.name(), record.partitions());
+                limits.checkBroker(record.name(), record.partitions(), totalPartitions());
+            }
+            logConfig = LogConfig.of(config.topicDefaults(), record.configs());
+            for (; opened < parts.length; opened++) {
+                TopicPartition tp = new TopicPartition(record.name(), opened);
+                parts[opened] = loadPartition(tp, record.id(), logConfig,
+                        OffsetCheckpoint.offsetFor(recovery, tp, record.id(), 0L),
+                        OffsetCheckpoint.offsetFor(starts, tp, record.id(), 0L), clean);
+            }
+        } catch (RuntimeException e) {
+            for (int p = 0; p < opened; p++) {
+                detach(parts[p]);
+            }
+            if (record.internal()) {
+                throw e;
+            }
+            unavailable.put(record.name(), new UnavailableTopic(record, e));
+            log.error("Topic not opened, it can be deleted: topic={}, partitions={}, reason={}", record.name(),
+                    record.partitions(), e.getMessage());
+            return null;
+        }
+        openedDuringLoad.addAll(List.of(parts));
+        return new Topic(record.name(), record.id(), record.internal(), parts, record.configs(), logConfig);
+    }
+
+    private Partition loadPartition(TopicPartition tp, String topicId, LogConfig logConfig, long recoveryPoint,
                                     long logStartOffset, boolean clean) {
-        Path dir = partitionDir(tp);
-        claimDirectory(dir, topicId);
-        PartitionLog partitionLog = PartitionLog.open(dir, tp, logConfig, recoveryPoint, logStartOffset, clean,
-                background, clock);
+        Path dir = directories.of(tp);
+        if (Files.isDirectory(dir)) {
+            directories.moveAsideIfForeign(dir, topicId);
+        }
+        return attach(tp, PartitionLog.open(dir, tp, logConfig, recoveryPoint, logStartOffset, clean, background,
+                clock));
+    }
+
+    /** Gives a partition's log to a journal shard. */
+    private Partition attach(TopicPartition tp, PartitionLog partitionLog) {
         JournalShard shard = shards.get(Math.floorMod(nextShard++, shards.size()));
         PartitionWriter writer = shard.addPartition(partitionLog);
         return new Partition(tp, writer);
     }
 
-    /** Writes partition.metadata; a directory left by an older topic of the same name is moved aside first. */
-    private void claimDirectory(Path dir, String topicId) {
-        Path file = dir.resolve(PARTITION_METADATA);
+    /** Takes a partition that never served from its shard and closes its log. */
+    private static void detach(Partition partition) {
+        partition.shard().removePartition(partition.writer());
+        partition.log().closeQuietly();
+    }
+
+    /** New partitions' logs, open, and the directories made for them: what to undo if the change fails. */
+    private record NewLogs(List<PartitionLog> logs, List<Path> dirs) {
+    }
+
+    /**
+     * Makes the directories of partitions {@code from} to {@code to} (exclusive) of a topic and opens their (empty)
+     * logs; on a failure, undoes all of it and throws.
+     */
+    private NewLogs openNewLogs(String topic, String topicId, LogConfig logConfig, int from, int to) {
+        NewLogs opened = new NewLogs(new ArrayList<>(), new ArrayList<>());
         try {
-            if (Files.exists(file)) {
-                String stored = readTopicId(file);
-                if (topicId.equals(stored)) {
-                    return;
-                }
-                Path aside = dir.resolveSibling(dir.getFileName() + "." + stored + DELETE_SUFFIX);
-                log.warn("Moving aside a directory of an earlier topic with the same name: dir={}, topicId={}", dir,
-                        stored);
-                Files.move(dir, aside);
-                scheduleDirectoryDeletion(aside, 0);
+            for (int p = from; p < to; p++) {
+                TopicPartition tp = new TopicPartition(topic, p);
+                Path dir = directories.of(tp);
+                directories.claimNew(dir, topicId, opened.dirs());
+                opened.logs().add(PartitionLog.open(dir, tp, logConfig, 0, 0, true, background, clock));
             }
-            Files.createDirectories(dir);
-            LogFiles.writeAtomically(file, ("version: 0\ntopic_id: " + topicId + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new StorageException("Cannot prepare partition directory: dir=" + dir, e);
+            return opened;
+        } catch (RuntimeException e) {
+            discard(opened);
+            throw e;
         }
     }
 
-    private static String readTopicId(Path file) throws IOException {
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.startsWith("topic_id:")) {
-                return line.substring("topic_id:".length()).trim();
-            }
-        }
-        return "unknown";
-    }
-
-    private Path partitionDir(TopicPartition tp) {
-        return dataDir.resolve(tp.topic() + "-" + tp.partition());
-    }
-
-    private void removeDeletedDirectories() {
-        try (Stream<Path> listing = Files.list(dataDir)) {
-            for (Path dir : listing.filter(p -> p.getFileName().toString().endsWith(DELETE_SUFFIX)).toList()) {
-                deleteRecursively(dir);
-            }
-        } catch (IOException e) {
-            throw new StorageException("Cannot list data directory: dir=" + dataDir, e);
+    /** Writes topics.json; if that fails, the new partitions are undone. */
+    private void recordOrDiscard(List<TopicRecord> records, NewLogs opened) {
+        try {
+            metadata.write(clusterId, records);
+        } catch (RuntimeException e) {
+            discard(opened);
+            throw e;
         }
     }
 
-    private void warnAboutStrayDirectories() {
-        Set<String> known = new java.util.HashSet<>();
-        for (Topic topic : topics.values()) {
-            for (int p = 0; p < topic.partitionCount(); p++) {
-                known.add(topic.name() + "-" + p);
-            }
+    /** Closes new partitions' logs and removes their directories: the change that made them did not happen. */
+    private static void discard(NewLogs opened) {
+        for (PartitionLog partitionLog : opened.logs()) {
+            partitionLog.closeQuietly();
         }
-        try (Stream<Path> listing = Files.list(dataDir)) {
-            for (Path dir : listing.filter(Files::isDirectory).toList()) {
-                if (!known.contains(dir.getFileName().toString())) {
-                    log.warn("Ignoring a directory that belongs to no topic: dir={}", dir);
-                }
-            }
-        } catch (IOException e) {
-            throw new StorageException("Cannot list data directory: dir=" + dataDir, e);
+        for (Path dir : opened.dirs()) {
+            PartitionDirectories.deleteRecursively(dir);
         }
     }
 
@@ -280,12 +319,48 @@ public final class TopicRegistry implements AutoCloseable {
         return topics.get(name);
     }
 
+    /** The topic; or UnknownTopicException, or why a recorded topic is unavailable (it can only be deleted). */
     public Topic topicOrThrow(String name) {
         Topic topic = topics.get(name);
         if (topic == null) {
-            throw new UnknownTopicException(name);
+            UnavailableTopic other = unavailable.get(name);
+            throw other != null ? other.error() : new UnknownTopicException(name);
         }
         return topic;
+    }
+
+    /** Whether the topic is recorded but was not opened at start; it can be deleted. */
+    public boolean isUnavailable(String name) {
+        return unavailable.containsKey(name);
+    }
+
+    /** The names of the topics recorded but not opened at start. */
+    public Set<String> unavailableTopics() {
+        return Set.copyOf(unavailable.keySet());
+    }
+
+    /** The name of the unavailable topic with this id, or null. */
+    public String unavailableTopicWithId(String id) {
+        for (UnavailableTopic other : unavailable.values()) {
+            if (other.record().id().equals(id)) {
+                return other.record().name();
+            }
+        }
+        return null;
+    }
+
+    /** The limits on new partitions, for checking a whole request before any of it is made. */
+    public PartitionLimits limits() {
+        return limits;
+    }
+
+    /** The partitions of every open topic. */
+    public int totalPartitions() {
+        int total = 0;
+        for (Topic topic : topics.values()) {
+            total += topic.partitionCount();
+        }
+        return total;
     }
 
     public Partition partition(TopicPartition tp) {
@@ -307,10 +382,10 @@ public final class TopicRegistry implements AutoCloseable {
             throw new InvalidPartitionException("Invalid partition count: topic=" + name + ", partitions="
                     + partitionCount + " (must be at least 1)");
         }
-        if (topics.containsKey(name)) {
+        if (topics.containsKey(name) || unavailable.containsKey(name)) {
             throw new TopicExistsException(name);
         }
-        for (String existing : topics.keySet()) {
+        for (String existing : allTopicNames()) {
             if (TopicNames.collisionKey(existing).equals(TopicNames.collisionKey(name))) {
                 throw new InvalidTopicException("Topic name collides with an existing topic: topic=" + name
                         + ", existing=" + existing + " ('.' and '_' collide)");
@@ -318,38 +393,52 @@ public final class TopicRegistry implements AutoCloseable {
         }
         Map<String, String> overrides = stringValues(configs);
         LogConfig logConfig = LogConfig.of(config.topicDefaults(), overrides);
+        limits.check(name, partitionCount, partitionCount, totalPartitions());
         String id = Uuid.randomUuid().toString();
-        Topic topic = new Topic(name, id, internal, new Partition[0], overrides, logConfig);
+        NewLogs opened = openNewLogs(name, id, logConfig, 0, partitionCount);
         List<TopicRecord> records = records();
         records.add(new TopicRecord(name, id, partitionCount, internal, overrides));
-        metadata.write(clusterId, records);
+        records.sort(java.util.Comparator.comparing(TopicRecord::name));
+        recordOrDiscard(records, opened);
         Partition[] partitions = new Partition[partitionCount];
         for (int p = 0; p < partitionCount; p++) {
-            partitions[p] = openPartition(new TopicPartition(name, p), id, logConfig, 0, 0, true);
+            partitions[p] = attach(new TopicPartition(name, p), opened.logs().get(p));
         }
-        topic.setPartitions(partitions);
+        Topic topic = new Topic(name, id, internal, partitions, overrides, logConfig);
         topics.put(name, topic);
         log.info("Created topic: topic={}, partitions={}, configs={}", name, partitionCount, overrides);
         notifyChange();
         return topic;
     }
 
-    /** Deletes a topic: new sends fail at once, its logs are closed and removed in the background. */
+    /**
+     * Deletes a topic: new sends fail at once, its logs are closed and removed in the background. A topic that is
+     * unavailable (not opened at start) is deleted too: its record goes and its directories are removed.
+     */
     public synchronized void deleteTopic(String name) {
         ensureOpen();
+        if (unavailable.containsKey(name)) {
+            deleteUnavailable(name);
+            return;
+        }
         Topic topic = topicOrThrow(name);
+        List<TopicRecord> remaining = records();
+        remaining.removeIf(r -> r.name().equals(name));
+        metadata.write(clusterId, remaining);
         topics.remove(name);
         topic.markDeleted();
         for (Partition partition : topic.partitions()) {
             partition.shard().removePartition(partition.writer());
         }
-        metadata.write(clusterId, records());
         long delay = topic.config().fileDeleteDelayMs();
         for (Partition partition : topic.partitions()) {
             Path dir = partition.log().dir();
-            Path aside = dir.resolveSibling(dir.getFileName() + "." + topic.id() + DELETE_SUFFIX);
+            Path aside = dir.resolveSibling(dir.getFileName() + "." + topic.id()
+                    + PartitionDirectories.DELETE_SUFFIX);
             try {
-                Files.move(dir, aside);
+                if (Files.exists(dir)) {
+                    Files.move(dir, aside);
+                }
             } catch (IOException e) {
                 log.warn("Cannot rename deleted partition directory: dir={}", dir, e);
                 aside = dir;
@@ -361,7 +450,7 @@ public final class TopicRegistry implements AutoCloseable {
                 public void run() {
                     if (pendingDeletions.remove(this)) {
                         partitionLog.closeQuietly();
-                        deleteRecursively(toDelete);
+                        PartitionDirectories.deleteRecursively(toDelete);
                     }
                 }
             };
@@ -369,6 +458,17 @@ public final class TopicRegistry implements AutoCloseable {
             background.schedule(deletion, delay, TimeUnit.MILLISECONDS);
         }
         log.info("Deleted topic: topic={}", name);
+        notifyChange();
+    }
+
+    /** Removes an unavailable topic's record, then moves its partitions' directories aside to be deleted. */
+    private void deleteUnavailable(String name) {
+        List<TopicRecord> remaining = records();
+        remaining.removeIf(r -> r.name().equals(name));
+        metadata.write(clusterId, remaining);
+        unavailable.remove(name);
+        int moved = directories.moveAsideAllOf(name);
+        log.info("Deleted unavailable topic: topic={}, directories={}", name, moved);
         notifyChange();
     }
 
@@ -400,15 +500,17 @@ public final class TopicRegistry implements AutoCloseable {
             throw new InvalidPartitionException("Partition count can only grow: topic=" + name + ", partitions="
                     + current + ", requested=" + totalCount);
         }
-        Partition[] grown = java.util.Arrays.copyOf(topic.partitions().toArray(new Partition[0]), totalCount);
+        limits.check(name, totalCount, totalCount - current, totalPartitions());
+        NewLogs opened = openNewLogs(name, topic.id(), topic.config(), current, totalCount);
         List<TopicRecord> records = new ArrayList<>();
         for (TopicRecord r : records()) {
             records.add(r.name().equals(name)
                     ? new TopicRecord(r.name(), r.id(), totalCount, r.internal(), r.configs()) : r);
         }
-        metadata.write(clusterId, records);
+        recordOrDiscard(records, opened);
+        Partition[] grown = java.util.Arrays.copyOf(topic.partitions().toArray(new Partition[0]), totalCount);
         for (int p = current; p < totalCount; p++) {
-            grown[p] = openPartition(new TopicPartition(name, p), topic.id(), topic.config(), 0, 0, true);
+            grown[p] = attach(new TopicPartition(name, p), opened.logs().get(p - current));
         }
         topic.setPartitions(grown);
         log.info("Added partitions: topic={}, partitions={} -> {}", name, current, totalCount);
@@ -430,13 +532,31 @@ public final class TopicRegistry implements AutoCloseable {
         return values;
     }
 
+    /** What topics.json holds: the open topics and, as they were recorded, the unavailable ones. */
     private List<TopicRecord> records() {
         List<TopicRecord> records = new ArrayList<>();
         for (Topic t : topics.values()) {
             records.add(new TopicRecord(t.name(), t.id(), t.partitionCount(), t.internal(), t.overrides()));
         }
+        for (UnavailableTopic other : unavailable.values()) {
+            records.add(other.record());
+        }
         records.sort(java.util.Comparator.comparing(TopicRecord::name));
         return records;
+    }
+
+    /** Whether the partition is recorded in topics.json, its topic open or not. */
+    private boolean isRecorded(String topic, int partition) {
+        Topic open = topics.get(topic);
+        UnavailableTopic other = unavailable.get(topic);
+        return (open != null && partition < open.partitionCount())
+                || (other != null && partition < other.record().partitions());
+    }
+
+    private Set<String> allTopicNames() {
+        Set<String> names = new java.util.HashSet<>(topics.keySet());
+        names.addAll(unavailable.keySet());
+        return names;
     }
 
     private void notifyChange() {
@@ -519,25 +639,20 @@ public final class TopicRegistry implements AutoCloseable {
                         new OffsetCheckpoint.Entry(topic.id(), partition.log().logStartOffset()));
             }
         }
+        keepUnavailable(loadedRecoveryPoints, recovery);
+        keepUnavailable(loadedLogStarts, starts);
         recoveryPoints.write(recovery);
         logStartOffsets.write(starts);
     }
 
-    private void scheduleDirectoryDeletion(Path dir, long delayMs) {
-        background.schedule(() -> deleteRecursively(dir), delayMs, TimeUnit.MILLISECONDS);
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
+    /** An unavailable topic's checkpoints stay as they were, for the start that opens it again. */
+    private void keepUnavailable(Map<TopicPartition, OffsetCheckpoint.Entry> loaded,
+                                 Map<TopicPartition, OffsetCheckpoint.Entry> checkpoints) {
+        loaded.forEach((tp, entry) -> {
+            if (unavailable.containsKey(tp.topic())) {
+                checkpoints.put(tp, entry);
             }
-        } catch (IOException e) {
-            log.warn("Cannot delete directory: dir={}", dir, e);
-        }
+        });
     }
 
     /**

@@ -218,7 +218,8 @@ class LogCompactorTest {
             written.addAll(writeRandomly(log, random, 200, 5, now()));
             log.roll();
             assertThat(compactor.compact(log, now(), DIRECT).segmentsCleaned()).isGreaterThan(1);
-            for (LogSegment segment : log.segments()) {
+            // The active segment, empty since the roll, has no files until its first append.
+            for (LogSegment segment : log.segments().subList(0, log.numberOfSegments() - 1)) {
                 assertThat(LogFiles.indexFile(support.dir, segment.baseOffset)).exists();
                 assertThat(LogFiles.timeIndexFile(support.dir, segment.baseOffset)).exists();
             }

@@ -265,12 +265,14 @@ class PartitionLogModelTest {
         history.add("crash, recover from " + recoveryPoint);
         compactor.retainOnly(java.util.List.of());
         abandoned.add(log);
-        if (random.nextBoolean()) {
+        // A log nothing was ever appended to has no directory: there was no write to tear.
+        if (random.nextBoolean() && Files.isDirectory(support.dir)) {
             // The crash tore the last write: the head of a batch that never completed follows the last good one.
             byte[] torn = new byte[1 + random.nextInt(80)];
             random.nextBytes(torn);
             try {
-                Files.write(log.activeSegment().file(), torn, StandardOpenOption.APPEND);
+                // CREATE: a segment nothing was appended to yet has no file; the crash tore its first write.
+                Files.write(log.activeSegment().file(), torn, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -241,6 +241,70 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldCreateNoFileForAnEmptyLogUntilItsFirstAppend() {
+        try (PartitionLog log = support.open(Map.of())) {
+            assertThat(support.dir).doesNotExist();
+            assertThat(log.read(0, 1024).isEmpty()).isTrue();
+            assertThat(log.offsetForTimestamp(0)).isNull();
+            assertThat(log.deleteOldSegments()).isZero();
+            log.flush();
+            assertThat(log.sizeInBytes()).isZero();
+            assertThat(support.dir).as("reads, lookups, retention and flushes of an empty log").doesNotExist();
+
+            append(log, "k", "first", now());
+            assertThat(LogFiles.logFile(support.dir, 0)).exists();
+            assertThat(LogFiles.indexFile(support.dir, 0)).exists();
+            assertThat(readAll(log, 0)).extracting(Read::value).containsExactly("first");
+        }
+        try (PartitionLog log = support.open(Map.of(), 1, 0, true)) {
+            assertThat(readAll(log, 0)).extracting(Read::value).containsExactly("first");
+        }
+    }
+
+    @Test
+    void shouldKeepNoSegmentOpenAfterLoadingUntilTheLogIsUsed() {
+        Map<String, String> config = Map.of("segment.bytes", "600");
+        try (PartitionLog log = support.open(config)) {
+            for (int i = 0; i < 50; i++) {
+                append(log, "k" + i, "v" + i, now() + i);
+            }
+        }
+        for (boolean clean : new boolean[] {true, false}) {
+            try (PartitionLog log = support.open(config, clean ? 50 : 0, 0, clean)) {
+                assertThat(log.numberOfSegments()).isGreaterThan(3);
+                assertThat(log.segments()).as("clean=" + clean).noneMatch(LogSegment::isOpen);
+                assertThat(log.logEndOffset()).isEqualTo(50);
+                assertThat(log.offsetForTimestamp(now() + 42).offset()).isEqualTo(42);
+                assertThat(readAll(log, 0)).hasSize(50);
+            }
+        }
+        try (PartitionLog log = support.open(config, 50, 0, true)) {
+            append(log, "k", "after", now() + 100);
+            assertThat(readAll(log, 49)).extracting(Read::value).containsExactly("v49", "after");
+        }
+    }
+
+    @Test
+    void shouldRollDeleteAndReopenSegmentsThatWereNeverOpenedSinceLoading() {
+        Map<String, String> config = Map.of("segment.bytes", "600");
+        try (PartitionLog log = support.open(config)) {
+            for (int i = 0; i < 50; i++) {
+                append(log, "k" + i, "v" + i, now() + i);
+            }
+        }
+        try (PartitionLog log = support.open(config, 50, 0, true)) {
+            assertThat(log.deleteRecordsBefore(50)).isEqualTo(50);
+            assertThat(log.numberOfSegments()).isEqualTo(1);
+            assertThat(log.read(50, 1024).isEmpty()).isTrue();
+            append(log, "k", "after", now() + 100);
+        }
+        try (PartitionLog log = support.open(config, 51, 50, true)) {
+            assertThat(log.logStartOffset()).isEqualTo(50);
+            assertThat(readAll(log, 50)).extracting(Read::value).containsExactly("after");
+        }
+    }
+
+    @Test
     void shouldTruncateTornTailOnRecovery() throws IOException {
         try (PartitionLog log = support.open(Map.of())) {
             for (int i = 0; i < 10; i++) {
