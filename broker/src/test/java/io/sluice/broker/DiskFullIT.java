@@ -112,8 +112,10 @@ class DiskFullIT {
                     }
 
                     List<Future<org.apache.kafka.clients.producer.RecordMetadata>> waiting = new ArrayList<>();
+                    // Larger than the record that found the disk full: a small one could still fit in the free
+                    // end of a page the log file already has, where a full file system has room left.
                     for (int i = 0; i < 20; i++) {
-                        waiting.add(retrying.send(record("retried-" + i)));
+                        waiting.add(retrying.send(record("retried-" + i + ":" + VALUE + VALUE)));
                     }
                     // While the disk is full its sends can only be retried, never stored.
                     Thread.sleep(1_000);
@@ -123,7 +125,7 @@ class DiskFullIT {
                     for (int i = 0; i < waiting.size(); i++) {
                         assertThat(waiting.get(i).get(PATIENCE.toSeconds(), TimeUnit.SECONDS).offset())
                                 .isGreaterThanOrEqualTo(acked.size());
-                        acked.add("retried-" + i);
+                        acked.add("retried-" + i + ":" + VALUE + VALUE);
                     }
                 }
                 assertThat(values(broker, FULL, acked.size())).containsExactlyElementsOf(acked);
