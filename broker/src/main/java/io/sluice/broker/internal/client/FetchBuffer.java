@@ -150,6 +150,21 @@ final class FetchBuffer {
     }
 
     private void drainRecords(List<ConsumerRecord> out, int max) {
+        // The offset to go on from lives in a local in the loop (a field write per record costs); when the loop
+        // throws, the records it took say how far it got.
+        int before = out.size();
+        try {
+            next = drainRecords(out, max, next);
+        } catch (RuntimeException | Error e) {
+            if (out.size() > before) {
+                next = Math.max(next, out.get(out.size() - 1).offset() + 1);
+            }
+            throw e;
+        }
+    }
+
+    private long drainRecords(List<ConsumerRecord> out, int max, long from) {
+        long next = from;
         int taken = 0;
         while (taken < max) {
             if (recordsLeft > 0) {
@@ -173,7 +188,7 @@ final class FetchBuffer {
                 }
                 if (batches == null || !batches.hasNext()) {
                     batches = null;
-                    return;
+                    return next;
                 }
                 batch = nextBatch();
                 if (batch.lastOffset() < next) {
@@ -193,6 +208,7 @@ final class FetchBuffer {
             next = record.offset() + 1;
             taken++;
         }
+        return next;
     }
 
     private MutableRecordBatch nextBatch() {
