@@ -82,8 +82,6 @@ final class Connection {
      */
     private long lingerUntilNanos;
     static final long LINGER_NANOS = 5_000_000_000L;
-    /** While a request is answered inline, from {@link #read}: the reading loop goes on, not a nested one. */
-    private boolean dispatching;
     private long lastActiveNanos = System.nanoTime();
     private boolean open = true;
 
@@ -114,12 +112,15 @@ final class Connection {
             drain();
             return;
         }
+        // Busy when the selector woke it: then what it reads is the client's next bytes, or its going away. Just
+        // after a request is handed on, the selector says when there is more; a read now would mostly find none.
+        boolean busy = inFlight != null || !out.isEmpty();
         while (open && inFlight == null && out.isEmpty() && closeAfterWrite == null && !waitingForMemory) {
             if (!readFrame()) {
                 break;
             }
         }
-        if (open && (inFlight != null || !out.isEmpty()) && closeAfterWrite == null) {
+        if (busy && open && (inFlight != null || !out.isEmpty()) && closeAfterWrite == null) {
             watchForClose();
         }
         updateInterest();
@@ -233,14 +234,11 @@ final class Connection {
         frameReserved = 0;
         frameLength = -1;
         inFlight = answer;
-        dispatching = true;
         try {
             context.handler().handle(request, peer, answer);
         } catch (RequestHandler.BadFrameException e) {
             answer.accept(null);
             closeAfterWriting(e.getMessage());
-        } finally {
-            dispatching = false;
         }
     }
 
@@ -290,10 +288,7 @@ final class Connection {
             finishClosing();
             return;
         }
-        if (out.isEmpty() && inFlight == null && !dispatching) {
-            read(); // the next request may have arrived meanwhile
-        }
-        updateInterest();
+        updateInterest(); // reading again, if the answer is out: the selector says when the next request is there
     }
 
     private void updateInterest() {
