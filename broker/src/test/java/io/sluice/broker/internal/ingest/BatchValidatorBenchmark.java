@@ -5,7 +5,6 @@ import io.sluice.broker.internal.log.LogConfig;
 import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -14,9 +13,6 @@ import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.utils.BufferSupplier;
-import org.apache.kafka.common.utils.PrimitiveRef;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.storage.internals.log.AppendOrigin;
 import org.apache.kafka.storage.internals.log.LogValidator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -91,10 +87,7 @@ public class BatchValidatorBenchmark {
         CompressionType type = CompressionType.forName(codec);
         MemoryRecords records = MemoryRecords.readableRecords(copy);
         records.firstBatch().ensureValid(); // the CRC-32C, which Kafka's log checks before LogValidator runs
-        return new LogValidator(records, KAFKA_PARTITION, TIME, type,
-                Compression.of(type).build(), false, RecordBatch.MAGIC_VALUE_V2, TimestampType.CREATE_TIME,
-                Long.MAX_VALUE, 3_600_000L, 0, AppendOrigin.CLIENT)
-                .validateMessagesAndAssignOffsets(PrimitiveRef.ofLong(0), METRICS, buffers);
+        return KafkaLogValidator.validate(records, type, false, NOW, buffers);
     }
 
     @Benchmark
@@ -104,49 +97,4 @@ public class BatchValidatorBenchmark {
         copy.put(batch.duplicate()).flip();
         return copy;
     }
-
-    private static final org.apache.kafka.common.TopicPartition KAFKA_PARTITION =
-            new org.apache.kafka.common.TopicPartition("bench", 0);
-
-    private static final Time TIME = new Time() {
-        @Override
-        public long milliseconds() {
-            return NOW;
-        }
-
-        @Override
-        public long nanoseconds() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public void sleep(long ms) {
-        }
-
-        @Override
-        public void waitObject(Object obj, Supplier<Boolean> condition, long deadlineMs) {
-        }
-    };
-
-    private static final LogValidator.MetricsRecorder METRICS = new LogValidator.MetricsRecorder() {
-        @Override
-        public void recordInvalidMagic() {
-        }
-
-        @Override
-        public void recordInvalidOffset() {
-        }
-
-        @Override
-        public void recordInvalidSequence() {
-        }
-
-        @Override
-        public void recordInvalidChecksums() {
-        }
-
-        @Override
-        public void recordNoKeyCompactedTopic() {
-        }
-    };
 }

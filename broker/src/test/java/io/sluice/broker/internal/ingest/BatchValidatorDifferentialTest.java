@@ -9,22 +9,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Record;
-import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.utils.BufferSupplier;
-import org.apache.kafka.common.utils.PrimitiveRef;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.storage.internals.log.AppendOrigin;
-import org.apache.kafka.storage.internals.log.LogValidator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -42,8 +34,6 @@ class BatchValidatorDifferentialTest {
             BatchValidatorDifferentialTest.class);
     private static final int CASES = 20_000;
     private static final TopicPartition PARTITION = new TopicPartition("orders", 0);
-    private static final org.apache.kafka.common.TopicPartition KAFKA_PARTITION =
-            new org.apache.kafka.common.TopicPartition("orders", 0);
     private static final long NOW = 1_700_000_000_000L;
     private static final int MAX_MESSAGE_BYTES = 1_048_588;
 
@@ -122,10 +112,7 @@ class BatchValidatorDifferentialTest {
             }
             // Bytes after the last whole batch are trimmed off by Kafka's log, not refused.
             MemoryRecords trimmed = MemoryRecords.readableRecords(bytes.duplicate().limit(validBytes).slice());
-            new LogValidator(trimmed, KAFKA_PARTITION, FIXED_TIME, source, Compression.of(source).build(),
-                    compacted, RecordBatch.MAGIC_VALUE_V2, TimestampType.CREATE_TIME, Long.MAX_VALUE, 3_600_000L,
-                    RecordBatch.NO_PARTITION_LEADER_EPOCH, AppendOrigin.CLIENT)
-                    .validateMessagesAndAssignOffsets(PrimitiveRef.ofLong(0), NO_METRICS, BufferSupplier.create());
+            KafkaLogValidator.validate(trimmed, source, compacted, NOW, BufferSupplier.create());
             return null;
         } catch (Throwable refused) {
             return refused.toString();
@@ -171,46 +158,4 @@ class BatchValidatorDifferentialTest {
         }
         return s.toString();
     }
-
-    private static final Time FIXED_TIME = new Time() {
-        @Override
-        public long milliseconds() {
-            return NOW;
-        }
-
-        @Override
-        public long nanoseconds() {
-            return NOW * 1_000_000;
-        }
-
-        @Override
-        public void sleep(long ms) {
-        }
-
-        @Override
-        public void waitObject(Object obj, Supplier<Boolean> condition, long deadlineMs) {
-        }
-    };
-
-    private static final LogValidator.MetricsRecorder NO_METRICS = new LogValidator.MetricsRecorder() {
-        @Override
-        public void recordInvalidMagic() {
-        }
-
-        @Override
-        public void recordInvalidOffset() {
-        }
-
-        @Override
-        public void recordInvalidSequence() {
-        }
-
-        @Override
-        public void recordInvalidChecksums() {
-        }
-
-        @Override
-        public void recordNoKeyCompactedTopic() {
-        }
-    };
 }
