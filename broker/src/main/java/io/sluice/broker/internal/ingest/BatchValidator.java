@@ -307,9 +307,15 @@ public final class BatchValidator {
      * CreateTime topic's timestamps lie within its limits around {@code nowMs}. The problem, or null.
      */
     public static String recordProblem(boolean hasKey, long timestamp, LogConfig config, long nowMs) {
-        if (!hasKey && config.compact()) {
-            return "a compacted topic cannot accept a record without a key";
-        }
+        String problem = keyProblem(hasKey, config);
+        return problem != null ? problem : timestampProblem(timestamp, config, nowMs);
+    }
+
+    private static String keyProblem(boolean hasKey, LogConfig config) {
+        return !hasKey && config.compact() ? "a compacted topic cannot accept a record without a key" : null;
+    }
+
+    private static String timestampProblem(long timestamp, LogConfig config, long nowMs) {
         if (config.timestampType() == TimestampType.CREATE_TIME && timestamp != RecordBatch.NO_TIMESTAMP) {
             long ahead = timestamp - nowMs;
             if (ahead > config.timestampAfterMaxMs() || -ahead > config.timestampBeforeMaxMs()) {
@@ -320,11 +326,6 @@ public final class BatchValidator {
             }
         }
         return null;
-    }
-
-    /** Whether {@link #recordProblem}'s problem is the timestamp's. */
-    public static boolean isTimestampProblem(String problem) {
-        return problem != null && problem.startsWith("timestamp");
     }
 
     private static long lowest(long nowMs, LogConfig config) {
@@ -364,9 +365,13 @@ public final class BatchValidator {
 
         String check(int index, boolean hasKey, long timestampDelta) {
             long timestamp = baseTimestamp + timestampDelta;
-            String problem = recordProblem(hasKey, timestamp, config, nowMs);
+            String problem = keyProblem(hasKey, config);
+            outcome = Outcome.INVALID_RECORD;
+            if (problem == null) {
+                problem = timestampProblem(timestamp, config, nowMs);
+                outcome = Outcome.INVALID_TIMESTAMP;
+            }
             if (problem != null) {
-                outcome = isTimestampProblem(problem) ? Outcome.INVALID_TIMESTAMP : Outcome.INVALID_RECORD;
                 return problem;
             }
             if (timestamp > maxTimestamp || offsetDeltaOfMaxTimestamp < 0) {
