@@ -29,18 +29,10 @@ final class WarningLimiter {
     boolean allow(String kind) {
         long now = System.nanoTime();
         Window window = windows.computeIfAbsent(kind, k -> new Window(now));
-        String summary = null;
+        String summary;
         boolean logIt;
         synchronized (window) {
-            if (now - window.start > PERIOD_NANOS) {
-                if (window.suppressed > 0) {
-                    summary = window.suppressed + " more warnings like this (" + kind + ") in the last "
-                            + (now - window.start) / 1_000_000_000L + " s were not logged";
-                }
-                window.start = now;
-                window.logged = 0;
-                window.suppressed = 0;
-            }
+            summary = window.endIfOver(kind, now);
             logIt = window.logged < BURST;
             if (logIt) {
                 window.logged++;
@@ -58,20 +50,17 @@ final class WarningLimiter {
     void flush() {
         long now = System.nanoTime();
         windows.forEach((kind, window) -> {
-            long suppressed;
+            String summary;
             synchronized (window) {
-                if (now - window.start <= PERIOD_NANOS || window.suppressed == 0) {
-                    return;
-                }
-                suppressed = window.suppressed;
-                window.start = now;
-                window.logged = 0;
-                window.suppressed = 0;
+                summary = window.endIfOver(kind, now);
             }
-            log.warn("{} more warnings like this ({}) were not logged", suppressed, kind);
+            if (summary != null) {
+                log.warn(summary);
+            }
         });
     }
 
+    /** One kind's period: how many it logged and held back since it began. Guarded by itself. */
     private static final class Window {
         long start;
         int logged;
@@ -79,6 +68,19 @@ final class WarningLimiter {
 
         Window(long start) {
             this.start = start;
+        }
+
+        /** Starts a new period if this one is over; the line saying what it held back, or null. */
+        String endIfOver(String kind, long now) {
+            if (now - start <= PERIOD_NANOS) {
+                return null;
+            }
+            String summary = suppressed == 0 ? null : suppressed + " more warnings like this (" + kind
+                    + ") in the last " + (now - start) / 1_000_000_000L + " s were not logged";
+            start = now;
+            logged = 0;
+            suppressed = 0;
+            return summary;
         }
     }
 }
