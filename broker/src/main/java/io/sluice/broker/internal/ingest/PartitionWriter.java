@@ -292,12 +292,16 @@ public final class PartitionWriter {
             }
             health.succeeded(nowMs);
         } catch (Throwable e) {
-            RuntimeException error = e instanceof SluiceException se ? se : new StorageException(
-                    "Cannot append to log: partition=" + partitionLog.topicPartition(), e);
+            RuntimeException error = storageError("Cannot append to log", e);
             health.failed(error, nowMs);
             health.countRefused(pendingCount - written, nowMs);
             failPendingFrom(written, error);
         }
+    }
+
+    /** What failed, as sluice says it: its own exception as it is, anything else a storage error of this partition. */
+    private RuntimeException storageError(String what, Throwable e) {
+        return e instanceof SluiceException se ? se : new StorageException(what + ": partition=" + topicPartition, e);
     }
 
     /**
@@ -343,8 +347,7 @@ public final class PartitionWriter {
                 // Refused if an earlier fsync failed: this run was written after it, and proves nothing.
                 partitionLog.flush();
             } catch (Throwable e) {
-                failed = e instanceof SluiceException se ? se
-                        : new StorageException("Cannot flush log: partition=" + topicPartition, e);
+                failed = storageError("Cannot flush log", e);
                 health.countFailedFlush(flush.callbacks().length);
             }
             if (failed == null) {
@@ -399,8 +402,7 @@ public final class PartitionWriter {
                 partitionLog.resetFlushAccounting();
                 partitionLog.flush();
             } catch (Throwable e) {
-                RuntimeException error = e instanceof SluiceException se ? se
-                        : new StorageException("Cannot flush log: partition=" + topicPartition, e);
+                RuntimeException error = storageError("Cannot flush log", e);
                 health.failed(error, nowMs);
                 health.countRefused(pendingCount, nowMs);
                 failPending(error);
